@@ -1,0 +1,118 @@
+// Model and training configuration as data (nanoGPT style): zod schemas shared by training, export
+// and the server, plus the named presets. See docs/MODEL-SPEC.md for what each field shapes.
+import { z } from "zod";
+
+export const NetworkConfigSchema = z.object({
+  dModel: z.number().int().positive(),
+  heads: z.number().int().positive(),
+  layers: z.number().int().nonnegative(),
+  ffn: z.number().int().positive(),
+});
+export type NetworkConfig = z.infer<typeof NetworkConfigSchema>;
+
+export const TaskSchema = z.enum(["generate", "summarize"]);
+export type Task = z.infer<typeof TaskSchema>;
+
+export const NormKindSchema = z.enum(["data", "sphere", "layer", "batch"]);
+export type NormKind = z.infer<typeof NormKindSchema>;
+
+export const ScheduleNameSchema = z.enum(["tan-d", "cosine", "sqrt"]);
+export type ScheduleName = z.infer<typeof ScheduleNameSchema>;
+
+export const ScheduleConfigSchema = z.object({
+  name: ScheduleNameSchema,
+  /** tan-d's d (ignored by the other schedules). */
+  d: z.number().positive().default(9),
+});
+export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
+
+export const ModelConfigSchema = z.object({
+  task: TaskSchema,
+  vocabSize: z.number().int().positive(),
+  /** Text length L (tokens, EOS and PAD included). */
+  maxLen: z.number().int().positive(),
+  /** Latent dimension d of the encodings the diffusion model works on. */
+  latentDim: z.number().int().positive(),
+  enc: NetworkConfigSchema,
+  dec: NetworkConfigSchema,
+  dif: NetworkConfigSchema,
+  /** Condition encoder (summarization only). */
+  condEnc: NetworkConfigSchema.optional(),
+  /** Document length S for the condition encoder. */
+  condMaxLen: z.number().int().positive().optional(),
+  norm: NormKindSchema,
+  /** EMA rate α of DataNorm / BatchNorm running statistics. */
+  normAlpha: z.number().gt(0).lte(1),
+  schedule: ScheduleConfigSchema,
+});
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const PresetNameSchema = z.enum(["tiny", "small", "base"]);
+export type PresetName = z.infer<typeof PresetNameSchema>;
+
+export interface Preset {
+  /** Vocabulary: number of BPE tokens kept beside the 256 bytes and 3 specials. */
+  topK: number;
+  maxLen: number;
+  condMaxLen: number;
+  latentDim: number;
+  net: NetworkConfig;
+  dif: NetworkConfig;
+  condEnc: NetworkConfig;
+  batchSize: number;
+  lr: number;
+  steps: number;
+}
+
+/**
+ * tiny: CI (a training step well under a second); small: the shipped models on 2 CPU cores;
+ * base: the preprint's ~100 M-parameter denoiser, for GPUs.
+ */
+export const PRESETS: Record<PresetName, Preset> = {
+  tiny: {
+    topK: 253, maxLen: 16, condMaxLen: 32, latentDim: 16,
+    net: { dModel: 32, heads: 2, layers: 1, ffn: 64 },
+    dif: { dModel: 32, heads: 2, layers: 2, ffn: 64 },
+    condEnc: { dModel: 32, heads: 2, layers: 1, ffn: 64 },
+    batchSize: 8, lr: 1e-3, steps: 200,
+  },
+  small: {
+    topK: 8192 - 259, maxLen: 64, condMaxLen: 128, latentDim: 64,
+    net: { dModel: 256, heads: 4, layers: 4, ffn: 768 },
+    dif: { dModel: 256, heads: 4, layers: 4, ffn: 768 },
+    condEnc: { dModel: 256, heads: 4, layers: 3, ffn: 768 },
+    batchSize: 32, lr: 5e-4, steps: 8000,
+  },
+  base: {
+    topK: 32768 - 259, maxLen: 128, condMaxLen: 512, latentDim: 768,
+    net: { dModel: 768, heads: 12, layers: 6, ffn: 2048 },
+    dif: { dModel: 768, heads: 12, layers: 12, ffn: 2048 },
+    condEnc: { dModel: 768, heads: 12, layers: 6, ffn: 2048 },
+    batchSize: 256, lr: 2e-4, steps: 200000,
+  },
+};
+
+/** The model config a preset gives for a task and a vocabulary size (known after the tokenizer is built). */
+export function modelConfigFromPreset(
+  preset: PresetName,
+  task: Task,
+  vocabSize: number,
+  overrides: Partial<ModelConfig> = {},
+): ModelConfig {
+  const p = PRESETS[preset];
+  const cfg: ModelConfig = {
+    task,
+    vocabSize,
+    maxLen: p.maxLen,
+    latentDim: p.latentDim,
+    enc: p.net,
+    dec: p.net,
+    dif: p.dif,
+    ...(task === "summarize" ? { condEnc: p.condEnc, condMaxLen: p.condMaxLen } : {}),
+    norm: "data",
+    normAlpha: 0.01,
+    schedule: { name: "tan-d", d: 9 },
+    ...overrides,
+  };
+  return ModelConfigSchema.parse(cfg);
+}
