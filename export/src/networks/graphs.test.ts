@@ -1,0 +1,126 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder } from "./graphs.ts";
+import type { NormState } from "./graphs.ts";
+import { gaussian, randomWeights } from "./weights.ts";
+import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
+import type { Tensor64 } from "../reference/forward.ts";
+import { asF32, f32, i64, maxAbsDiff, randomTensor, sessionFor, tinyConfig } from "../testing.ts";
+
+const TOL = 1e-4;
+const SHAPES = [
+  [2, 16],
+  [3, 5],
+]; // dynamic batch and length: the graphs are built once and run at both
+
+function dataNorm(d: number, seed: number): NormState {
+  const rnd = gaussian(seed);
+  const mean = Array.from({ length: d }, () => 0.3 * rnd());
+  return { kind: "data", mean, sq: mean.map((m) => m * m + 0.5 + Math.abs(rnd())) };
+}
+
+describe("encoder graph", () => {
+  for (const kind of ["data", "batch", "sphere", "layer"] as const) {
+    test(`matches the float64 reference (norm ${kind})`, async () => {
+      const cfg = tinyConfig("generate", { norm: kind });
+      const w = randomWeights(cfg, 1);
+      const norm = kind === "data" || kind === "batch" ? { ...dataNorm(cfg.latentDim, 2), kind } : { kind };
+      const s = await sessionFor(buildEncoder(cfg, w, norm));
+      const rnd = gaussian(3);
+      for (const [B, L] of SHAPES) {
+        const ids = Array.from({ length: B * L }, () => Math.floor(Math.abs(rnd() * 1000)) % cfg.vocabSize);
+        const out = await s.run({ tokens: i64(ids, [B, L]) });
+        assert.deepEqual(out.x0.dims, [B, L, cfg.latentDim]);
+        const err = maxAbsDiff(out.x0.data as Float32Array, encoderRef(cfg, w, norm, ids, B, L).data);
+        assert.ok(err <= TOL, `max abs err ${err}`);
+      }
+    });
+  }
+});
+
+describe("denoiser graph", () => {
+  for (const task of ["generate", "summarize"] as const) {
+    test(`matches the float64 reference (${task})`, async () => {
+      const cfg = tinyConfig(task);
+      const w = randomWeights(cfg, 4);
+      const s = await sessionFor(buildDenoiser(cfg, w));
+      const rnd = gaussian(5);
+      for (const [B, L] of SHAPES) {
+        const xt = asF32(randomTensor([B, L, cfg.latentDim], rnd));
+        const xsc = asF32(randomTensor([B, L, cfg.latentDim], rnd, 0.5));
+        const t = Float32Array.from({ length: B }, (_, i) => (i + 0.37) / B); // distinct per row
+        const feeds: Record<string, ReturnType<typeof f32>> = { x_t: f32(xt), x_sc: f32(xsc), t: f32({ shape: [B], data: Float64Array.from(t) }) };
+        let cross: { cond: Tensor64; mask: Tensor64 } | undefined;
+        if (task === "summarize") {
+          const S = 7;
+          const cond = asF32(randomTensor([B, S, cfg.condEnc!.dModel], rnd));
+          // row 0 fully present, later rows padded at the end, last row the 1-long null condition
+          const mask = { shape: [B, S], data: Float64Array.from({ length: B * S }, (_, i) => (i % S < S - Math.floor(i / S) * 3 ? 1 : 0)) };
+          cross = { cond, mask };
+          feeds.cond = f32(cond);
+          feeds.cond_mask = f32(mask);
+        }
+        const out = await s.run(feeds);
+        assert.deepEqual(out.x0_hat.dims, [B, L, cfg.latentDim]);
+        const err = maxAbsDiff(out.x0_hat.data as Float32Array, denoiserRef(cfg, w, xt, xsc, t, cross).data);
+        assert.ok(err <= TOL, `max abs err ${err}`);
+      }
+    });
+  }
+
+  test("per-row t: each row sees its own time", async () => {
+    const cfg = tinyConfig("generate");
+    const s = await sessionFor(buildDenoiser(cfg, randomWeights(cfg, 6)));
+    const rnd = gaussian(7);
+    const row = asF32(randomTensor([1, 4, cfg.latentDim], rnd));
+    const two = { shape: [2, 4, cfg.latentDim], data: Float64Array.from([...row.data, ...row.data]) };
+    const out = await s.run({ x_t: f32(two), x_sc: f32(two), t: new (await import("onnxruntime-node")).Tensor("float32", Float32Array.from([0.1, 0.9]), [2]) });
+    const y = out.x0_hat.data as Float32Array;
+    const n = 4 * cfg.latentDim;
+    assert.ok(maxAbsDiff(y.subarray(0, n), y.subarray(n)) > 1e-3, "identical rows with different t gave the same output");
+  });
+});
+
+describe("decoder graph", () => {
+  test("logits match the reference and ids are their argmax", async () => {
+    const cfg = tinyConfig("generate");
+    const w = randomWeights(cfg, 8);
+    const s = await sessionFor(buildDecoder(cfg, w));
+    const rnd = gaussian(9);
+    for (const [B, L] of SHAPES) {
+      const lat = asF32(randomTensor([B, L, cfg.latentDim], rnd));
+      const out = await s.run({ latents: f32(lat) });
+      const ref = decoderRef(cfg, w, lat);
+      assert.ok(maxAbsDiff(out.logits.data as Float32Array, ref.data) <= TOL);
+      const logits = out.logits.data as Float32Array;
+      const ids = out.ids.data as BigInt64Array;
+      assert.deepEqual(out.ids.dims, [B, L]);
+      for (let r = 0; r < B * L; r++) {
+        const row = logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
+        assert.equal(Number(ids[r]), row.indexOf(Math.max(...row)));
+      }
+    }
+  });
+});
+
+describe("cond_encoder graph", () => {
+  test("cond matches the reference with key padding; null_cond is cond.null", async () => {
+    const cfg = tinyConfig("summarize");
+    const w = randomWeights(cfg, 10);
+    const s = await sessionFor(buildCondEncoder(cfg, w));
+    const rnd = gaussian(11);
+    for (const [B, S] of [
+      [2, 9],
+      [3, 4],
+    ]) {
+      const ids = Array.from({ length: B * S }, () => Math.floor(Math.abs(rnd() * 1000)) % cfg.vocabSize);
+      const mask = { shape: [B, S], data: Float64Array.from({ length: B * S }, (_, i) => (i % S < S - (Math.floor(i / S) % 3) ? 1 : 0)) };
+      const out = await s.run({ tokens: i64(ids, [B, S]), mask: f32(mask) });
+      assert.deepEqual(out.cond.dims, [B, S, cfg.condEnc!.dModel]);
+      const err = maxAbsDiff(out.cond.data as Float32Array, condEncoderRef(cfg, w, ids, mask).data);
+      assert.ok(err <= TOL, `max abs err ${err}`);
+      assert.deepEqual(out.null_cond.dims, [1, cfg.condEnc!.dModel]);
+      assert.deepEqual(Array.from(out.null_cond.data as Float32Array), Array.from(w.get("cond.null")!.data));
+    }
+  });
+});

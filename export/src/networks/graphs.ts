@@ -1,0 +1,141 @@
+// The four artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a
+// weight map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder
+// (logits + argmax ids), condition encoder (+ null_cond).
+import type { ModelConfig, NormKind } from "@ldtext/core";
+import { GraphBuilder } from "../onnx/graph.ts";
+import { NetBuilder } from "../onnx/blocks.ts";
+import type { NetOptions, WeightMap } from "../onnx/blocks.ts";
+import { DataType } from "../onnx/proto.ts";
+
+export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder"] as const;
+export type GraphName = (typeof GRAPH_NAMES)[number];
+
+/** Normalization state of the encoder (MODEL-SPEC "Normalization"): running E[e], E[e²] for data/batch. */
+export interface NormState {
+  kind: NormKind;
+  mean?: ArrayLike<number>;
+  sq?: ArrayLike<number>;
+}
+
+export const NORM_EPS = 1e-5;
+
+/** (e − μ)/sqrt(q − μ² + eps) as a shift and a scale, computed in float64 (no float32 cancellation). */
+export function normShiftScale(norm: NormState, d: number): { mean: Float32Array; invStd: Float32Array } {
+  if (!norm.mean || !norm.sq || norm.mean.length !== d || norm.sq.length !== d) {
+    throw new Error(`norm "${norm.kind}" needs mean and sq statistics of length ${d}`);
+  }
+  const mean = new Float32Array(d);
+  const invStd = new Float32Array(d);
+  for (let i = 0; i < d; i++) {
+    const v = norm.sq[i] - norm.mean[i] * norm.mean[i] + NORM_EPS;
+    if (!(v > 0)) throw new Error(`norm statistics give a non-positive variance at feature ${i} (sq=${norm.sq[i]}, mean=${norm.mean[i]})`);
+    mean[i] = norm.mean[i];
+    invStd[i] = 1 / Math.sqrt(v);
+  }
+  return { mean, invStd };
+}
+
+function normalize(n: NetBuilder, e: string, norm: NormState, d: number): string {
+  const g = n.g;
+  switch (norm.kind) {
+    case "sphere": {
+      const len = g.op("Max", [g.op("ReduceL2", [e], { axes: [-1], keepdims: 1 }), g.constF([1e-6])]);
+      return g.op("Mul", [g.op("Div", [e, len]), g.constF([Math.sqrt(d)])], {}, "x0");
+    }
+    case "layer": {
+      const c = g.op("Sub", [e, g.op("ReduceMean", [e], { axes: [-1], keepdims: 1 })]);
+      const v = g.op("ReduceMean", [g.op("Mul", [c, c])], { axes: [-1], keepdims: 1 });
+      return g.op("Div", [c, g.op("Sqrt", [g.op("Add", [v, g.constF([NORM_EPS])])])], {}, "x0");
+    }
+    case "batch":
+    case "data": {
+      const { mean, invStd } = normShiftScale(norm, d);
+      const m = g.initializer("norm.mean", mean, [d]);
+      const s = g.initializer("norm.inv_std", invStd, [d]);
+      return g.op("Mul", [g.op("Sub", [e, m]), s], {}, "x0");
+    }
+  }
+}
+
+export function buildEncoder(cfg: ModelConfig, weights: WeightMap, norm: NormState): GraphBuilder {
+  const g = new GraphBuilder("encoder");
+  const n = new NetBuilder(g, weights);
+  const D = cfg.enc.dModel;
+  const tokens = g.input("tokens", DataType.INT64, ["B", "L"]);
+  const h = g.op("Gather", [n.weight("enc.tok_emb", [cfg.vocabSize, D]), tokens], { axis: 0 });
+  const e = n.linear(n.trunk(h, "enc", cfg.enc), "enc.out.w", D, cfg.latentDim, "enc.out.b");
+  normalize(n, e, norm, cfg.latentDim);
+  g.output("x0", DataType.FLOAT, ["B", "L", cfg.latentDim]);
+  return g;
+}
+
+/** Frequencies 1000·f_j of sinus(t), f_j = exp(−ln(10000)·j/half). */
+export function timeFrequencies(dModel: number): Float64Array {
+  const half = dModel / 2;
+  return Float64Array.from({ length: half }, (_, j) => 1000 * Math.exp((-Math.log(10000) * j) / half));
+}
+
+export function buildDenoiser(cfg: ModelConfig, weights: WeightMap, opts: NetOptions = {}): GraphBuilder {
+  const g = new GraphBuilder(opts.quantize ? "denoiser_int8" : "denoiser");
+  const n = new NetBuilder(g, weights, opts);
+  const D = cfg.dif.dModel;
+  const d = cfg.latentDim;
+  if (D % 2 !== 0) throw new Error(`dif.dModel ${D} must be even (sinusoidal time embedding)`);
+  const xt = g.input("x_t", DataType.FLOAT, ["B", "L", d]);
+  const xsc = g.input("x_sc", DataType.FLOAT, ["B", "L", d]);
+  const t = g.input("t", DataType.FLOAT, ["B"]);
+  const conditional = cfg.task === "summarize";
+  let cross: { cond: string; condDim: number; bias: string } | undefined;
+  if (conditional) {
+    if (!cfg.condEnc) throw new Error("a summarize model needs condEnc in its config");
+    const Dc = cfg.condEnc.dModel;
+    const cond = g.input("cond", DataType.FLOAT, ["B", "S", Dc]);
+    const mask = g.input("cond_mask", DataType.FLOAT, ["B", "S"]);
+    cross = { cond, condDim: Dc, bias: n.keyBias(mask) };
+  }
+
+  // sinus(t) in float64: angles reach 1000 rad, where float32 rounding alone is ~3e-5.
+  const ang = g.op("Mul", [g.op("Unsqueeze", [g.op("Cast", [t], { to: DataType.DOUBLE }), g.constI64([1])]), g.constD(timeFrequencies(D), [D / 2])]);
+  const sinus = g.op("Cast", [g.op("Concat", [g.op("Sin", [ang]), g.op("Cos", [ang])], { axis: -1 })], { to: DataType.FLOAT });
+  const temb = n.linear(n.silu(n.linear(sinus, "dif.time.w1", D, D, "dif.time.b1")), "dif.time.w2", D, D, "dif.time.b2");
+
+  const x = g.op("Concat", [xt, xsc], { axis: -1 });
+  const h = g.op("Add", [n.linear(x, "dif.in.w", 2 * d, D, "dif.in.b"), g.op("Unsqueeze", [temb, g.constI64([1])])]);
+  const out = n.linear(n.trunk(h, "dif", cfg.dif, cross ? { cross } : {}), "dif.out.w", D, d, "dif.out.b");
+  n.named(out, "x0_hat");
+  g.output("x0_hat", DataType.FLOAT, ["B", "L", d]);
+  return g;
+}
+
+export function buildDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
+  const g = new GraphBuilder("decoder");
+  const n = new NetBuilder(g, weights);
+  const D = cfg.dec.dModel;
+  const latents = g.input("latents", DataType.FLOAT, ["B", "L", cfg.latentDim]);
+  const h = n.linear(latents, "dec.in.w", cfg.latentDim, D, "dec.in.b");
+  const logits = n.named(n.linear(n.trunk(h, "dec", cfg.dec), "dec.lm_head.w", D, cfg.vocabSize, "dec.lm_head.b"), "logits");
+  g.op("ArgMax", [logits], { axis: -1, keepdims: 0 }, "ids");
+  g.output("logits", DataType.FLOAT, ["B", "L", cfg.vocabSize]);
+  g.output("ids", DataType.INT64, ["B", "L"]);
+  return g;
+}
+
+export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
+  if (!cfg.condEnc) throw new Error("cond_encoder needs condEnc in the model config");
+  const g = new GraphBuilder("cond_encoder");
+  const n = new NetBuilder(g, weights);
+  const Dc = cfg.condEnc.dModel;
+  const tokens = g.input("tokens", DataType.INT64, ["B", "S"]);
+  const mask = g.input("mask", DataType.FLOAT, ["B", "S"]);
+  const h = g.op("Gather", [n.weight("cond.tok_emb", [cfg.vocabSize, Dc]), tokens], { axis: 0 });
+  n.named(n.trunk(h, "cond", cfg.condEnc, { selfBias: n.keyBias(mask) }), "cond");
+  g.op("Unsqueeze", [n.weight("cond.null", [Dc]), g.constI64([0])], {}, "null_cond");
+  g.output("cond", DataType.FLOAT, ["B", "S", Dc]);
+  g.output("null_cond", DataType.FLOAT, [1, Dc]);
+  return g;
+}
+
+/** The graphs a task has (cond_encoder only for summarization). */
+export function graphsForTask(cfg: ModelConfig): GraphName[] {
+  return cfg.task === "summarize" ? ["encoder", "denoiser", "decoder", "cond_encoder"] : ["encoder", "denoiser", "decoder"];
+}

@@ -1,0 +1,198 @@
+// The MODEL-SPEC building blocks as ONNX subgraphs: RMSNorm, rotary positions, (cross-)attention,
+// SwiGLU, pre-norm blocks. Written decomposed (Pow/ReduceMean/…, MatMul/Softmax) in the shapes ONNX
+// Runtime's optimizer fuses at level "all". Position and time angles are computed in float64 inside
+// the graph so the tables carry no float32 rounding of large angles.
+import { DataType } from "./proto.ts";
+import { MS_DOMAIN } from "./graph.ts";
+import type { GraphBuilder } from "./graph.ts";
+import type { NetworkConfig } from "@ldtext/core";
+
+export interface WeightTensor {
+  shape: readonly number[];
+  data: Float32Array;
+}
+/** The flat `name → tensor` map of MODEL-SPEC (TF.js variable names = checkpoint keys = initializer names). */
+export type WeightMap = ReadonlyMap<string, WeightTensor>;
+
+export interface NetOptions {
+  /** Replace weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column int8 weights. */
+  quantize?: "int8";
+}
+
+const RMS_EPS = 1e-6;
+
+/** Symmetric per-column int8 quantization of a [K, N] matrix: W ≈ q * scale[col]. */
+export function quantizePerColumn(w: WeightTensor, levels = 127): { q: Int8Array; scale: Float32Array } {
+  const [k, n] = w.shape;
+  const scale = new Float32Array(n);
+  for (let c = 0; c < n; c++) {
+    let m = 0;
+    for (let r = 0; r < k; r++) m = Math.max(m, Math.abs(w.data[r * n + c]));
+    scale[c] = m > 0 ? m / levels : 1;
+  }
+  const q = new Int8Array(k * n);
+  for (let r = 0; r < k; r++) {
+    for (let c = 0; c < n; c++) q[r * n + c] = Math.max(-levels, Math.min(levels, Math.round(w.data[r * n + c] / scale[c])));
+  }
+  return { q, scale };
+}
+
+/** Builds network subgraphs reading weights from a WeightMap by MODEL-SPEC name, checking shapes. */
+export class NetBuilder {
+  constructor(
+    readonly g: GraphBuilder,
+    readonly weights: WeightMap,
+    readonly opts: NetOptions = {},
+  ) {}
+
+  /** Registers the named weight as an initializer (once) after checking its shape. */
+  weight(name: string, shape: readonly number[]): string {
+    const w = this.weights.get(name);
+    if (!w) throw new Error(`weight ${name} is missing from the weight map`);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`weight ${name} has shape [${w.shape}], expected [${shape}]`);
+    }
+    if (!this.g.hasInitializer(name)) this.g.initializer(name, w.data, w.shape);
+    return name;
+  }
+
+  /** x @ W (+ b): `W [in, out]`, optional bias `[out]`. */
+  linear(x: string, wName: string, inDim: number, outDim: number, bName?: string): string {
+    let y: string;
+    if (this.opts.quantize === "int8") {
+      this.weight(wName, [inDim, outDim]); // validates shape; the float copy is dropped below
+      this.g.initializers.delete(wName);
+      const { q, scale } = quantizePerColumn(this.weights.get(wName)!);
+      const qName = this.g.hasInitializer(`${wName}.int8`) ? `${wName}.int8` : this.g.initializer(`${wName}.int8`, q, [inDim, outDim]);
+      const sName = this.g.hasInitializer(`${wName}.scale`) ? `${wName}.scale` : this.g.initializer(`${wName}.scale`, scale, [outDim]);
+      const zName = this.g.hasInitializer(`${wName}.zero`) ? `${wName}.zero` : this.g.initializer(`${wName}.zero`, new Int8Array(outDim), [outDim]);
+      const inputs = [x, qName, sName, zName];
+      if (bName) inputs.push(this.weight(bName, [outDim]));
+      return this.g.node("DynamicQuantizeMatMul", inputs, {}, { domain: MS_DOMAIN })[0];
+    }
+    y = this.g.op("MatMul", [x, this.weight(wName, [inDim, outDim])]);
+    if (bName) y = this.g.op("Add", [y, this.weight(bName, [outDim])]);
+    return y;
+  }
+
+  rmsNorm(x: string, gName: string, dim: number): string {
+    const g = this.g;
+    const sq = g.op("Pow", [x, g.constF([2])]);
+    const ms = g.op("ReduceMean", [sq], { axes: [-1], keepdims: 1 });
+    const rms = g.op("Sqrt", [g.op("Add", [ms, g.constF([RMS_EPS])])]);
+    return g.op("Mul", [g.op("Div", [x, rms]), this.weight(gName, [dim])]);
+  }
+
+  /** Length of axis `axis` of `x` as an int64 scalar. */
+  dimOf(x: string, axis: number): string {
+    return this.g.op("Gather", [this.g.op("Shape", [x]), this.g.constI64([axis], [])], { axis: 0 });
+  }
+
+  /** cos/sin tables `[L, dh]` (half table repeated twice) for positions 0..L−1, L read from `x`'s axis 1. */
+  ropeTables(x: string, dh: number): { cos: string; sin: string } {
+    const g = this.g;
+    const len = g.op("Cast", [this.dimOf(x, 1)], { to: DataType.DOUBLE });
+    const pos = g.op("Range", [g.constD([0]), len, g.constD([1])]);
+    const invFreq = new Float64Array(dh);
+    for (let i = 0; i < dh / 2; i++) invFreq[i] = invFreq[i + dh / 2] = 10000 ** ((-2 * i) / dh);
+    const ang = g.op("Mul", [g.op("Unsqueeze", [pos, g.constI64([1])]), g.constD(invFreq, [dh])]);
+    return {
+      cos: g.op("Cast", [g.op("Cos", [ang])], { to: DataType.FLOAT }),
+      sin: g.op("Cast", [g.op("Sin", [ang])], { to: DataType.FLOAT }),
+    };
+  }
+
+  /** rope(x) = x·cos + rotate_half(x)·sin on `[B, H, L, dh]`. */
+  rope(x: string, tables: { cos: string; sin: string }, dh: number): string {
+    const g = this.g;
+    const axes = g.constI64([-1]);
+    const x1 = g.op("Slice", [x, g.constI64([0]), g.constI64([dh / 2]), axes]);
+    const x2 = g.op("Slice", [x, g.constI64([dh / 2]), g.constI64([dh]), axes]);
+    const rot = g.op("Concat", [g.op("Neg", [x2]), x1], { axis: -1 });
+    return g.op("Add", [g.op("Mul", [x, tables.cos]), g.op("Mul", [rot, tables.sin])]);
+  }
+
+  /** `[B, L, D]` → `[B, H, L, dh]`. */
+  splitHeads(x: string, heads: number, dh: number): string {
+    const r = this.g.op("Reshape", [x, this.g.constI64([0, 0, heads, dh])]);
+    return this.g.op("Transpose", [r], { perm: [0, 2, 1, 3] });
+  }
+
+  /** Key-padding bias `(1 − mask)·(−1e9)` as `[B, 1, 1, S]` from a float mask `[B, S]`. */
+  keyBias(mask: string): string {
+    const g = this.g;
+    const b = g.op("Mul", [g.op("Sub", [g.constF([1]), mask]), g.constF([-1e9])]);
+    return g.op("Unsqueeze", [b, g.constI64([1, 2])]);
+  }
+
+  /** softmax(q kᵀ / √dh + bias) v, heads merged back to `[B, L, D]`. */
+  attend(q: string, k: string, v: string, dModel: number, dh: number, bias?: string): string {
+    const g = this.g;
+    let s = g.op("MatMul", [q, g.op("Transpose", [k], { perm: [0, 1, 3, 2] })]);
+    s = g.op("Mul", [s, g.constF([1 / Math.sqrt(dh)])]);
+    if (bias) s = g.op("Add", [s, bias]);
+    const o = g.op("MatMul", [g.op("Softmax", [s], { axis: -1 }), v]);
+    return g.op("Reshape", [g.op("Transpose", [o], { perm: [0, 2, 1, 3] }), g.constI64([0, 0, dModel])]);
+  }
+
+  selfAttention(h: string, p: string, cfg: NetworkConfig, rope: { cos: string; sin: string }, bias?: string): string {
+    const D = cfg.dModel;
+    const dh = D / cfg.heads;
+    const q = this.rope(this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh), rope, dh);
+    const k = this.rope(this.splitHeads(this.linear(h, `${p}.wk`, D, D), cfg.heads, dh), rope, dh);
+    const v = this.splitHeads(this.linear(h, `${p}.wv`, D, D), cfg.heads, dh);
+    return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
+  }
+
+  crossAttention(h: string, cond: string, condDim: number, p: string, cfg: NetworkConfig, bias: string): string {
+    const D = cfg.dModel;
+    const dh = D / cfg.heads;
+    const q = this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh);
+    const k = this.splitHeads(this.linear(cond, `${p}.wk`, condDim, D), cfg.heads, dh);
+    const v = this.splitHeads(this.linear(cond, `${p}.wv`, condDim, D), cfg.heads, dh);
+    return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
+  }
+
+  silu(x: string): string {
+    return this.g.op("Mul", [x, this.g.op("Sigmoid", [x])]);
+  }
+
+  mlp(h: string, p: string, cfg: NetworkConfig): string {
+    const a = this.silu(this.linear(h, `${p}.w1`, cfg.dModel, cfg.ffn));
+    const b = this.linear(h, `${p}.w3`, cfg.dModel, cfg.ffn);
+    return this.linear(this.g.op("Mul", [a, b]), `${p}.w2`, cfg.ffn, cfg.dModel);
+  }
+
+  /** Pre-norm block `{p}` = `{net}.blocks.{i}`. */
+  block(
+    h: string,
+    p: string,
+    cfg: NetworkConfig,
+    rope: { cos: string; sin: string },
+    extra: { selfBias?: string; cross?: { cond: string; condDim: number; bias: string } } = {},
+  ): string {
+    const D = cfg.dModel;
+    let x = this.g.op("Add", [h, this.selfAttention(this.rmsNorm(h, `${p}.attn_norm`, D), `${p}.attn`, cfg, rope, extra.selfBias)]);
+    if (extra.cross) {
+      const c = extra.cross;
+      x = this.g.op("Add", [x, this.crossAttention(this.rmsNorm(x, `${p}.cross_norm`, D), c.cond, c.condDim, `${p}.cross`, cfg, c.bias)]);
+    }
+    return this.g.op("Add", [x, this.mlp(this.rmsNorm(x, `${p}.mlp_norm`, D), `${p}.mlp`, cfg)]);
+  }
+
+  /** `layers` blocks then the final norm; `net` is the prefix (`enc`, `dec`, `dif`, `cond`). */
+  trunk(h: string, net: string, cfg: NetworkConfig, extra: Parameters<NetBuilder["block"]>[4] = {}): string {
+    if (cfg.dModel % cfg.heads !== 0 || (cfg.dModel / cfg.heads) % 2 !== 0) {
+      throw new Error(`${net}: dModel ${cfg.dModel} must split into ${cfg.heads} heads of even width`);
+    }
+    const rope = this.ropeTables(h, cfg.dModel / cfg.heads);
+    let x = h;
+    for (let i = 0; i < cfg.layers; i++) x = this.block(x, `${net}.blocks.${i}`, cfg, rope, extra);
+    return this.rmsNorm(x, `${net}.final_norm`, cfg.dModel);
+  }
+
+  /** Marks `x` as the float value of graph output `name` (Identity so the name is exactly the output). */
+  named(x: string, name: string): string {
+    return this.g.op("Identity", [x], {}, name);
+  }
+}
