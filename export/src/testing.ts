@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import type { ModelConfig, Task } from "@ldtext/core";
+import { FIRST_BPE_ID } from "@ldtext/core";
+import type { ModelConfig, Task, Vocabulary } from "@ldtext/core";
 import type { GraphBuilder, SerializeOptions } from "./onnx/graph.ts";
 import type { Tensor64 } from "./reference/forward.ts";
 
@@ -63,4 +64,16 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function randomTensor(shape: number[], rnd: () => number, scale = 1): Tensor64 {
   const n = shape.reduce((a, b) => a * b, 1);
   return { shape, data: Float64Array.from({ length: n }, () => scale * rnd()) };
+}
+
+/**
+ * A schema-valid compact vocabulary of `vocabSize` ids whose BPE entries are placeholders (two-letter
+ * tokens): enough for writing and loading artifacts; use a real tokenizer for readable text.
+ */
+export function placeholderVocabulary(vocabSize: number): Vocabulary {
+  const k = vocabSize - FIRST_BPE_ID;
+  if (k < 0) throw new Error(`vocabSize ${vocabSize} is below the ${FIRST_BPE_ID} specials and bytes`);
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  const tokenBytes = Array.from({ length: k }, (_, i) => Buffer.from(letters[i % 26] + letters[Math.floor(i / 26) % 26] + (i >= 676 ? String(i) : "")).toString("base64"));
+  return { kind: "compact-bpe", version: 1, base: "gpt2", specials: { pad: 0, bos: 1, eos: 2 }, byteOffset: 3, bpeIds: Array.from({ length: k }, (_, i) => 1000 + i), tokenBytes };
 }

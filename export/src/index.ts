@@ -1,0 +1,11 @@
+// @ldtext/export: trained checkpoints → verified ONNX artifacts (see docs/MODEL-SPEC.md).
+export { writeArtifact, writeRandomArtifact, GRAPH_FILES, sha256 } from "./artifact/write.ts";
+export type { WriteArtifactOptions, RandomArtifactOptions, WrittenArtifact, GraphRole } from "./artifact/write.ts";
+export { MANIFEST_FILE } from "./artifact/manifest.ts";
+export type { ArtifactManifest, GraphEntry, IoSpec } from "./artifact/manifest.ts";
+export { buildEncoder, buildDenoiser, buildDecoder, buildCondEncoder, graphsForTask, GRAPH_NAMES } from "./networks/graphs.ts";
+export type { GraphName, NormState } from "./networks/graphs.ts";
+export { weightShapes, randomWeights, checkWeights } from "./networks/weights.ts";
+export type { WeightMap, WeightTensor } from "./onnx/blocks.ts";
+export { GraphBuilder, OPSET } from "./onnx/graph.ts";
+export { tinyConfig, placeholderVocabulary } from "./testing.ts";
