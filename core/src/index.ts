@@ -4,3 +4,5 @@ export * from "./tokenizer.ts";
 export * from "./rng.ts";
 export * from "./schedule.ts";
 export * from "./sampler.ts";
+export * from "./atomic.ts";
+export * from "./manifest.ts";
