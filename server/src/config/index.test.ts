@@ -1,0 +1,34 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { loadConfig, ConfigError } from "./index.ts";
+
+describe("loadConfig", () => {
+  test("defaults", () => {
+    const c = loadConfig({});
+    assert.equal(c.PORT, 8080);
+    assert.equal(c.MODELS_DIR, "models");
+    assert.equal(c.EP, "auto");
+    assert.equal(c.EP_STRICT, false);
+    assert.deepEqual(c.API_KEYS, []);
+  });
+  test("parses numbers, lists and flags", () => {
+    const c = loadConfig({ PORT: "9000", API_KEYS: "a, b,,c", EP: "cuda", EP_STRICT: "1", WORKERS: "2" });
+    assert.equal(c.PORT, 9000);
+    assert.deepEqual(c.API_KEYS, ["a", "b", "c"]);
+    assert.equal(c.EP, "cuda");
+    assert.equal(c.EP_STRICT, true);
+    assert.equal(c.WORKERS, 2);
+  });
+  test("names every bad key", () => {
+    assert.throws(() => loadConfig({ PORT: "-1", EP: "tpu", WORKERS: "two" }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /PORT/);
+      assert.match(e.message, /EP/);
+      assert.match(e.message, /WORKERS/);
+      return true;
+    });
+  });
+  test("default steps above max is refused", () => {
+    assert.throws(() => loadConfig({ MAX_STEPS: "10", DEFAULT_STEPS: "50" }), /DEFAULT_STEPS/);
+  });
+});

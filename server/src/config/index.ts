@@ -1,0 +1,77 @@
+// Server configuration from the environment, validated once at start with zod so a typo in a
+// deployment fails loudly before the first request instead of surfacing as odd behaviour later.
+import { z } from "zod";
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
+    .default(def ? "true" : "false")
+    .transform((v) => ["1", "true", "yes", "on"].includes(v));
+const list = z
+  .string()
+  .default("")
+  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
+
+export const ExecutionProviderSchema = z.enum(["cpu", "cuda", "auto"]);
+export type ExecutionProviderChoice = z.infer<typeof ExecutionProviderSchema>;
+
+export const ConfigSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  MODELS_DIR: z.string().default("models"),
+  /** Largest request body in bytes (413 above it). */
+  MAX_BODY_BYTES: int(2 * 1024 * 1024, 1024),
+  MAX_STEPS: int(200, 1, 10_000),
+  DEFAULT_STEPS: int(50, 1, 10_000),
+  MAX_N: int(16, 1, 1024),
+  /** Waiting requests per model version before 429. */
+  QUEUE_SIZE: int(64, 0),
+  /** Denoiser rows one engine lane runs per tick (guided rows count twice). */
+  ROW_BUDGET: int(32, 1),
+  /** Default and maximum time a request may take end to end (504 after it). */
+  REQUEST_DEADLINE_MS: int(120_000, 1),
+  API_KEYS: list,
+  ADMIN_KEYS: list,
+  /** Requests per minute per API key (or per client address without keys); 0 = unlimited. */
+  RATE_LIMIT_PER_MIN: int(0, 0),
+  RATE_LIMIT_BURST: int(0, 0),
+  /** Engine workers per model version and ONNX Runtime intra-op threads per worker. */
+  WORKERS: int(1, 1, 64),
+  INTRA_OP_THREADS: int(1, 1, 256),
+  COND_CACHE_SIZE: int(256, 0),
+  RESPONSE_CACHE_SIZE: int(512, 0),
+  DRAIN_TIMEOUT_MS: int(30_000, 0),
+  EP: ExecutionProviderSchema.default("auto"),
+  /** With EP=cuda: fail the start instead of falling back to CPU. */
+  EP_STRICT: bool(false),
+  CUDA_DEVICE_ID: int(0, 0, 64),
+  CORS_ORIGINS: list,
+  /** SSE: a `step` event every k denoising steps. */
+  STREAM_EVERY: int(5, 1),
+  /** Poll MODELS_DIR for new version folders every this many ms; 0 = off (SIGHUP/admin only). */
+  MODEL_POLL_MS: int(0, 0),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type ServerConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment (only the keys the schema names); throws ConfigError naming each bad key. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined) picked[key] = v;
+  }
+  const res = ConfigSchema.safeParse(picked);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid server configuration:\n  ${lines.join("\n  ")}`);
+  }
+  if (res.data.DEFAULT_STEPS > res.data.MAX_STEPS) {
+    throw new ConfigError(`invalid server configuration:\n  DEFAULT_STEPS (${res.data.DEFAULT_STEPS}) > MAX_STEPS (${res.data.MAX_STEPS})`);
+  }
+  return res.data;
+}

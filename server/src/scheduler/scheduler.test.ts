@@ -1,0 +1,229 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { Scheduler, rowsOf } from "./scheduler.ts";
+import type { ConditionEncoding, DenoiseBatch, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
+import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError } from "./errors.ts";
+import { coreMath } from "./math.ts";
+
+const L = 4;
+const d = 3;
+const Dc = 2;
+
+/**
+ * A model stand-in whose output for a row depends only on that row's inputs (like a real network
+ * without cross-row ops), and which records every call so tests can see how rows were batched.
+ */
+class RecordingBackend implements ModelBackend {
+  readonly L = L;
+  readonly d = d;
+  calls: { rows: number; t: number[] }[] = [];
+  decodes: number[] = [];
+  encodes = 0;
+  failNext = false;
+  constructor(readonly condDim = 0, private readonly delayMs = 0) {}
+  async denoise(b: DenoiseBatch): Promise<Float32Array> {
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    else await new Promise((r) => setImmediate(r));
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("boom");
+    }
+    this.calls.push({ rows: b.rows, t: Array.from(b.t) });
+    const ld = L * d;
+    const out = new Float32Array(b.rows * ld);
+    for (let r = 0; r < b.rows; r++) {
+      let c = 0;
+      if (b.cond) for (let j = 0; j < b.cond.S * this.condDim; j++) c += b.cond.data[r * b.cond.S * this.condDim + j] * b.cond.mask[r * b.cond.S + Math.floor(j / this.condDim)];
+      for (let i = 0; i < ld; i++) out[r * ld + i] = 0.5 * b.x[r * ld + i] + 0.1 * b.xsc[r * ld + i] + 0.2 * b.t[r] + 0.01 * c;
+    }
+    return out;
+  }
+  async decode(lat: Float32Array, rows: number): Promise<Int32Array> {
+    await new Promise((r) => setImmediate(r));
+    this.decodes.push(rows);
+    const ids = new Int32Array(rows * L);
+    for (let i = 0; i < rows * L; i++) ids[i] = 3 + (Math.floor(Math.abs(lat[i * d]) * 1000) % 200);
+    return ids;
+  }
+  async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
+    this.encodes++;
+    const cond = new Float32Array(tokens.length * Dc);
+    for (let i = 0; i < cond.length; i++) cond[i] = tokens[Math.floor(i / Dc)] / 10;
+    return { cond, len: tokens.length, nullCond: new Float32Array([0.5, -0.5]) };
+  }
+}
+
+function job(over: Partial<JobSpec> = {}): JobSpec {
+  return { id: "j", n: 1, steps: 3, sampler: "ddim", seed: 1, guidance: 0, deadline: performance.now() + 60_000, ...over };
+}
+
+function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?: number; math?: SamplingMath } = {}) {
+  const cache = new Map<string, ConditionEncoding>();
+  const rows: number[] = [];
+  const s = new Scheduler({
+    lanes: backends,
+    math: over.math ?? coreMath({ name: "tan-d", d: 9 }),
+    rowBudget: over.rowBudget ?? 8,
+    queueSize: over.queueSize ?? 100,
+    condCache: { get: (k) => cache.get(k), set: (k, v) => void cache.set(k, v) },
+    events: { runningRows: (r) => rows.push(r) },
+  });
+  return { s, cache, rows };
+}
+
+describe("Scheduler", () => {
+  test("a job runs `steps` denoiser calls and returns L ids per sample", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    const r = await s.submit(job({ n: 2, steps: 5 }));
+    assert.equal(r.ids.length, 2);
+    assert.equal(r.ids[0].length, L);
+    assert.equal(b.calls.length, 5);
+    assert.deepEqual(b.decodes, [2]);
+    // per-row t follows the time grid from 1 downwards
+    assert.equal(b.calls[0].t[0], 1);
+    assert.ok(b.calls[4].t[0] < b.calls[0].t[0]);
+    await s.drain();
+    assert.ok(s.idle);
+  });
+
+  test("same seed gives the same ids alone and inside a busy mixed batch", async () => {
+    const spec = job({ n: 2, steps: 6, sampler: "sde", seed: 42 });
+    const alone = await sched([new RecordingBackend()]).s.submit(spec);
+    const b = new RecordingBackend();
+    const { s } = sched([b], { rowBudget: 16 });
+    const others = [
+      s.submit(job({ n: 3, steps: 2, sampler: "ddim", seed: 7 })),
+      s.submit(job({ n: 1, steps: 9, sampler: "ode", seed: 8 })),
+    ];
+    const busy = s.submit(spec);
+    others.push(s.submit(job({ n: 2, steps: 4, sampler: "sde", seed: 9 })));
+    const got = await busy;
+    await Promise.all(others);
+    assert.deepEqual(got.ids, alone.ids);
+    assert.ok(b.calls.some((c) => c.rows > 2), "the job shared a denoiser call");
+    // different seeds differ
+    const other = await sched([new RecordingBackend()]).s.submit({ ...spec, seed: 43 });
+    assert.notDeepEqual(other.ids, alone.ids);
+  });
+
+  test("jobs with different step counts share calls with per-row t", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    await Promise.all([s.submit(job({ steps: 2 })), s.submit(job({ steps: 4, seed: 2 }))]);
+    assert.deepEqual(b.calls.map((c) => c.rows), [2, 2, 1, 1]);
+    // same step index → same t; the 2-step job's second t differs from the 4-step job's second t
+    assert.notEqual(b.calls[1].t[0], b.calls[1].t[1]);
+  });
+
+  test("admission respects the row budget; an oversized job runs alone", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b], { rowBudget: 4 });
+    await Promise.all([s.submit(job({ n: 3 })), s.submit(job({ n: 2 })), s.submit(job({ n: 6 }))]);
+    assert.ok(b.calls.every((c) => c.rows <= 4 || c.rows === 6));
+    assert.deepEqual(b.calls.map((c) => c.rows), [3, 3, 3, 2, 2, 2, 6, 6, 6]);
+  });
+
+  test("guidance doubles only the guided job's rows and uses the null condition", async () => {
+    const b = new RecordingBackend(Dc);
+    const { s, cache } = sched([b]);
+    const tokens = new Int32Array([5, 6, 7]);
+    await Promise.all([
+      s.submit(job({ n: 2, guidance: 1.5, condition: { key: "doc", tokens } })),
+      s.submit(job({ n: 1, guidance: 0, condition: { key: "doc2", tokens: new Int32Array([1]) } })),
+    ]);
+    assert.equal(rowsOf({ n: 2, guidance: 1.5 }), 4);
+    assert.equal(b.calls[0].rows, 5);
+    assert.equal(b.encodes, 2);
+    assert.equal(cache.size, 2);
+    // the same document again: its encoding comes from the cache
+    await s.submit(job({ n: 1, condition: { key: "doc", tokens } }));
+    assert.equal(b.encodes, 2);
+  });
+
+  test("guided output differs from unguided, and is reproducible", async () => {
+    const tokens = new Int32Array([5, 6, 7]);
+    const run = (g: number) => sched([new RecordingBackend(Dc)]).s.submit(job({ n: 1, steps: 4, guidance: g, condition: { key: "k", tokens } }));
+    const [a, b2, c] = await Promise.all([run(0), run(3), run(3)]);
+    assert.deepEqual(b2.ids, c.ids);
+    assert.notDeepEqual(a.ids, b2.ids);
+  });
+
+  test("a full queue refuses with a retry hint; admitted jobs complete", async () => {
+    const b = new RecordingBackend(0, 5);
+    const { s } = sched([b], { rowBudget: 1, queueSize: 2 });
+    // admission happens in the lane's loop (next turn), so both first jobs are still queued
+    const ok = [s.submit(job()), s.submit(job())];
+    assert.throws(() => s.submit(job()), (e: unknown) => e instanceof QueueFullError && e.retryAfterS >= 1);
+    const results = await Promise.all(ok);
+    assert.equal(results.length, 2);
+    // once the queue has room again, jobs are accepted
+    assert.equal((await s.submit(job())).ids.length, 1);
+  });
+
+  test("cancelling a queued job rejects it at once; cancelling a running one frees its rows next tick", async () => {
+    const b = new RecordingBackend(0, 5);
+    const { s, rows } = sched([b], { rowBudget: 2 });
+    const acRun = new AbortController();
+    const acQueued = new AbortController();
+    const running = s.submit(job({ n: 2, steps: 50, signal: acRun.signal }));
+    const queued = s.submit(job({ n: 2, steps: 2, signal: acQueued.signal }));
+    acQueued.abort();
+    await assert.rejects(queued, CancelledError);
+    while (b.calls.length < 3) await new Promise((r) => setTimeout(r, 2));
+    acRun.abort();
+    await assert.rejects(running, CancelledError);
+    assert.ok(b.calls.length < 10, `cancelled job stopped early (${b.calls.length} calls)`);
+    assert.equal(rows.at(-1), 0);
+    assert.equal(s.runningRows, 0);
+  });
+
+  test("deadline fails the job with DeadlineError", async () => {
+    const b = new RecordingBackend(0, 5);
+    const { s } = sched([b]);
+    await assert.rejects(s.submit(job({ steps: 1000, deadline: performance.now() + 30 })), DeadlineError);
+    assert.ok(b.calls.length < 1000);
+  });
+
+  test("drain finishes running work and refuses new jobs", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    const p = s.submit(job({ steps: 5 }));
+    const drained = s.drain();
+    assert.throws(() => s.submit(job()), DrainingError);
+    await drained;
+    const r = await p;
+    assert.equal(r.ids.length, 1);
+    assert.ok(s.idle);
+  });
+
+  test("progress callbacks every k steps with current ids", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    const seen: number[] = [];
+    await s.submit(job({ steps: 7, progressEvery: 2, onProgress: (step, ids) => { seen.push(step); assert.equal(ids[0].length, L); } }));
+    assert.deepEqual(seen, [2, 4, 6]);
+  });
+
+  test("a backend failure fails that batch only; the lane keeps serving", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    b.failNext = true;
+    await assert.rejects(s.submit(job()), EngineError);
+    const r = await s.submit(job());
+    assert.equal(r.ids.length, 1);
+  });
+
+  test("two lanes run jobs in parallel and give the same numbers", async () => {
+    const b1 = new RecordingBackend(0, 3);
+    const b2 = new RecordingBackend(0, 3);
+    const { s } = sched([b1, b2], { rowBudget: 1 });
+    const specs = [1, 2, 3, 4].map((seed) => job({ seed, steps: 4 }));
+    const res = await Promise.all(specs.map((j) => s.submit(j)));
+    assert.ok(b1.calls.length > 0 && b2.calls.length > 0, "both lanes were used");
+    for (let i = 0; i < specs.length; i++) {
+      const alone = await sched([new RecordingBackend()]).s.submit(specs[i]);
+      assert.deepEqual(res[i].ids, alone.ids);
+    }
+  });
+});

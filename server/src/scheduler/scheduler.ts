@@ -1,0 +1,396 @@
+// Step-level continuous batching (in the spirit of text-generation-inference's router/queue.rs):
+// a bounded FIFO of waiting jobs shared by one or more lanes; each lane owns a backend (one ONNX
+// worker) and loops: drop cancelled/expired jobs, admit waiting jobs up to the row budget, encode
+// new documents, one denoiser call over every active row with per-row t, each row's sampler update,
+// then finished rows (and streaming snapshots) through the decoder. Jobs with different step counts,
+// samplers and guidance share a call; a job's numbers depend only on its own seed and parameters.
+import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
+import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "./errors.ts";
+
+export interface SchedulerEvents {
+  queueSize?(size: number): void;
+  runningRows?(rows: number): void;
+  /** One denoiser call: rows in it and its duration. */
+  tick?(rows: number, ms: number): void;
+  admitted?(queueMs: number): void;
+  condCache?(hit: boolean): void;
+}
+
+export interface ConditionCache {
+  get(key: string): ConditionEncoding | undefined;
+  set(key: string, value: ConditionEncoding): void;
+}
+
+export interface SchedulerOptions {
+  lanes: ModelBackend[];
+  math: SamplingMath;
+  /** Denoiser rows per lane per tick (a guided sample counts twice). A larger job runs alone. */
+  rowBudget: number;
+  /** Waiting jobs beyond this are refused with QueueFullError. */
+  queueSize: number;
+  condCache?: ConditionCache;
+  events?: SchedulerEvents;
+  now?: () => number;
+}
+
+interface Waiting {
+  spec: JobSpec;
+  enqueuedAt: number;
+  resolve(r: JobResult): void;
+  reject(e: Error): void;
+  /** Set when the job must leave (cancel or deadline); lanes check it every tick. */
+  failure?: SchedulerError;
+  cleanup(): void;
+}
+
+interface Active extends Waiting {
+  admittedAt: number;
+  rows: number; // denoiser rows (2n when guided)
+  grid: ArrayLike<number>;
+  step: number;
+  x: Float32Array;
+  xsc: Float32Array;
+  x0: Float32Array;
+  cond?: ConditionEncoding;
+}
+
+export function rowsOf(spec: Pick<JobSpec, "n" | "guidance">): number {
+  return spec.guidance > 0 ? 2 * spec.n : spec.n;
+}
+
+export class Scheduler {
+  private readonly waiting: Waiting[] = [];
+  private readonly lanes: Lane[];
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly now: () => number;
+  /** Exponential average of job durations (ms), for Retry-After. */
+  private avgJobMs = 1000;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    if (opts.lanes.length === 0) throw new Error("scheduler needs at least one lane");
+    this.now = opts.now ?? (() => performance.now());
+    this.lanes = opts.lanes.map((b) => new Lane(this, b, opts));
+  }
+
+  get queueLength(): number {
+    return this.waiting.length;
+  }
+  get runningRows(): number {
+    return this.lanes.reduce((s, l) => s + l.rows, 0);
+  }
+  get activeJobs(): number {
+    return this.lanes.reduce((s, l) => s + l.active.length, 0);
+  }
+  get isDraining(): boolean {
+    return this.draining;
+  }
+  get idle(): boolean {
+    return this.waiting.length === 0 && this.lanes.every((l) => l.active.length === 0 && !l.running);
+  }
+
+  /**
+   * Queues a job; the promise settles with its token ids or a SchedulerError. Refusals (draining,
+   * queue full, already cancelled) are thrown synchronously, before any work, so a streaming route
+   * can still answer them with a status code.
+   */
+  submit(spec: JobSpec): Promise<JobResult> {
+    if (this.draining) throw new DrainingError();
+    if (this.waiting.length >= this.opts.queueSize) {
+      const perLane = Math.ceil((this.waiting.length + 1) / this.lanes.length);
+      throw new QueueFullError(Math.max(1, Math.ceil((this.avgJobMs * perLane) / 1000)));
+    }
+    if (spec.signal?.aborted) throw new CancelledError();
+    return new Promise<JobResult>((resolve, reject) => {
+      const w: Waiting = { spec, enqueuedAt: this.now(), resolve, reject, cleanup: () => {} };
+      const fail = (e: SchedulerError) => {
+        if (w.failure) return;
+        w.failure = e;
+        // Still queued: leave now. Active: the lane drops it at its next tick.
+        const i = this.waiting.indexOf(w);
+        if (i >= 0) {
+          this.waiting.splice(i, 1);
+          this.opts.events?.queueSize?.(this.waiting.length);
+          this.settle(w, e);
+        }
+      };
+      const onAbort = () => fail(new CancelledError());
+      spec.signal?.addEventListener("abort", onAbort, { once: true });
+      const timeout = setTimeout(() => fail(new DeadlineError()), Math.max(0, spec.deadline - this.now()));
+      timeout.unref?.();
+      w.cleanup = () => {
+        clearTimeout(timeout);
+        spec.signal?.removeEventListener("abort", onAbort);
+      };
+      this.waiting.push(w);
+      this.opts.events?.queueSize?.(this.waiting.length);
+      this.wake();
+    });
+  }
+
+  /** Stops admitting new jobs; resolves once every queued and running job has finished. */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.idle) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** Fails every job still queued or running (after a drain timeout). */
+  abortAll(reason: SchedulerError = new DrainingError()): void {
+    for (const w of this.waiting.splice(0)) this.settle(w, reason);
+    for (const l of this.lanes) for (const a of l.active) a.failure ??= reason;
+  }
+
+  /** @internal lanes take the next jobs that fit. */
+  takeFitting(freeRows: number, laneEmpty: boolean): Waiting[] {
+    const out: Waiting[] = [];
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0];
+      const rows = rowsOf(head.spec);
+      // FIFO: a job that does not fit blocks the ones behind it (no starvation of big jobs);
+      // a job larger than the whole budget runs alone on an empty lane.
+      if (rows > freeRows && !(laneEmpty && out.length === 0)) break;
+      this.waiting.shift();
+      out.push(head);
+      freeRows -= rows;
+    }
+    if (out.length > 0) this.opts.events?.queueSize?.(this.waiting.length);
+    return out;
+  }
+
+  /** @internal */
+  settle(w: Waiting, outcome: JobResult | Error): void {
+    w.cleanup();
+    if (outcome instanceof Error) w.reject(outcome);
+    else {
+      const ms = outcome.queueMs + outcome.inferenceMs;
+      this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * ms;
+      w.resolve(outcome);
+    }
+  }
+
+  /** @internal */
+  laneIdle(): void {
+    this.opts.events?.runningRows?.(this.runningRows);
+    if (this.idle) {
+      for (const r of this.drainWaiters.splice(0)) r();
+    }
+  }
+
+  /** @internal */
+  reportRows(): void {
+    this.opts.events?.runningRows?.(this.runningRows);
+  }
+
+  private wake(): void {
+    for (const l of this.lanes) l.wake();
+  }
+
+  /** @internal */
+  clock(): number {
+    return this.now();
+  }
+}
+
+class Lane {
+  readonly active: Active[] = [];
+  running = false;
+
+  constructor(
+    private readonly sched: Scheduler,
+    private readonly backend: ModelBackend,
+    private readonly opts: SchedulerOptions,
+  ) {}
+
+  get rows(): number {
+    return this.active.reduce((s, a) => s + a.rows, 0);
+  }
+
+  wake(): void {
+    if (this.running) return;
+    this.running = true;
+    // Start on the next microtask so jobs submitted in the same turn are admitted together.
+    queueMicrotask(() => void this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (true) {
+        this.dropFailed();
+        await this.admit();
+        this.dropFailed();
+        if (this.active.length === 0) break;
+        try {
+          await this.tick();
+        } catch (e) {
+          // A backend failure fails the jobs in this batch, not the lane.
+          const err = new EngineError(`inference failed: ${e instanceof Error ? e.message : String(e)}`);
+          for (const a of this.active.splice(0)) this.sched.settle(a, err);
+        }
+      }
+    } finally {
+      this.running = false;
+      this.sched.laneIdle();
+    }
+    // A job may have arrived between the last admit and `running = false`.
+    if (this.sched.queueLength > 0) this.wake();
+  }
+
+  private dropFailed(): void {
+    let dropped = false;
+    for (let i = this.active.length - 1; i >= 0; i--) {
+      const a = this.active[i];
+      if (a.failure) {
+        this.active.splice(i, 1);
+        this.sched.settle(a, a.failure);
+        dropped = true;
+      }
+    }
+    if (dropped) this.sched.reportRows();
+  }
+
+  private async admit(): Promise<void> {
+    const fresh = this.sched.takeFitting(this.opts.rowBudget - this.rows, this.active.length === 0);
+    if (fresh.length === 0) return;
+    const { L, d } = this.backend;
+    const ld = L * d;
+    const math = this.opts.math;
+    const now = this.sched.clock();
+    const admitted: Active[] = [];
+    for (const w of fresh) {
+      const { spec } = w;
+      const x = new Float32Array(spec.n * ld);
+      for (let r = 0; r < spec.n; r++) x.set(math.noise(spec.seed, 0, r, ld), r * ld);
+      const a: Active = Object.assign(w, {
+        admittedAt: now,
+        rows: rowsOf(spec),
+        grid: math.timeGrid(spec.steps),
+        step: 0,
+        x,
+        xsc: new Float32Array(spec.n * ld),
+        x0: new Float32Array(spec.n * ld),
+      });
+      this.opts.events?.admitted?.(now - w.enqueuedAt);
+      admitted.push(a);
+    }
+    // Condition encodings: once per document (cached by key), before the job's first step.
+    for (const a of admitted) {
+      const c = a.spec.condition;
+      if (!c) continue;
+      const cached = this.opts.condCache?.get(c.key);
+      this.opts.events?.condCache?.(cached !== undefined);
+      try {
+        a.cond = cached ?? (await this.backend.encodeCondition(c.tokens));
+      } catch (e) {
+        a.failure ??= new EngineError(`condition encoding failed: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      if (!cached) this.opts.condCache?.set(c.key, a.cond);
+    }
+    this.active.push(...admitted);
+    this.sched.reportRows();
+  }
+
+  private async tick(): Promise<void> {
+    const { L, d, condDim } = this.backend;
+    const ld = L * d;
+    const math = this.opts.math;
+    const jobs = this.active.slice();
+    const rows = jobs.reduce((s, a) => s + a.rows, 0);
+    const x = new Float32Array(rows * ld);
+    const xsc = new Float32Array(rows * ld);
+    const t = new Float32Array(rows);
+    const conditional = condDim > 0;
+    let S = 1;
+    if (conditional) for (const a of jobs) S = Math.max(S, a.cond?.len ?? 1);
+    const cond = conditional ? new Float32Array(rows * S * condDim) : undefined;
+    const mask = conditional ? new Float32Array(rows * S) : undefined;
+
+    // Layout per job: n conditional rows, then (guided) n null-condition rows with the same x, x_sc.
+    let row = 0;
+    for (const a of jobs) {
+      const tNow = a.grid[a.step];
+      const copies = a.rows / a.spec.n;
+      for (let c = 0; c < copies; c++) {
+        x.set(a.x, row * ld);
+        xsc.set(a.xsc, row * ld);
+        for (let r = 0; r < a.spec.n; r++) {
+          t[row + r] = tNow;
+          if (cond && mask && a.cond) {
+            const useNull = c === 1;
+            const len = useNull ? 1 : a.cond.len;
+            cond.set(useNull ? a.cond.nullCond : a.cond.cond, (row + r) * S * condDim);
+            mask.fill(1, (row + r) * S, (row + r) * S + len);
+          }
+        }
+        row += a.spec.n;
+      }
+    }
+    const t0 = performance.now();
+    const out = await this.backend.denoise({ rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined });
+    this.opts.events?.tick?.(rows, performance.now() - t0);
+
+    // Sampler updates, row by row, with this job's own noise stream.
+    const finished: Active[] = [];
+    const snapshots: Active[] = [];
+    row = 0;
+    const x0hat = new Float32Array(ld);
+    const next = new Float32Array(ld);
+    for (const a of jobs) {
+      const n = a.spec.n;
+      const tNow = a.grid[a.step];
+      const sNext = a.grid[a.step + 1];
+      for (let r = 0; r < n; r++) {
+        const c = out.subarray((row + r) * ld, (row + r + 1) * ld);
+        if (a.rows > n) math.cfg(c, out.subarray((row + n + r) * ld, (row + n + r + 1) * ld), a.spec.guidance, x0hat);
+        else x0hat.set(c);
+        const xr = a.x.subarray(r * ld, (r + 1) * ld);
+        const noise = a.spec.sampler === "sde" ? math.noise(a.spec.seed, a.step + 1, r, ld) : null;
+        math.step(a.spec.sampler, xr, x0hat, tNow, sNext, noise, next);
+        xr.set(next);
+        a.xsc.set(x0hat, r * ld);
+        a.x0.set(x0hat, r * ld);
+      }
+      row += a.rows;
+      a.step++;
+      if (a.step >= a.spec.steps) finished.push(a);
+      else if (a.spec.onProgress && a.spec.progressEvery && a.step % a.spec.progressEvery === 0 && !a.failure) snapshots.push(a);
+    }
+    for (const a of finished) this.active.splice(this.active.indexOf(a), 1);
+
+    const toDecode = [...finished, ...snapshots];
+    if (toDecode.length === 0) return;
+    const decRows = toDecode.reduce((s, a) => s + a.spec.n, 0);
+    const lat = new Float32Array(decRows * ld);
+    let off = 0;
+    for (const a of toDecode) {
+      lat.set(a.x0, off * ld);
+      off += a.spec.n;
+    }
+    let ids: Int32Array;
+    try {
+      ids = await this.backend.decode(lat, decRows);
+    } catch (e) {
+      const err = new EngineError(`decoding failed: ${e instanceof Error ? e.message : String(e)}`);
+      for (const a of finished) this.sched.settle(a, err);
+      throw e;
+    }
+    const end = this.sched.clock();
+    off = 0;
+    for (const a of toDecode) {
+      const perRow: Int32Array[] = [];
+      for (let r = 0; r < a.spec.n; r++) perRow.push(ids.slice((off + r) * L, (off + r + 1) * L));
+      off += a.spec.n;
+      if (finished.includes(a)) {
+        this.sched.settle(a, a.failure ?? { ids: perRow, queueMs: a.admittedAt - a.enqueuedAt, inferenceMs: end - a.admittedAt });
+      } else {
+        try {
+          a.spec.onProgress?.(a.step, perRow);
+        } catch {
+          // a listener's failure is the listener's problem
+        }
+      }
+    }
+    this.sched.reportRows();
+  }
+}

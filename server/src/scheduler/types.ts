@@ -1,0 +1,71 @@
+// The scheduler's view of a model and of the sampling math: two small interfaces, so the batching
+// logic is plain code that unit tests drive without ONNX Runtime, a network or a clock.
+
+export type SamplerName = "ddim" | "sde" | "ode";
+
+/** One denoiser call over `rows` rows of `[L, d]` latents with a per-row `t`. */
+export interface DenoiseBatch {
+  rows: number;
+  x: Float32Array;
+  xsc: Float32Array;
+  t: Float32Array;
+  /** Conditional models only: `[rows, S, Dc]` and `[rows, S]` (1 = real token). */
+  cond?: { data: Float32Array; mask: Float32Array; S: number };
+}
+
+export interface ConditionEncoding {
+  /** `[len, Dc]` — the document's real tokens only (padding is added per batch). */
+  cond: Float32Array;
+  len: number;
+  /** `[Dc]` learned null condition for classifier-free guidance. */
+  nullCond: Float32Array;
+}
+
+/** What one engine lane (an ONNX worker, or a test double) offers the scheduler. */
+export interface ModelBackend {
+  readonly L: number;
+  readonly d: number;
+  /** Condition width Dc; 0 for unconditional models. */
+  readonly condDim: number;
+  denoise(batch: DenoiseBatch): Promise<Float32Array>;
+  /** Argmax token ids `[rows, L]` of the decoder. */
+  decode(latents: Float32Array, rows: number): Promise<Int32Array>;
+  encodeCondition(tokens: Int32Array): Promise<ConditionEncoding>;
+}
+
+/**
+ * Sampling math, supplied by @ldtext/core (see ./math.ts): the time grid, counter-based noise and
+ * one sampler update for one row. `step` writes the new latent into `out`.
+ */
+export interface SamplingMath {
+  timeGrid(steps: number): ArrayLike<number>;
+  noise(seed: number, step: number, row: number, count: number): Float32Array;
+  step(sampler: SamplerName, x: Float32Array, x0hat: Float32Array, t: number, s: number, noise: Float32Array | null, out: Float32Array): void;
+  cfg(cond: Float32Array, uncond: Float32Array, w: number, out: Float32Array): void;
+}
+
+export interface JobSpec {
+  id: string;
+  /** Samples (rows) of this request. */
+  n: number;
+  steps: number;
+  sampler: SamplerName;
+  seed: number;
+  /** Classifier-free guidance weight; > 0 doubles this request's rows. */
+  guidance: number;
+  /** Summarization: the document's tokens (already truncated) and a cache key for its encoding. */
+  condition?: { key: string; tokens: Int32Array };
+  /** Absolute time (ms, same clock as the scheduler's `now`) after which the job fails with a timeout. */
+  deadline: number;
+  signal?: AbortSignal;
+  /** Called every `progressEvery` steps (not after the last) with the current argmax ids per row. */
+  progressEvery?: number;
+  onProgress?: (step: number, ids: Int32Array[]) => void;
+}
+
+export interface JobResult {
+  /** Token ids `[L]` per sample. */
+  ids: Int32Array[];
+  queueMs: number;
+  inferenceMs: number;
+}
