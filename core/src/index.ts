@@ -6,3 +6,4 @@ export * from "./schedule.ts";
 export * from "./sampler.ts";
 export * from "./atomic.ts";
 export * from "./manifest.ts";
+export * from "./data/index.ts";

@@ -1,0 +1,104 @@
+// XSum-style (document, summary) pairs from Wikipedia articles, mirroring how XSum was built from BBC
+// articles (introductory sentence → summary, the rest → document). Per article: `para` 0 is the
+// stand-in for the lead (the data has no section markers); its first sentence is the summary, the
+// rest of it is the document, extended by `para` 1 when that rest is shorter than
+// `shortLeadChars`. Pairs whose document is shorter than `minDocumentChars` (default 200 characters)
+// or whose summary has fewer than 4 words are skipped.
+import { readJsonlEntries, DataFileError } from "./jsonl.ts";
+import { splitFile, type DataOptions, type XsumPair } from "./datasets.ts";
+
+export interface WikiPairOptions extends DataOptions {
+  /** Skip pairs whose document is shorter than this many characters (default 200). */
+  minDocumentChars?: number;
+  /** Append para 1 when the rest of para 0 is shorter than this (default 400). */
+  shortLeadChars?: number;
+  /** Read this `{text, article, title, para}` JSONL file instead of the wikipedia split. */
+  path?: string;
+}
+
+export interface WikiPair extends XsumPair {
+  title: string;
+}
+
+// Tokens that end in "." without ending a sentence (case-insensitive, without the dot).
+const ABBREVIATIONS = new Set([
+  "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "c", "ca", "approx", "no", "nos",
+  "mt", "ft", "fr", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "rev", "hon", "inc", "ltd", "co", "corp",
+  "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fl", "b", "d", "r", "al", "op", "vol",
+]);
+
+/**
+ * Split `text` after its first sentence: the first ".", "!" or "?" (plus closing quotes/brackets)
+ * outside parentheses, followed by whitespace and a capital, digit or opening quote, that does not
+ * end an abbreviation or an initial ("J.", "U.S.").
+ */
+export function splitFirstSentence(text: string): [string, string] {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "(" || ch === "[") depth++;
+    else if ((ch === ")" || ch === "]") && depth > 0) depth--;
+    if (depth > 0 || (ch !== "." && ch !== "!" && ch !== "?")) continue;
+    let j = i + 1;
+    while (j < text.length && `"'”’)]`.includes(text[j])) j++;
+    if (j >= text.length || !/\s/.test(text[j])) continue;
+    let k = j;
+    while (k < text.length && /\s/.test(text[k])) k++;
+    if (k >= text.length || !/[\p{Lu}\d"“‘'(]/u.test(text[k])) continue;
+    if (ch === ".") {
+      const word = /(\S+)$/.exec(text.slice(0, i))?.[1] ?? "";
+      const bare = word.replace(/^[("'“‘[]+/, "").toLowerCase();
+      if (ABBREVIATIONS.has(bare) || /^\p{L}$/u.test(bare) || /^(\p{L}\.)+\p{L}$/u.test(bare)) continue;
+    }
+    return [text.slice(0, j).trim(), text.slice(k).trim()];
+  }
+  return [text.trim(), ""];
+}
+
+interface WikiLine {
+  text: string;
+  article: string;
+  title: string;
+  para: number;
+}
+
+function parseWikiLine(value: unknown, file: string, line: number): WikiLine {
+  const v = value as Partial<WikiLine> | null;
+  if (typeof v?.text !== "string" || typeof v.article !== "string" || typeof v.title !== "string" || typeof v.para !== "number") {
+    throw new DataFileError(file, line, "expected {text, article, title, para}");
+  }
+  return v as WikiLine;
+}
+
+/** XSum-style pairs from a Wikipedia split (see the header for the construction). */
+export async function* wikiLeadPairs(split: string, options: WikiPairOptions = {}): AsyncGenerator<WikiPair> {
+  const minDoc = options.minDocumentChars ?? 200;
+  const shortLead = options.shortLeadChars ?? 400;
+  const file = splitFile(options.path ?? "wikipedia", split, options);
+  let current: WikiLine[] = [];
+  const finish = (paras: WikiLine[]): WikiPair | null => {
+    const p0 = paras.find((p) => p.para === 0);
+    if (!p0) return null;
+    const [summary, rest] = splitFirstSentence(p0.text);
+    let document = rest;
+    const p1 = paras.find((p) => p.para === 1);
+    if (document.length < shortLead && p1) document = document ? `${document} ${p1.text}` : p1.text;
+    if (document.length < minDoc || summary.split(/\s+/).length < 4) return null;
+    return { document, summary, id: `wiki-${p0.article}`, title: p0.title };
+  };
+  for await (const { line, value } of readJsonlEntries(file)) {
+    const w = parseWikiLine(value, file, line);
+    if (current.length > 0 && current[0].article !== w.article) {
+      const pair = finish(current);
+      if (pair) yield pair;
+      current = [];
+    }
+    // Only paras 0 and 1 are needed; lines of one article are consecutive.
+    if (w.para <= 1) current.push(w);
+    else if (current.length === 0) current.push({ ...w, para: -1 });
+  }
+  if (current.length > 0) {
+    const pair = finish(current);
+    if (pair) yield pair;
+  }
+}
