@@ -1,0 +1,137 @@
+// The four networks of docs/MODEL-SPEC.md as short classes (nanoGPT style): each holds its config
+// and knows its weight names/shapes; `forward(inputs, weights)` is pure in the weights, so the same
+// network runs on live variables, on stop-gradient copies, or on checkpoint tensors for parity.
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig, NetworkConfig } from "@ldtext/core";
+import { type Weights, blockShapes, keyBias, linear, silu, trunk, w } from "./layers.ts";
+
+export type Shapes = Record<string, number[]>;
+
+function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  return tf.gather(table as tf.Tensor2D, ids as tf.Tensor2D);
+}
+
+/** `sinus(t)` `[B, D]` (MODEL-SPEC): `[sin(1000·t·f_j)] ++ [cos(1000·t·f_j)]`, computed as `(t·1000)·f_j`. */
+export function timestepEmbedding(t: tf.Tensor1D, dModel: number): tf.Tensor2D {
+  const half = dModel / 2;
+  const f = new Float32Array(half);
+  for (let j = 0; j < half; j++) f[j] = Math.exp((-Math.log(10000) * j) / half);
+  const arg = tf.mul(tf.reshape(tf.mul(t, 1000), [-1, 1]), tf.tensor2d(f, [1, half]));
+  return tf.concat([tf.sin(arg), tf.cos(arg)], 1) as tf.Tensor2D;
+}
+
+export class Encoder {
+  readonly prefix = "enc";
+  constructor(readonly cfg: NetworkConfig, readonly vocabSize: number, readonly latentDim: number) {}
+  shapes(): Shapes {
+    const p = this.prefix;
+    return { [`${p}.tok_emb`]: [this.vocabSize, this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.out.w`]: [this.cfg.dModel, this.latentDim], [`${p}.out.b`]: [this.latentDim] };
+  }
+  /** tokens int32 `[B, L]` → encodings `e [B, L, d]` (before Normalize). */
+  forward(tokens: tf.Tensor2D, weights: Weights): tf.Tensor3D {
+    const p = this.prefix;
+    const h = trunk(embed(w(weights, `${p}.tok_emb`), tokens), weights, p, this.cfg);
+    return linear(h, w(weights, `${p}.out.w`), w(weights, `${p}.out.b`)) as tf.Tensor3D;
+  }
+}
+
+export class Decoder {
+  readonly prefix = "dec";
+  constructor(readonly cfg: NetworkConfig, readonly vocabSize: number, readonly latentDim: number) {}
+  shapes(): Shapes {
+    const p = this.prefix;
+    return { [`${p}.in.w`]: [this.latentDim, this.cfg.dModel], [`${p}.in.b`]: [this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.lm_head.w`]: [this.cfg.dModel, this.vocabSize], [`${p}.lm_head.b`]: [this.vocabSize] };
+  }
+  /** latents `[B, L, d]` → logits `[B, L, V]`. */
+  forward(latents: tf.Tensor3D, weights: Weights): tf.Tensor3D {
+    const p = this.prefix;
+    const h = trunk(linear(latents, w(weights, `${p}.in.w`), w(weights, `${p}.in.b`)), weights, p, this.cfg);
+    return linear(h, w(weights, `${p}.lm_head.w`), w(weights, `${p}.lm_head.b`)) as tf.Tensor3D;
+  }
+}
+
+export interface DenoiserInputs {
+  xt: tf.Tensor3D;
+  xsc: tf.Tensor3D;
+  t: tf.Tensor1D;
+  /** `[B, S, Dc]` and `[B, S]` (1 real, 0 padding); required when the denoiser is conditional. */
+  cond?: tf.Tensor3D;
+  condMask?: tf.Tensor2D;
+}
+
+export class Denoiser {
+  readonly prefix = "dif";
+  /** `condDim` = Dc when the denoiser cross-attends to a condition (summarization). */
+  constructor(readonly cfg: NetworkConfig, readonly latentDim: number, readonly condDim?: number) {}
+  shapes(): Shapes {
+    const p = this.prefix;
+    const d = this.cfg.dModel;
+    return {
+      [`${p}.time.w1`]: [d, d], [`${p}.time.b1`]: [d], [`${p}.time.w2`]: [d, d], [`${p}.time.b2`]: [d],
+      [`${p}.in.w`]: [2 * this.latentDim, d], [`${p}.in.b`]: [d],
+      ...blockShapes(p, this.cfg, this.condDim),
+      [`${p}.out.w`]: [d, this.latentDim], [`${p}.out.b`]: [this.latentDim],
+    };
+  }
+  /** → x̂0 `[B, L, d]` */
+  forward(inp: DenoiserInputs, weights: Weights): tf.Tensor3D {
+    const p = this.prefix;
+    const d = this.cfg.dModel;
+    const temb = linear(silu(linear(timestepEmbedding(inp.t, d), w(weights, `${p}.time.w1`), w(weights, `${p}.time.b1`))), w(weights, `${p}.time.w2`), w(weights, `${p}.time.b2`));
+    const x = tf.concat([inp.xt, inp.xsc], -1);
+    const h0 = tf.add(linear(x, w(weights, `${p}.in.w`), w(weights, `${p}.in.b`)), tf.expandDims(temb, 1));
+    const conditional = this.condDim !== undefined;
+    if (conditional && (!inp.cond || !inp.condMask)) throw new Error("conditional denoiser needs cond and condMask");
+    const ctx = conditional ? { cond: inp.cond, condBias: keyBias(inp.condMask!) } : {};
+    const h = trunk(h0, weights, p, this.cfg, ctx);
+    return linear(h, w(weights, `${p}.out.w`), w(weights, `${p}.out.b`)) as tf.Tensor3D;
+  }
+}
+
+export class ConditionEncoder {
+  readonly prefix = "cond";
+  constructor(readonly cfg: NetworkConfig, readonly vocabSize: number) {}
+  shapes(): Shapes {
+    const p = this.prefix;
+    return { [`${p}.tok_emb`]: [this.vocabSize, this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.null`]: [this.cfg.dModel] };
+  }
+  /** tokens `[B, S]`, mask `[B, S]` → cond `[B, S, Dc]` */
+  forward(tokens: tf.Tensor2D, mask: tf.Tensor2D, weights: Weights): tf.Tensor3D {
+    const p = this.prefix;
+    return trunk(embed(w(weights, `${p}.tok_emb`), tokens), weights, p, this.cfg, { selfBias: keyBias(mask) }) as tf.Tensor3D;
+  }
+  /** `cond.null` as `[1, Dc]`. */
+  nullCondition(weights: Weights): tf.Tensor2D {
+    return tf.reshape(w(weights, `${this.prefix}.null`), [1, this.cfg.dModel]);
+  }
+}
+
+export interface Networks {
+  enc: Encoder;
+  dec: Decoder;
+  dif: Denoiser;
+  condEnc?: ConditionEncoder;
+}
+
+export function createNetworks(cfg: ModelConfig): Networks {
+  const conditional = cfg.task === "summarize";
+  if (conditional && !cfg.condEnc) throw new Error("task summarize needs modelConfig.condEnc");
+  return {
+    enc: new Encoder(cfg.enc, cfg.vocabSize, cfg.latentDim),
+    dec: new Decoder(cfg.dec, cfg.vocabSize, cfg.latentDim),
+    dif: new Denoiser(cfg.dif, cfg.latentDim, conditional ? cfg.condEnc!.dModel : undefined),
+    ...(conditional ? { condEnc: new ConditionEncoder(cfg.condEnc!, cfg.vocabSize) } : {}),
+  };
+}
+
+/** Every weight name → shape of a model (MODEL-SPEC names), in a fixed order (enc, dec, dif, cond). */
+export function modelShapes(nets: Networks): Shapes {
+  return { ...nets.enc.shapes(), ...nets.dec.shapes(), ...nets.dif.shapes(), ...(nets.condEnc ? nets.condEnc.shapes() : {}) };
+}
+
+/** Which network a weight belongs to, from its prefix. */
+export function networkOf(name: string): "enc" | "dec" | "dif" | "cond" {
+  const p = name.slice(0, name.indexOf("."));
+  if (p === "enc" || p === "dec" || p === "dif" || p === "cond") return p;
+  throw new Error(`weight "${name}" has no known network prefix`);
+}
