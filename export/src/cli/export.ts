@@ -1,0 +1,90 @@
+// npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V] [--graphs a,b,c]
+//                   [--quantize int8] [--fp16] [--no-ema] [--no-verify]
+// npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir>
+//   (an untrained artifact with a placeholder vocabulary, for server tests and demos)
+// Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
+import { parseArgs } from "node:util";
+import { FIRST_BPE_ID, modelConfigFromPreset, PresetNameSchema, PRESETS, TaskSchema } from "@ldtext/core";
+import { exportCheckpoint } from "../artifact/from-checkpoint.ts";
+import { writeRandomArtifact } from "../artifact/write.ts";
+import type { WrittenArtifact } from "../artifact/write.ts";
+import { GRAPH_NAMES } from "../networks/graphs.ts";
+import type { GraphName } from "../networks/graphs.ts";
+import type { WeightTensor } from "../onnx/blocks.ts";
+import { placeholderVocabulary } from "../testing.ts";
+import { verifyArtifact } from "../verify/verify.ts";
+
+const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
+         [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify]
+       npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir> [...]`;
+
+function fail(msg: string): never {
+  console.error(`${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      checkpoint: { type: "string" },
+      out: { type: "string" },
+      name: { type: "string" },
+      version: { type: "string" },
+      graphs: { type: "string" },
+      quantize: { type: "string" },
+      fp16: { type: "boolean", default: false },
+      "no-ema": { type: "boolean", default: false },
+      "no-verify": { type: "boolean", default: false },
+      random: { type: "string" },
+      preset: { type: "string", default: "tiny" },
+      task: { type: "string", default: "generate" },
+    },
+  });
+  if (!values.out) fail("--out is required");
+  if (!values.checkpoint === !values.random) fail("give exactly one of --checkpoint or --random");
+  if (values.quantize !== undefined && values.quantize !== "int8") fail(`--quantize supports only int8 (got ${values.quantize})`);
+  let graphs: GraphName[] | undefined;
+  if (values.graphs) {
+    graphs = values.graphs.split(",").map((g) => g.trim()) as GraphName[];
+    for (const g of graphs) if (!GRAPH_NAMES.includes(g)) fail(`unknown graph ${g} (known: ${GRAPH_NAMES.join(", ")})`);
+  }
+  const common = { outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16 };
+  const started = performance.now();
+  let written: WrittenArtifact;
+  let original: ReadonlyMap<string, WeightTensor> | undefined;
+  let weightSource = "random";
+  if (values.checkpoint) {
+    const r = await exportCheckpoint({ ...common, checkpoint: values.checkpoint, useEma: !values["no-ema"], training: { exportCommand: `npm run export -- ${process.argv.slice(2).join(" ")}` } });
+    written = r;
+    original = r.weights;
+    weightSource = r.weightSource;
+  } else {
+    const preset = PresetNameSchema.safeParse(values.preset);
+    const task = TaskSchema.safeParse(values.task);
+    if (!preset.success) fail(`unknown preset ${values.preset}`);
+    if (!task.success) fail(`unknown task ${values.task}`);
+    const vocabSize = FIRST_BPE_ID + PRESETS[preset.data].topK;
+    const config = modelConfigFromPreset(preset.data, task.data, vocabSize);
+    written = writeRandomArtifact({ ...common, config, vocabulary: placeholderVocabulary(vocabSize), seed: Number(values.random) });
+  }
+  const exportSeconds = (performance.now() - started) / 1000;
+  const sizes = Object.fromEntries(Object.entries(written.manifest.graphs).map(([k, g]) => [k, g.bytes + (g.data?.bytes ?? 0)]));
+  const result: Record<string, unknown> = { artifact: written.dir, weights: weightSource, exportSeconds: Number(exportSeconds.toFixed(3)), bytes: sizes };
+  let ok = true;
+  if (!values["no-verify"]) {
+    const report = await verifyArtifact(written.dir);
+    result.verify = { ok: report.ok, reference: report.reference, graphs: report.graphs };
+    ok = report.ok;
+    if (values.fp16 && original) {
+      // What fp16 storage costs: the stored graphs against the float32 weights they came from.
+      const storage = await verifyArtifact(written.dir, { reference: "js", weights: original });
+      result.fp16StorageMaxAbsErr = Object.fromEntries(Object.entries(storage.graphs).map(([k, g]) => [k, g.maxAbsErr]));
+    }
+  }
+  console.log(JSON.stringify(result));
+  for (const [k, b] of Object.entries(sizes)) console.error(`${k.padEnd(16)} ${(b / 1e6).toFixed(2).padStart(8)} MB`);
+  console.error(`${ok ? "wrote" : "wrote (VERIFY FAILED)"} ${written.dir} in ${exportSeconds.toFixed(2)} s`);
+  return ok ? 0 : 1;
+}
+
+process.exitCode = await main();

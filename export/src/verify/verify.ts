@@ -1,0 +1,228 @@
+// export:verify — an artifact is accepted when its files match the manifest's sha256, every graph
+// loads in onnxruntime-node with the manifest's input/output names, outputs have the manifest's
+// shapes, and each graph agrees with the reference forward (TF.js, or the float64 JS reference) on
+// random inputs: max abs error ≤ 1e-4 for fp32/fp16-stored graphs (the reference runs on the very
+// weights the graph stores), and ≤ 5 % of the output's max magnitude for the int8 denoiser.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { ModelConfigSchema } from "@ldtext/core";
+import type { ModelConfig } from "@ldtext/core";
+import type { ArtifactManifest, GraphEntry, IoSpec } from "../artifact/manifest.ts";
+import { MANIFEST_FILE } from "../artifact/manifest.ts";
+import { sha256 } from "../artifact/write.ts";
+import type { NormState } from "../networks/graphs.ts";
+import { weightShapes } from "../networks/weights.ts";
+import type { WeightTensor } from "../onnx/blocks.ts";
+import { readInitializers, tensorAsFloat32 } from "../onnx/read.ts";
+import { gaussian } from "../networks/weights.ts";
+import type { Tensor64 } from "../reference/forward.ts";
+import { chooseReference } from "./reference.ts";
+import type { CondInput, ReferenceForward } from "./reference.ts";
+
+export const FP32_BOUND = 1e-4;
+/** int8: max abs error relative to the reference output's max magnitude. */
+export const INT8_RELATIVE_BOUND = 0.05;
+
+export interface GraphReport {
+  precision: GraphEntry["precision"];
+  maxAbsErr: number;
+  /** Largest |reference output| (scale for the relative int8 bound). */
+  maxAbsRef: number;
+  bound: number;
+  ok: boolean;
+  /** Decoder: fraction of positions where ORT's ids equal the reference argmax. */
+  idsAgree?: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  artifact: string;
+  reference: ReferenceForward["kind"];
+  graphs: Record<string, GraphReport>;
+  shapes: { B: number; L: number; S?: number };
+}
+
+export interface VerifyOptions {
+  seed?: number;
+  batch?: number;
+  length?: number;
+  reference?: "auto" | "tfjs" | "js";
+  /** Compare against these weights instead of the stored ones (measures fp16 storage error). */
+  weights?: ReadonlyMap<string, WeightTensor>;
+}
+
+export class VerifyError extends Error {}
+
+function checkFile(dir: string, file: string, expected: string): void {
+  const path = join(dir, file);
+  if (!existsSync(path)) throw new VerifyError(`${file} is listed in the manifest but missing`);
+  const got = sha256(readFileSync(path));
+  if (got !== expected) throw new VerifyError(`${file}: sha256 ${got} does not match the manifest (${expected})`);
+}
+
+/** Reads the manifest and checks every listed file's sha256. */
+export function readVerifiedManifest(dir: string): ArtifactManifest {
+  const path = join(dir, MANIFEST_FILE);
+  if (!existsSync(path)) throw new VerifyError(`${dir} has no ${MANIFEST_FILE}`);
+  const m = JSON.parse(readFileSync(path, "utf8")) as ArtifactManifest;
+  if (m.format !== "ldtext-artifact" || typeof m.graphs !== "object") throw new VerifyError(`${path} is not an ldtext artifact manifest`);
+  m.config = ModelConfigSchema.parse(m.config);
+  for (const g of Object.values(m.graphs)) {
+    checkFile(dir, g.file, g.sha256);
+    if (g.data) checkFile(dir, g.data.file, g.data.sha256);
+  }
+  return m;
+}
+
+/** The weight map stored in the artifact's float graphs (fp16 storage widened to float32). */
+export function weightsFromArtifact(dir: string, m: ArtifactManifest): Map<string, WeightTensor> {
+  const wanted = weightShapes(m.config);
+  const out = new Map<string, WeightTensor>();
+  for (const [role, g] of Object.entries(m.graphs)) {
+    if (g.precision === "int8") continue;
+    for (const t of readInitializers(join(dir, g.file))) {
+      if (!wanted.has(t.name) || out.has(t.name)) continue;
+      const data = tensorAsFloat32(t);
+      if (!data) throw new VerifyError(`${role}: weight ${t.name} has non-float storage`);
+      out.set(t.name, { shape: t.dims, data });
+    }
+  }
+  return out;
+}
+
+function resolveShape(spec: IoSpec, dims: Record<string, number>): number[] {
+  return spec.shape.map((d) => (typeof d === "number" ? d : dims[d]));
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new VerifyError(`output has ${a.length} values, the reference ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+function tensorOf(t: Tensor64): ort.Tensor {
+  return new ort.Tensor("float32", Float32Array.from(t.data), t.shape);
+}
+
+function random(shape: number[], rnd: () => number, scale = 1): Tensor64 {
+  const n = shape.reduce((a, b) => a * b, 1);
+  // float32-rounded so the reference sees exactly what the graph sees
+  return { shape, data: Float64Array.from(Float32Array.from({ length: n }, () => scale * rnd())) };
+}
+
+/** Runs every check; throws VerifyError on checksum/name/shape problems, reports parity per graph. */
+export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const m = readVerifiedManifest(dir);
+  const cfg: ModelConfig = m.config;
+  const weights = opts.weights ?? weightsFromArtifact(dir, m);
+  const norm: NormState = { kind: m.normalization.kind, mean: m.normalization.mean, sq: m.normalization.sq };
+  const ref = await chooseReference(opts.reference ?? "auto", cfg, weights, norm);
+  const rnd = gaussian(opts.seed ?? 1234);
+  const B = opts.batch ?? 2;
+  const L = opts.length ?? cfg.maxLen;
+  const S = cfg.condMaxLen ?? 0;
+  const dims: Record<string, number> = { B, L, S };
+  const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, graphs: {}, shapes: { B, L, ...(cfg.condEnc ? { S } : {}) } };
+
+  // Shared random inputs.
+  const tokens = (n: number): number[] => Array.from({ length: n }, () => Math.floor(Math.abs(rnd()) * 1e6) % cfg.vocabSize);
+  const xt = random([B, L, cfg.latentDim], rnd);
+  const xsc = random([B, L, cfg.latentDim], rnd, 0.5);
+  const t = Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B);
+  let cond: CondInput | undefined;
+  if (cfg.task === "summarize" && cfg.condEnc) {
+    // row i keeps S − i·⌊S/3⌋ real positions (padding exercised, never empty)
+    const keep = (i: number): number => Math.max(1, S - i * Math.floor(S / 3));
+    cond = { cond: random([B, S, cfg.condEnc.dModel], rnd), mask: { shape: [B, S], data: Float64Array.from({ length: B * S }, (_, i) => (i % S < keep(Math.floor(i / S)) ? 1 : 0)) } };
+  }
+  let fp32Denoised: ArrayLike<number> | null = null;
+  const denoisedRef = async (): Promise<ArrayLike<number>> => (fp32Denoised ??= await ref.denoise(xt, xsc, t, cond));
+
+  try {
+    for (const [role, g] of Object.entries(m.graphs)) {
+      const session = await ort.InferenceSession.create(join(dir, g.file), { graphOptimizationLevel: "all", logSeverityLevel: 3 });
+      const names = (s: readonly string[]): string => s.join(",");
+      if (names(session.inputNames) !== names(g.inputs.map((i) => i.name)) || names(session.outputNames) !== names(g.outputs.map((o) => o.name))) {
+        throw new VerifyError(`${g.file}: graph I/O (${names(session.inputNames)} → ${names(session.outputNames)}) differs from the manifest`);
+      }
+      let feeds: Record<string, ort.Tensor>;
+      let expected: ArrayLike<number>;
+      const tok = (n: number, shape: number[]): { ids: number[]; tensor: ort.Tensor } => {
+        const ids = tokens(n);
+        return { ids, tensor: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), shape) };
+      };
+      const role0 = role === "denoiser_int8" ? "denoiser" : role;
+      switch (role0) {
+        case "encoder": {
+          const { ids, tensor } = tok(B * L, [B, L]);
+          feeds = { tokens: tensor };
+          expected = await ref.encode(ids, B, L);
+          break;
+        }
+        case "denoiser":
+          feeds = { x_t: tensorOf(xt), x_sc: tensorOf(xsc), t: new ort.Tensor("float32", t, [B]) };
+          if (cond) Object.assign(feeds, { cond: tensorOf(cond.cond), cond_mask: tensorOf(cond.mask) });
+          expected = await denoisedRef();
+          break;
+        case "decoder":
+          feeds = { latents: tensorOf(xt) };
+          expected = await ref.decode(xt);
+          break;
+        case "cond_encoder": {
+          const mask = cond?.mask ?? { shape: [B, S], data: new Float64Array(B * S).fill(1) };
+          const { ids, tensor } = tok(B * S, [B, S]);
+          feeds = { tokens: tensor, mask: tensorOf(mask) };
+          expected = await ref.encodeCondition(ids, mask);
+          break;
+        }
+        default:
+          throw new VerifyError(`unknown graph role ${role}`);
+      }
+      const out = await session.run(feeds);
+      for (const spec of g.outputs) {
+        const want = resolveShape(spec, dims);
+        if (names(out[spec.name].dims.map(String)) !== names(want.map(String))) {
+          throw new VerifyError(`${g.file}: output ${spec.name} has shape [${out[spec.name].dims}], manifest says [${want}]`);
+        }
+      }
+      const main = out[g.outputs[0].name].data as Float32Array;
+      const err = maxAbsDiff(main, expected);
+      const scale = maxAbs(expected);
+      const bound = g.precision === "int8" ? INT8_RELATIVE_BOUND * scale : FP32_BOUND;
+      const r: GraphReport = { precision: g.precision, maxAbsErr: err, maxAbsRef: scale, bound, ok: err <= bound };
+      if (role === "decoder") {
+        const ids = out.ids.data as BigInt64Array;
+        const V = cfg.vocabSize;
+        let agree = 0;
+        for (let p = 0; p < ids.length; p++) {
+          let best = 0;
+          for (let v = 1; v < V; v++) if (expected[p * V + v] > expected[p * V + best]) best = v;
+          if (Number(ids[p]) === best) agree++;
+        }
+        r.idsAgree = agree / ids.length;
+      }
+      if (role === "cond_encoder") {
+        const nul = out.null_cond.data as Float32Array;
+        const stored = weights.get("cond.null");
+        if (!stored || maxAbsDiff(nul, stored.data) > 0) throw new VerifyError("cond_encoder: null_cond differs from the stored cond.null");
+      }
+      report.graphs[role] = r;
+      report.ok &&= r.ok;
+      await session.release();
+    }
+  } finally {
+    ref.dispose?.();
+  }
+  return report;
+}
