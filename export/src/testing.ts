@@ -29,13 +29,13 @@ export function tinyConfig(task: Task, overrides: Partial<ModelConfig> = {}): Mo
 }
 
 /** Writes the graph (with external data) to a temp folder and opens it at optimization level "all". */
-export async function sessionFor(g: GraphBuilder, opts: SerializeOptions = {}): Promise<ort.InferenceSession> {
+export async function sessionFor(g: GraphBuilder, opts: SerializeOptions = {}, session: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
   const dir = mkdtempSync(join(tmpdir(), "ldtext-onnx-"));
   const file = join(dir, `${g.name}.onnx`);
   const { model, data } = g.serialize({ externalData: { location: `${g.name}.onnx.data` }, ...opts });
   writeFileSync(file, model);
   writeFileSync(`${file}.data`, data);
-  return ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3 });
+  return ort.InferenceSession.create(file, { graphOptimizationLevel: "all", logSeverityLevel: 3, ...session });
 }
 
 export function f32(t: Tensor64): ort.Tensor {

@@ -17,6 +17,8 @@ export type WeightMap = ReadonlyMap<string, WeightTensor>;
 export interface NetOptions {
   /** Replace the block weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column int8 weights. */
   quantize?: "int8";
+  /** Which weight matmuls to quantize (default: those inside blocks). */
+  quantizeWeight?: (name: string) => boolean;
 }
 
 const RMS_EPS = 1e-6;
@@ -61,7 +63,7 @@ export class NetBuilder {
     let y: string;
     // Only block matmuls are quantized: they carry nearly all the FLOPs, while the small in/out/time
     // projections (d-wide) cost little and quantizing them added ~25 % to the error in a measurement.
-    if (this.opts.quantize === "int8" && wName.includes(".blocks.")) {
+    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? ((n: string) => n.includes(".blocks.")))(wName)) {
       this.weight(wName, [inDim, outDim]); // validates shape; the float copy is dropped below
       this.g.initializers.delete(wName);
       const { q, scale } = quantizePerColumn(this.weights.get(wName)!);
