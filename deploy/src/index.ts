@@ -6,3 +6,7 @@ export type { ServerContract } from "./k8s-checks.ts";
 export { checkDockerfile, readDockerfile } from "./dockerfile-rules.ts";
 export type { DockerfileFacts } from "./dockerfile-rules.ts";
 export { parseDockerignore, isIgnored } from "./dockerignore.ts";
+export { qualityGate, extractMetrics, formatGate, GateInputError, DEFAULT_DIRECTIONS } from "./quality-gate.ts";
+export type { GateResult, GateOptions, MetricVerdict, Direction } from "./quality-gate.ts";
+export { checkWorkflow } from "./workflow-check.ts";
+export type { WorkflowOutline } from "./workflow-check.ts";

@@ -1,0 +1,117 @@
+// The quality gate of retrain → redeploy: a candidate model's evaluation scores against the scores
+// recorded for the model that is deployed now. Fails when any shared metric is worse beyond a
+// relative tolerance, or when a metric the deployed model was judged on is missing.
+
+export type Direction = "higher" | "lower";
+
+/** Which way is better for the metrics the evaluation writes (matched case-insensitively by name). */
+export const DEFAULT_DIRECTIONS: Record<string, Direction> = {
+  mauve: "higher",
+  div: "higher",
+  diversity: "higher",
+  rouge1: "higher",
+  rouge2: "higher",
+  rougel: "higher",
+  bleu: "higher",
+  meteor: "higher",
+  bertscore: "higher",
+  mem: "lower",
+  memorization: "lower",
+  perplexity: "lower",
+  ppl: "lower",
+  loss: "lower",
+  nll: "lower",
+};
+
+export interface GateOptions {
+  /** Relative slack: 0.02 lets a metric be 2 % worse than the deployed model's. */
+  tolerance: number;
+  directions?: Record<string, Direction>;
+}
+
+export interface MetricVerdict {
+  metric: string;
+  direction: Direction;
+  baseline: number;
+  candidate: number | null;
+  /** Signed relative change in the "better" direction (positive = better). */
+  relativeChange: number | null;
+  pass: boolean;
+}
+
+export interface GateResult {
+  pass: boolean;
+  verdicts: MetricVerdict[];
+  reason: string;
+}
+
+export class GateInputError extends Error {
+  override name = "GateInputError";
+}
+
+/**
+ * Numeric metrics from an evaluation JSON: its `metrics` object when present, otherwise its
+ * top-level numbers; nested objects are flattened with dots (e.g. `rouge.rougeL`).
+ */
+export function extractMetrics(evaluation: unknown): Record<string, number> {
+  if (evaluation === null || typeof evaluation !== "object" || Array.isArray(evaluation)) {
+    throw new GateInputError("an evaluation must be a JSON object");
+  }
+  const source = (evaluation as Record<string, unknown>).metrics ?? evaluation;
+  const out: Record<string, number> = {};
+  const walk = (v: unknown, prefix: string) => {
+    if (typeof v === "number" && Number.isFinite(v)) out[prefix] = v;
+    else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k, child] of Object.entries(v)) walk(child, prefix === "" ? k : `${prefix}.${k}`);
+    }
+  };
+  walk(source, "");
+  return out;
+}
+
+function directionOf(metric: string, directions: Record<string, Direction>): Direction | undefined {
+  const last = metric.split(".").pop()!.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return directions[metric] ?? directions[metric.toLowerCase()] ?? directions[last];
+}
+
+export function qualityGate(candidate: Record<string, number>, baseline: Record<string, number>, options: GateOptions): GateResult {
+  if (!(options.tolerance >= 0 && options.tolerance < 1)) throw new GateInputError(`tolerance must be in [0, 1), got ${options.tolerance}`);
+  const directions = { ...DEFAULT_DIRECTIONS, ...options.directions };
+  const verdicts: MetricVerdict[] = [];
+  for (const [metric, base] of Object.entries(baseline)) {
+    const direction = directionOf(metric, directions);
+    if (direction === undefined) continue; // not a quality metric (counts, timings, seeds)
+    const cand = metric in candidate ? candidate[metric] : null;
+    if (cand === null) {
+      verdicts.push({ metric, direction, baseline: base, candidate: null, relativeChange: null, pass: false });
+      continue;
+    }
+    const scale = Math.max(Math.abs(base), 1e-12);
+    const better = direction === "higher" ? cand - base : base - cand;
+    const relativeChange = better / scale;
+    verdicts.push({ metric, direction, baseline: base, candidate: cand, relativeChange, pass: relativeChange >= -options.tolerance });
+  }
+  if (verdicts.length === 0) {
+    return { pass: false, verdicts, reason: "no quality metric in common with the deployed model's scores" };
+  }
+  const failed = verdicts.filter((v) => !v.pass);
+  const reason =
+    failed.length === 0
+      ? `all ${verdicts.length} metrics within ${(options.tolerance * 100).toFixed(1)} % of the deployed model or better`
+      : failed
+          .map((v) =>
+            v.candidate === null
+              ? `${v.metric}: missing from the candidate`
+              : `${v.metric}: ${v.candidate} vs deployed ${v.baseline} (${(v.relativeChange! * 100).toFixed(2)} %, ${v.direction} is better)`,
+          )
+          .join("; ");
+  return { pass: failed.length === 0, verdicts, reason };
+}
+
+/** Human table of the verdicts. */
+export function formatGate(result: GateResult): string {
+  const rows = result.verdicts.map((v) =>
+    [v.metric, v.direction, String(v.baseline), v.candidate === null ? "—" : String(v.candidate), v.relativeChange === null ? "—" : `${(v.relativeChange * 100).toFixed(2)} %`, v.pass ? "ok" : "WORSE"].join(" | "),
+  );
+  return ["metric | better | deployed | candidate | change | verdict", "---|---|---|---|---|---", ...rows, "", `${result.pass ? "PASS" : "FAIL"}: ${result.reason}`].join("\n");
+}

@@ -1,0 +1,76 @@
+// The retrain → redeploy workflow, checked with GitHub's workflow parser, plus the project facts it
+// relies on (stage order, presets, files and npm scripts it calls).
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { PresetNameSchema } from "@ldtext/core";
+import { checkWorkflow } from "./workflow-check.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const file = ".github/workflows/retrain-redeploy.yml";
+const content = readFileSync(join(root, file), "utf8");
+
+describe("retrain-redeploy workflow", () => {
+  test("parses without errors; triggers on demand (preset input) and on a schedule", async () => {
+    const o = await checkWorkflow(file, content);
+    assert.deepEqual(o.errors, []);
+    assert.deepEqual(o.events.sort(), ["schedule", "workflow_dispatch"]);
+    const raw = parse(content) as { on: { workflow_dispatch: { inputs: { preset: { options: string[] } } } } };
+    assert.deepEqual(raw.on.workflow_dispatch.inputs.preset.options, [...PresetNameSchema.options]);
+  });
+
+  test("stages run in order and a failed rollout or smoke test rolls back", async () => {
+    const o = await checkWorkflow(file, content);
+    const job = (id: string) => o.jobs.find((j) => j.id === id)!;
+    assert.deepEqual(job("images").needs, ["train"]);
+    assert.deepEqual(job("deploy").needs.sort(), ["images", "train"]);
+    const names = (id: string) => job(id).steps.map((s) => s.name);
+    const inOrder = (list: string[], wanted: string[]) => {
+      let at = -1;
+      for (const w of wanted) {
+        const i = list.findIndex((n, idx) => idx > at && n.startsWith(w));
+        assert.ok(i > at, `step "${w}" missing or out of order in ${JSON.stringify(list)}`);
+        at = i;
+      }
+    };
+    inOrder(names("train"), ["Install", "Train", "Export", "Verify", "Evaluate", "Deployed model's recorded scores", "Quality gate", "Package", "Publish"]);
+    inOrder(names("deploy"), ["Install the model version", "Roll out", "Smoke test", "Record the deployed model's scores", "Roll back"]);
+    const rollback = job("deploy").steps.find((s) => s.name === "Roll back")!;
+    assert.equal(rollback.if, "failure()");
+    assert.match(rollback.run, /rollout undo/);
+    const gate = job("train").steps.find((s) => s.name === "Quality gate")!;
+    assert.match(gate.run, /deploy\/src\/cli\/quality-gate\.ts/);
+    assert.ok(job("images").steps.filter((s) => s.uses.startsWith("docker/build-push-action@")).length === 2);
+  });
+
+  test("every file it names exists", () => {
+    const paths = [...content.matchAll(/(deploy\/[\w./-]+)/g)].map((m) => m[1].replace(/\/$/, ""));
+    assert.ok(paths.length >= 5);
+    for (const p of new Set(paths)) {
+      const resolved = p.replace("$OVERLAY", "cpu");
+      assert.ok(existsSync(join(root, resolved)), `${p} does not exist`);
+    }
+    for (const overlay of ["cpu", "gpu"]) assert.ok(existsSync(join(root, "deploy/k8s/overlays", overlay, "kustomization.yaml")));
+  });
+
+  test("every npm script it runs exists in package.json", (t) => {
+    const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const used = [...new Set([...content.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]))];
+    const missing = used.filter((s) => !(s in scripts));
+    // train/evaluate belong to the training workspace and land separately; until then this is a
+    // to-do, not a pass.
+    if (missing.length > 0) t.todo(`npm scripts not defined yet: ${missing.join(", ")}`);
+    assert.deepEqual(missing, []);
+  });
+
+  test("a broken workflow is reported", async () => {
+    const noRunner = await checkWorkflow(file, content.replace("    runs-on: ubuntu-24.04\n    timeout-minutes: 720\n", "    timeout-minutes: 720\n"));
+    assert.ok(noRunner.errors.length > 0, "a job without runs-on must fail");
+    const badType = await checkWorkflow(file, content.replace("type: choice", "type: choise"));
+    assert.ok(badType.errors.some((e) => /choise|type/i.test(e)), JSON.stringify(badType.errors));
+    const badExpr = await checkWorkflow(file, content.replace("${{ inputs.preset || 'small' }}", "${{ inputs.preset || }}"));
+    assert.ok(badExpr.errors.length > 0, "a broken expression must fail");
+  });
+});
