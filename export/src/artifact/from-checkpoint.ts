@@ -6,13 +6,16 @@ import type { WeightTensor } from "../onnx/blocks.ts";
 import type { GraphName, NormState } from "../networks/graphs.ts";
 import { writeArtifact } from "./write.ts";
 import type { WrittenArtifact } from "./write.ts";
+import type { TrainingRecord } from "./manifest.ts";
 
 /** What `loadCheckpoint(dir)` of @ldtext/training returns (the fields export reads). */
 export interface LoadedCheckpoint {
   modelConfig: ModelConfig;
   vocabulary: Vocabulary;
-  trainConfig?: unknown;
+  trainConfig?: Record<string, unknown>;
   step: number;
+  losses?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
   weights: ReadonlyMap<string, WeightTensor>;
   ema?: ReadonlyMap<string, WeightTensor>;
   norm: NormState;
@@ -34,6 +37,32 @@ export function exportWeights(ckpt: LoadedCheckpoint, useEma = true): { weights:
   return { weights, source: "ema" };
 }
 
+function firstNumber(...xs: unknown[]): number | undefined {
+  return xs.find((x): x is number => typeof x === "number" && Number.isFinite(x));
+}
+
+/**
+ * The manifest's training record from what the checkpoint holds: final losses (a number, or the last
+ * of an array), the wall time and command when the trainer recorded them; overrides win.
+ */
+export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
+  const finalLosses: Record<string, number> = {};
+  for (const [k, v] of Object.entries(ckpt.losses ?? {})) {
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    const n = firstNumber(last, (last as { value?: unknown } | null)?.value);
+    if (n !== undefined) finalLosses[k] = n;
+  }
+  const extra = ckpt.extra ?? {};
+  const tc = ckpt.trainConfig ?? {};
+  const cmd = [extra.command, tc.command].find((x): x is string => typeof x === "string");
+  return {
+    command: overrides.command ?? cmd ?? `npm run train -- ${JSON.stringify(tc)}`,
+    seconds: overrides.seconds ?? firstNumber(extra.seconds, extra.trainSeconds, extra.elapsedSeconds, extra.wallSeconds) ?? 0,
+    steps: overrides.steps ?? ckpt.step,
+    finalLosses: overrides.finalLosses ?? finalLosses,
+  };
+}
+
 export interface ExportOptions {
   checkpoint: string;
   outDir: string;
@@ -43,14 +72,17 @@ export interface ExportOptions {
   quantize?: "int8";
   fp16?: boolean;
   useEma?: boolean;
-  /** Extra provenance for the manifest (command line, timings, samples). */
-  training?: Record<string, unknown>;
+  replace?: boolean;
+  /** Overrides of the training record read from the checkpoint. */
+  training?: Partial<TrainingRecord>;
+  evaluation?: Record<string, number | string>;
+  samples?: string[];
 }
 
 export async function exportCheckpoint(o: ExportOptions): Promise<WrittenArtifact & { weightSource: "ema" | "raw"; weights: Map<string, WeightTensor> }> {
   const ckpt = await loadTrainingCheckpoint(o.checkpoint);
   const { weights, source } = exportWeights(ckpt, o.useEma ?? true);
-  const written = writeArtifact({
+  const written = await writeArtifact({
     config: ckpt.modelConfig,
     weights,
     vocabulary: ckpt.vocabulary,
@@ -61,7 +93,10 @@ export async function exportCheckpoint(o: ExportOptions): Promise<WrittenArtifac
     graphs: o.graphs,
     quantize: o.quantize,
     fp16: o.fp16,
-    training: { step: ckpt.step, weights: source, ...(ckpt.trainConfig !== undefined ? { trainConfig: ckpt.trainConfig } : {}), ...o.training },
+    replace: o.replace,
+    training: trainingRecord(ckpt, o.training),
+    evaluation: o.evaluation,
+    samples: o.samples,
   });
   return { ...written, weightSource: source, weights };
 }

@@ -2,8 +2,10 @@
 // normalization state and the compact vocabulary: the graphs a task needs, their external data, and
 // manifest.json last — all into a temporary sibling that is renamed into place when complete.
 import { createHash } from "node:crypto";
-import { FIRST_BPE_ID } from "@ldtext/core";
-import type { ModelConfig, Vocabulary } from "@ldtext/core";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { FIRST_BPE_ID, writeDirAtomic, writeManifest } from "@ldtext/core";
+import type { GraphEntry, GraphRole, Manifest, ModelConfig, TensorSpec, Vocabulary } from "@ldtext/core";
 import type { WeightMap } from "../onnx/blocks.ts";
 import type { GraphBuilder } from "../onnx/graph.ts";
 import type { ValueInfoMessage } from "../onnx/proto.ts";
@@ -11,12 +13,10 @@ import { DataType } from "../onnx/proto.ts";
 import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
 import type { GraphName, NormState } from "../networks/graphs.ts";
 import { checkWeights, gaussian, randomWeights } from "../networks/weights.ts";
-import { AtomicDir } from "./atomic-dir.ts";
-import { buildManifest, MANIFEST_FILE } from "./manifest.ts";
-import type { ArtifactManifest, GraphEntry, IoSpec } from "./manifest.ts";
+import { buildManifest } from "./manifest.ts";
+import type { TrainingRecord } from "./manifest.ts";
 
-/** Graph roles in the manifest: the MODEL-SPEC graphs plus the optional int8 denoiser. */
-export type GraphRole = GraphName | "denoiser_int8";
+export type { GraphRole };
 
 export const GRAPH_FILES: Record<GraphRole, string> = {
   encoder: "encoder.onnx",
@@ -32,30 +32,34 @@ export interface WriteArtifactOptions {
   vocabulary: Vocabulary;
   norm: NormState;
   outDir: string;
+  /** Manifest id (lower-case letters, digits, '.', '_', '-'). */
   name?: string;
   version?: string;
   /** Graphs to write (default: every graph of the task; the encoder is needed only for evaluation/parity). */
   graphs?: readonly GraphName[];
-  /** Also write `denoiser.int8.onnx` with DynamicQuantizeMatMul weight matmuls. */
+  /** Also write `denoiser.int8.onnx` with DynamicQuantizeMatMul block matmuls. */
   quantize?: "int8";
   /** Store weight matrices as float16 (the runtime computes in float32 after a Cast). */
   fp16?: boolean;
-  /** Free-form provenance (command, steps, losses, samples) recorded in the manifest. */
-  training?: Record<string, unknown>;
-  evaluation?: Record<string, unknown>;
+  /** Replace an existing folder at outDir (default: refuse). */
+  replace?: boolean;
+  /** How the weights were trained (the manifest requires it). */
+  training: TrainingRecord;
+  evaluation?: Record<string, number | string>;
+  samples?: string[];
 }
 
 export interface WrittenArtifact {
   dir: string;
-  manifest: ArtifactManifest;
+  manifest: Manifest;
 }
 
 export function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-function ioSpec(v: ValueInfoMessage): IoSpec {
-  return { name: v.name, type: v.elemType === DataType.INT64 ? "int64" : "float32", shape: [...v.shape] };
+function tensorSpec(v: ValueInfoMessage): TensorSpec {
+  return { name: v.name, dtype: v.elemType === DataType.INT64 ? "int64" : "float32", shape: [...v.shape] };
 }
 
 function build(role: GraphRole, o: WriteArtifactOptions): GraphBuilder {
@@ -73,8 +77,11 @@ function build(role: GraphRole, o: WriteArtifactOptions): GraphBuilder {
   }
 }
 
-/** Writes the artifact folder atomically and returns its manifest. */
-export function writeArtifact(o: WriteArtifactOptions): WrittenArtifact {
+/**
+ * Writes the artifact folder atomically (core's writeDirAtomic: built in a hidden sibling, fsynced,
+ * renamed into place; manifest.json validated by core's schema and written last) and returns its manifest.
+ */
+export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArtifact> {
   checkWeights(o.config, o.weights);
   const vocabIds = FIRST_BPE_ID + o.vocabulary.bpeIds.length;
   if (vocabIds !== o.config.vocabSize) throw new Error(`the vocabulary has ${vocabIds} ids but the model config says vocabSize ${o.config.vocabSize}`);
@@ -86,48 +93,49 @@ export function writeArtifact(o: WriteArtifactOptions): WrittenArtifact {
   const roles: GraphRole[] = [...chosen];
   if (o.quantize === "int8") roles.push("denoiser_int8");
 
-  const dir = new AtomicDir(o.outDir);
-  try {
-    const graphs: Partial<Record<GraphRole, GraphEntry>> = {};
-    for (const role of roles) {
-      const g = build(role, o);
-      const file = GRAPH_FILES[role];
-      const dataFile = `${file}.data`;
-      // int8 weights stay int8: fp16 storage applies to float matrices only.
-      const { model, data } = g.serialize({ externalData: { location: dataFile }, fp16Weights: o.fp16 === true });
-      dir.write(file, model);
-      const entry: GraphEntry = {
-        file,
-        sha256: sha256(model),
-        bytes: model.length,
-        precision: role === "denoiser_int8" ? "int8" : o.fp16 ? "fp16" : "fp32",
-        inputs: g.inputs.map(ioSpec),
-        outputs: g.outputs.map(ioSpec),
-      };
-      if (data.length > 0) {
-        dir.write(dataFile, data);
-        entry.data = { file: dataFile, sha256: sha256(data), bytes: data.length };
+  const dir = resolve(o.outDir);
+  let manifest: Manifest | undefined;
+  await writeDirAtomic(
+    dir,
+    async (tmp) => {
+      const graphs: Partial<Record<GraphRole, GraphEntry>> = {};
+      for (const role of roles) {
+        const g = build(role, o);
+        const file = GRAPH_FILES[role];
+        const dataFile = `${file}.data`;
+        // fp16 storage applies to float matrices only: int8 weights stay int8.
+        const { model, data } = g.serialize({ externalData: { location: dataFile }, fp16Weights: o.fp16 === true });
+        writeFileSync(join(tmp, file), model);
+        const entry: GraphEntry = {
+          file,
+          sha256: sha256(model),
+          bytes: model.length,
+          dtype: role === "denoiser_int8" ? "int8" : o.fp16 ? "fp16" : "fp32",
+          inputs: g.inputs.map(tensorSpec),
+          outputs: g.outputs.map(tensorSpec),
+        };
+        if (data.length > 0) {
+          writeFileSync(join(tmp, dataFile), data);
+          entry.externalData = { file: dataFile, sha256: sha256(data), bytes: data.length };
+        }
+        graphs[role] = entry;
       }
-      graphs[role] = entry;
-    }
-    const manifest = buildManifest({
-      name: o.name ?? `${o.config.task}-model`,
-      version: o.version ?? "0.0.0",
-      config: o.config,
-      vocabulary: o.vocabulary,
-      norm: o.norm,
-      weightStorage: o.fp16 ? "fp16" : "fp32",
-      graphs,
-      training: o.training,
-      evaluation: o.evaluation,
-    });
-    dir.write(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
-    dir.commit();
-    return { dir: dir.target, manifest };
-  } catch (err) {
-    dir.abort();
-    throw err;
-  }
+      manifest = buildManifest({
+        id: o.name ?? `${o.config.task}-model`,
+        version: o.version ?? "0.0.0",
+        config: o.config,
+        vocabulary: o.vocabulary,
+        norm: o.norm,
+        graphs,
+        training: o.training,
+        evaluation: o.evaluation,
+        samples: o.samples,
+      });
+      await writeManifest(tmp, manifest); // validates against core's ManifestSchema, throws before the rename
+    },
+    { replace: o.replace === true },
+  );
+  return { dir, manifest: manifest! };
 }
 
 export interface RandomArtifactOptions {
@@ -140,13 +148,14 @@ export interface RandomArtifactOptions {
   graphs?: readonly GraphName[];
   quantize?: "int8";
   fp16?: boolean;
+  replace?: boolean;
 }
 
 /**
  * An untrained but complete artifact (random, properly scaled weights; plausible data-norm statistics):
  * what the server's tests load when they need real graphs and no training.
  */
-export function writeRandomArtifact(o: RandomArtifactOptions): WrittenArtifact {
+export function writeRandomArtifact(o: RandomArtifactOptions): Promise<WrittenArtifact> {
   const weights = randomWeights(o.config, o.seed);
   const rnd = gaussian(o.seed ^ 0x5eed);
   const mean = Array.from({ length: o.config.latentDim }, () => 0.1 * rnd());
@@ -154,5 +163,12 @@ export function writeRandomArtifact(o: RandomArtifactOptions): WrittenArtifact {
     o.config.norm === "data" || o.config.norm === "batch"
       ? { kind: o.config.norm, mean, sq: mean.map((m) => m * m + 1 + 0.1 * rnd()) }
       : { kind: o.config.norm };
-  return writeArtifact({ ...o, weights, norm, name: o.name ?? `random-${o.config.task}`, version: o.version ?? `0.0.0-seed${o.seed}`, training: { random: true, seed: o.seed } });
+  return writeArtifact({
+    ...o,
+    weights,
+    norm,
+    name: o.name ?? `random-${o.config.task}`,
+    version: o.version ?? `0.0.0-seed${o.seed}`,
+    training: { command: `writeRandomArtifact (untrained, seed ${o.seed})`, seconds: 0, steps: 0, finalLosses: {} },
+  });
 }

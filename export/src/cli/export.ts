@@ -1,5 +1,6 @@
 // npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V] [--graphs a,b,c]
-//                   [--quantize int8] [--fp16] [--no-ema] [--no-verify]
+//                   [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
+//                   [--train-command "…"] [--train-seconds N]   (recorded in the manifest)
 // npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir>
 //   (an untrained artifact with a placeholder vocabulary, for server tests and demos)
 // Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
@@ -15,7 +16,8 @@ import { placeholderVocabulary } from "../testing.ts";
 import { verifyArtifact } from "../verify/verify.ts";
 
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
-         [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify]
+         [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
+         [--train-command "…"] [--train-seconds N]
        npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir> [...]`;
 
 function fail(msg: string): never {
@@ -35,6 +37,9 @@ async function main(): Promise<number> {
       fp16: { type: "boolean", default: false },
       "no-ema": { type: "boolean", default: false },
       "no-verify": { type: "boolean", default: false },
+      force: { type: "boolean", default: false },
+      "train-command": { type: "string" },
+      "train-seconds": { type: "string" },
       random: { type: "string" },
       preset: { type: "string", default: "tiny" },
       task: { type: "string", default: "generate" },
@@ -48,13 +53,18 @@ async function main(): Promise<number> {
     graphs = values.graphs.split(",").map((g) => g.trim()) as GraphName[];
     for (const g of graphs) if (!GRAPH_NAMES.includes(g)) fail(`unknown graph ${g} (known: ${GRAPH_NAMES.join(", ")})`);
   }
-  const common = { outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16 };
+  const common = { outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
   const started = performance.now();
   let written: WrittenArtifact;
   let original: ReadonlyMap<string, WeightTensor> | undefined;
   let weightSource = "random";
   if (values.checkpoint) {
-    const r = await exportCheckpoint({ ...common, checkpoint: values.checkpoint, useEma: !values["no-ema"], training: { exportCommand: `npm run export -- ${process.argv.slice(2).join(" ")}` } });
+    const r = await exportCheckpoint({ ...common, checkpoint: values.checkpoint, useEma: !values["no-ema"],
+      training: {
+        ...(values["train-command"] ? { command: values["train-command"] } : {}),
+        ...(values["train-seconds"] ? { seconds: Number(values["train-seconds"]) } : {}),
+      },
+    });
     written = r;
     original = r.weights;
     weightSource = r.weightSource;
@@ -65,10 +75,10 @@ async function main(): Promise<number> {
     if (!task.success) fail(`unknown task ${values.task}`);
     const vocabSize = FIRST_BPE_ID + PRESETS[preset.data].topK;
     const config = modelConfigFromPreset(preset.data, task.data, vocabSize);
-    written = writeRandomArtifact({ ...common, config, vocabulary: placeholderVocabulary(vocabSize), seed: Number(values.random) });
+    written = await writeRandomArtifact({ ...common, config, vocabulary: placeholderVocabulary(vocabSize), seed: Number(values.random) });
   }
   const exportSeconds = (performance.now() - started) / 1000;
-  const sizes = Object.fromEntries(Object.entries(written.manifest.graphs).map(([k, g]) => [k, g.bytes + (g.data?.bytes ?? 0)]));
+  const sizes = Object.fromEntries(Object.entries(written.manifest.graphs).map(([k, g]) => [k, g ? g.bytes + (g.externalData?.bytes ?? 0) : 0]));
   const result: Record<string, unknown> = { artifact: written.dir, weights: weightSource, exportSeconds: Number(exportSeconds.toFixed(3)), bytes: sizes };
   let ok = true;
   if (!values["no-verify"]) {

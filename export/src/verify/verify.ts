@@ -3,14 +3,10 @@
 // shapes, and each graph agrees with the reference forward (TF.js, or the float64 JS reference) on
 // random inputs: max abs error ≤ 1e-4 for fp32/fp16-stored graphs (the reference runs on the very
 // weights the graph stores), and ≤ 5 % of the output's max magnitude for the int8 denoiser.
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { ModelConfigSchema } from "@ldtext/core";
-import type { ModelConfig } from "@ldtext/core";
-import type { ArtifactManifest, GraphEntry, IoSpec } from "../artifact/manifest.ts";
-import { MANIFEST_FILE } from "../artifact/manifest.ts";
-import { sha256 } from "../artifact/write.ts";
+import { readArtifact } from "@ldtext/core";
+import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core";
 import type { NormState } from "../networks/graphs.ts";
 import { weightShapes } from "../networks/weights.ts";
 import type { WeightTensor } from "../onnx/blocks.ts";
@@ -25,7 +21,7 @@ export const FP32_BOUND = 1e-4;
 export const INT8_RELATIVE_BOUND = 0.05;
 
 export interface GraphReport {
-  precision: GraphEntry["precision"];
+  precision: GraphEntry["dtype"];
   maxAbsErr: number;
   /** Largest |reference output| (scale for the relative int8 bound). */
   maxAbsRef: number;
@@ -54,33 +50,12 @@ export interface VerifyOptions {
 
 export class VerifyError extends Error {}
 
-function checkFile(dir: string, file: string, expected: string): void {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new VerifyError(`${file} is listed in the manifest but missing`);
-  const got = sha256(readFileSync(path));
-  if (got !== expected) throw new VerifyError(`${file}: sha256 ${got} does not match the manifest (${expected})`);
-}
-
-/** Reads the manifest and checks every listed file's sha256. */
-export function readVerifiedManifest(dir: string): ArtifactManifest {
-  const path = join(dir, MANIFEST_FILE);
-  if (!existsSync(path)) throw new VerifyError(`${dir} has no ${MANIFEST_FILE}`);
-  const m = JSON.parse(readFileSync(path, "utf8")) as ArtifactManifest;
-  if (m.format !== "ldtext-artifact" || typeof m.graphs !== "object") throw new VerifyError(`${path} is not an ldtext artifact manifest`);
-  m.config = ModelConfigSchema.parse(m.config);
-  for (const g of Object.values(m.graphs)) {
-    checkFile(dir, g.file, g.sha256);
-    if (g.data) checkFile(dir, g.data.file, g.data.sha256);
-  }
-  return m;
-}
-
 /** The weight map stored in the artifact's float graphs (fp16 storage widened to float32). */
-export function weightsFromArtifact(dir: string, m: ArtifactManifest): Map<string, WeightTensor> {
+export function weightsFromArtifact(dir: string, m: Manifest): Map<string, WeightTensor> {
   const wanted = weightShapes(m.config);
   const out = new Map<string, WeightTensor>();
   for (const [role, g] of Object.entries(m.graphs)) {
-    if (g.precision === "int8") continue;
+    if (!g || g.dtype === "int8") continue;
     for (const t of readInitializers(join(dir, g.file))) {
       if (!wanted.has(t.name) || out.has(t.name)) continue;
       const data = tensorAsFloat32(t);
@@ -91,7 +66,7 @@ export function weightsFromArtifact(dir: string, m: ArtifactManifest): Map<strin
   return out;
 }
 
-function resolveShape(spec: IoSpec, dims: Record<string, number>): number[] {
+function resolveShape(spec: TensorSpec, dims: Record<string, number>): number[] {
   return spec.shape.map((d) => (typeof d === "number" ? d : dims[d]));
 }
 
@@ -121,9 +96,12 @@ function random(shape: number[], rnd: () => number, scale = 1): Tensor64 {
   return { shape, data: Float64Array.from(Float32Array.from({ length: n }, () => scale * rnd())) };
 }
 
-/** Runs every check; throws VerifyError on checksum/name/shape problems, reports parity per graph. */
+/**
+ * Runs every check; throws ArtifactError (core: manifest schema, sizes, sha256) or VerifyError (graph
+ * I/O names, output shapes) and reports parity per graph.
+ */
 export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const m = readVerifiedManifest(dir);
+  const m = await readArtifact(dir);
   const cfg: ModelConfig = m.config;
   const weights = opts.weights ?? weightsFromArtifact(dir, m);
   const norm: NormState = { kind: m.normalization.kind, mean: m.normalization.mean, sq: m.normalization.sq };
@@ -151,6 +129,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
 
   try {
     for (const [role, g] of Object.entries(m.graphs)) {
+      if (!g) continue;
       const session = await ort.InferenceSession.create(join(dir, g.file), { graphOptimizationLevel: "all", logSeverityLevel: 3 });
       const names = (s: readonly string[]): string => s.join(",");
       if (names(session.inputNames) !== names(g.inputs.map((i) => i.name)) || names(session.outputNames) !== names(g.outputs.map((o) => o.name))) {
@@ -199,8 +178,8 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       const main = out[g.outputs[0].name].data as Float32Array;
       const err = maxAbsDiff(main, expected);
       const scale = maxAbs(expected);
-      const bound = g.precision === "int8" ? INT8_RELATIVE_BOUND * scale : FP32_BOUND;
-      const r: GraphReport = { precision: g.precision, maxAbsErr: err, maxAbsRef: scale, bound, ok: err <= bound };
+      const bound = g.dtype === "int8" ? INT8_RELATIVE_BOUND * scale : FP32_BOUND;
+      const r: GraphReport = { precision: g.dtype, maxAbsErr: err, maxAbsRef: scale, bound, ok: err <= bound };
       if (role === "decoder") {
         const ids = out.ids.data as BigInt64Array;
         const V = cfg.vocabSize;
