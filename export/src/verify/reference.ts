@@ -6,6 +6,7 @@ import type { WeightMap } from "../onnx/blocks.ts";
 import type { NormState } from "../networks/graphs.ts";
 import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
 import type { Tensor64 } from "../reference/forward.ts";
+import type { BuildNetworks } from "./tfjs-adapter.ts";
 
 export interface CondInput {
   cond: Tensor64;
@@ -33,19 +34,16 @@ export function jsReference(cfg: ModelConfig, weights: WeightMap, norm: NormStat
 }
 
 /** The TF.js reference when @ldtext/training exports `buildNetworks`, else null. */
-export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState): Promise<ReferenceForward | null> {
+export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState, modulePath = "@ldtext/training"): Promise<ReferenceForward | null> {
   let training: Record<string, unknown>;
   try {
-    training = (await import("@ldtext/training")) as Record<string, unknown>;
+    training = (await import(modulePath)) as Record<string, unknown>;
   } catch {
     return null;
   }
   if (typeof training.buildNetworks !== "function") return null;
-  // buildNetworks has not landed in @ldtext/training yet; the adapter is written against it when it does.
-  void cfg;
-  void weights;
-  void norm;
-  return null;
+  const { tfjsAdapter } = await import("./tfjs-adapter.ts");
+  return tfjsAdapter(training.buildNetworks as BuildNetworks, cfg, weights, norm);
 }
 
 export async function chooseReference(kind: "auto" | "tfjs" | "js", cfg: ModelConfig, weights: WeightMap, norm: NormState): Promise<ReferenceForward> {

@@ -1,0 +1,71 @@
+// Adapts @ldtext/training's `buildNetworks` (TF.js forwards over checkpoint weights) to the verifier's
+// ReferenceForward interface: plain arrays in, plain arrays out, every tensor disposed.
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig } from "@ldtext/core";
+import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
+import type { NormState } from "../networks/graphs.ts";
+import type { Tensor64 } from "../reference/forward.ts";
+import type { ReferenceForward } from "./reference.ts";
+
+/** The part of training's InferenceNetworks the verifier calls (structural, so no type import cycle). */
+export interface TfjsNetworks {
+  encode(tokens: tf.Tensor2D): tf.Tensor3D;
+  denoise(xt: tf.Tensor3D, xsc: tf.Tensor3D, t: tf.Tensor1D, cond?: tf.Tensor3D, condMask?: tf.Tensor2D): tf.Tensor3D;
+  decode(latents: tf.Tensor3D): tf.Tensor3D;
+  encodeCondition(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
+  dispose(): void;
+}
+
+export type BuildNetworks = (
+  cfg: ModelConfig,
+  weights: Map<string, WeightTensor>,
+  norm?: { kind: NormState["kind"]; mean?: Float32Array; sq?: Float32Array },
+) => TfjsNetworks;
+
+const t3 = (x: Tensor64): tf.Tensor3D => tf.tensor3d(Float32Array.from(x.data), x.shape as [number, number, number]);
+const t2 = (x: Tensor64): tf.Tensor2D => tf.tensor2d(Float32Array.from(x.data), x.shape as [number, number]);
+const ids2 = (ids: number[], rows: number, cols: number): tf.Tensor2D => tf.tensor2d(Int32Array.from(ids), [rows, cols], "int32");
+
+/** Runs `f` on fresh input tensors and returns the output's values, disposing everything. */
+function run(inputs: tf.Tensor[], f: () => tf.Tensor): Float32Array {
+  try {
+    const out = f();
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return data;
+  } finally {
+    tf.dispose(inputs);
+  }
+}
+
+export function tfjsAdapter(build: BuildNetworks, cfg: ModelConfig, weights: WeightMap, norm: NormState): ReferenceForward {
+  const nets = build(cfg, new Map(weights), {
+    kind: norm.kind,
+    ...(norm.mean ? { mean: Float32Array.from(norm.mean) } : {}),
+    ...(norm.sq ? { sq: Float32Array.from(norm.sq) } : {}),
+  });
+  return {
+    kind: "tfjs",
+    encode: async (tokens, B, L) => {
+      const x = ids2(tokens, B, L);
+      return run([x], () => nets.encode(x));
+    },
+    denoise: async (xt, xsc, t, cond) => {
+      const ins: tf.Tensor[] = [t3(xt), t3(xsc), tf.tensor1d(t)];
+      if (cond) ins.push(t3(cond.cond), t2(cond.mask));
+      const [a, b, tt, c, m] = ins;
+      return run(ins, () => nets.denoise(a as tf.Tensor3D, b as tf.Tensor3D, tt as tf.Tensor1D, c as tf.Tensor3D | undefined, m as tf.Tensor2D | undefined));
+    },
+    decode: async (latents) => {
+      const x = t3(latents);
+      return run([x], () => nets.decode(x));
+    },
+    encodeCondition: async (tokens, mask) => {
+      const [B, S] = mask.shape;
+      const x = ids2(tokens, B, S);
+      const m = t2(mask);
+      return run([x, m], () => nets.encodeCondition(x, m));
+    },
+    dispose: () => nets.dispose(),
+  };
+}
