@@ -97,4 +97,11 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.log(JSON.stringify({ ok: false, error: message }));
+  console.error(`export failed: ${message}`);
+  process.exitCode = 1;
+}
