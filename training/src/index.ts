@@ -1,0 +1,17 @@
+// @ldtext/training: networks (MODEL-SPEC), the joint objective of configurations 1–3, the trainer,
+// and the checkpoint format the exporter reads.
+export { loadCheckpoint, saveCheckpoint, findCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from "./train/checkpoint.ts";
+export type { CheckpointData, LoadedCheckpoint, TensorIndexEntry } from "./train/checkpoint.ts";
+export { buildNetworks } from "./model/inference.ts";
+export type { InferenceNetworks } from "./model/inference.ts";
+export { LatentDiffusionModel, initWeights } from "./model/model.ts";
+export type { FloatWeights, NetworkName } from "./model/model.ts";
+export { Encoder, Decoder, Denoiser, ConditionEncoder, createNetworks, modelShapes, networkOf, timestepEmbedding } from "./model/networks.ts";
+export { Normalizer } from "./model/normalize.ts";
+export type { NormState } from "./model/normalize.ts";
+export { JointObjective } from "./train/objective.ts";
+export type { Batch, StepNoise, StepLosses, ConfigId } from "./train/objective.ts";
+export { Trainer } from "./train/trainer.ts";
+export type { TrainSummary, TrainRecord, ValRecord, LogRecord } from "./train/trainer.ts";
+export { TrainConfigSchema, resolveTrainConfig } from "./train/config.ts";
+export type { TrainConfig, TrainConfigInput, ResolvedTrainConfig } from "./train/config.ts";

@@ -1,0 +1,55 @@
+// TF.js forwards of a trained model from plain weights (a checkpoint): the reference the ONNX
+// exporter's parity check compares against (docs/MODEL-SPEC.md), and what evaluation samples with.
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig } from "@ldtext/core";
+import type { Weights } from "./layers.ts";
+import type { FloatWeights } from "./model.ts";
+import { createNetworks, modelShapes } from "./networks.ts";
+import { Normalizer, type NormState } from "./normalize.ts";
+
+export interface InferenceNetworks {
+  readonly modelConfig: ModelConfig;
+  /** tokens int32 `[B, L]` → x0 `[B, L, d]` (Enc then Normalize with the stored statistics). */
+  encode(tokens: tf.Tensor2D): tf.Tensor3D;
+  /** x̂0 `[B, L, d]`; `cond` `[B, S, Dc]` and `condMask` `[B, S]` for conditional models. */
+  denoise(xt: tf.Tensor3D, xsc: tf.Tensor3D, t: tf.Tensor1D, cond?: tf.Tensor3D, condMask?: tf.Tensor2D): tf.Tensor3D;
+  /** latents `[B, L, d]` → logits `[B, L, V]`. */
+  decode(latents: tf.Tensor3D): tf.Tensor3D;
+  /** Summarization only: tokens int32 `[B, S]`, mask `[B, S]` → cond `[B, S, Dc]`. */
+  encodeCondition(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
+  /** Summarization only: `cond.null` as `[1, Dc]`. */
+  nullCondition(): tf.Tensor2D;
+  dispose(): void;
+}
+
+/**
+ * Forwards over `weights` (MODEL-SPEC names; extra names are ignored, missing ones throw). `norm` is
+ * required for `data`/`batch` normalization (the checkpoint's `norm`).
+ */
+export function buildNetworks(modelConfig: ModelConfig, weights: FloatWeights, norm?: NormState): InferenceNetworks {
+  const nets = createNetworks(modelConfig);
+  const shapes = modelShapes(nets);
+  const W: Weights = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const wt = weights.get(name);
+    if (!wt) throw new Error(`weights lack "${name}"`);
+    if (wt.shape.join(",") !== shape.join(",")) throw new Error(`weight "${name}" has shape [${wt.shape}], the config needs [${shape}]`);
+    W[name] = tf.tensor(wt.data, shape);
+  }
+  const normalizer = new Normalizer(modelConfig.norm, modelConfig.latentDim, modelConfig.normAlpha);
+  if (norm) normalizer.load(norm);
+  else if (normalizer.stateful) throw new Error(`${modelConfig.norm} normalization needs its statistics (pass the checkpoint's norm)`);
+  const needCond = () => {
+    if (!nets.condEnc) throw new Error("this model has no condition encoder (task generate)");
+    return nets.condEnc;
+  };
+  return {
+    modelConfig,
+    encode: (tokens) => tf.tidy(() => normalizer.apply(nets.enc.forward(tokens, W))),
+    denoise: (xt, xsc, t, cond, condMask) => tf.tidy(() => nets.dif.forward({ xt, xsc, t, ...(cond ? { cond } : {}), ...(condMask ? { condMask } : {}) }, W)),
+    decode: (latents) => tf.tidy(() => nets.dec.forward(latents, W)),
+    encodeCondition: (tokens, mask) => tf.tidy(() => needCond().forward(tokens, mask, W)),
+    nullCondition: () => tf.tidy(() => needCond().nullCondition(W)),
+    dispose: () => tf.dispose(Object.values(W)),
+  };
+}

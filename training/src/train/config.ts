@@ -1,0 +1,103 @@
+// Training configuration (the CLI's options as data, validated with zod; saved in checkpoints).
+import { z } from "zod";
+import { NormKindSchema, PRESETS, PresetNameSchema, TaskSchema } from "@ldtext/core";
+
+export const BackendKindSchema = z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]);
+
+export const TrainConfigSchema = z
+  .object({
+    task: TaskSchema.default("generate"),
+    /** rocstories | wikipedia | xsum | wiki-pairs | a path (see loadCorpus). */
+    data: z.string().min(1),
+    preset: PresetNameSchema.default("tiny"),
+    config: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(2),
+    norm: NormKindSchema.default("data"),
+    /** Defaults from the preset. */
+    steps: z.number().int().positive().optional(),
+    batch: z.number().int().positive().optional(),
+    length: z.number().int().min(2).optional(),
+    lr: z.number().positive().optional(),
+    /** EMA rate α of DataNorm/BatchNorm statistics. */
+    alpha: z.number().gt(0).lte(1).default(0.01),
+    seed: z.number().int().min(0).default(0),
+    out: z.string().min(1),
+    backend: BackendKindSchema.default("auto"),
+    valEvery: z.number().int().positive().default(200),
+    /** Validation examples (evaluated in batches of `batch`). */
+    valExamples: z.number().int().positive().default(256),
+    ckptEvery: z.number().int().positive().default(500),
+    resume: z.boolean().default(false),
+    /** Fine-tuning: start from this checkpoint's weights, normalization and vocabulary. */
+    initFrom: z.string().optional(),
+    warmupSteps: z.number().int().min(0).optional(),
+    weightDecay: z.number().min(0).default(0.01),
+    clipNorm: z.number().min(0).default(1),
+    emaDecay: z.number().min(0).lt(1).default(0.999),
+    selfCondProb: z.number().min(0).max(1).default(0.5),
+    condDropout: z.number().min(0).max(1).default(0.1),
+    tMin: z.number().min(0).lt(1).default(1e-5),
+    /** Configuration 3 switches (default on with --config 3; only valid there). */
+    decoderNoise: z.boolean().optional(),
+    /** Decoder-input noise: t ~ U[0, decoderNoiseTMax]. */
+    decoderNoiseTMax: z.number().gt(0).lte(1).default(0.15),
+    aeWarmup: z.boolean().optional(),
+    /** AE warm-up: pure autoencoder steps, then steps over which the coupling ramps 0 → 1 (default 10 % of steps each). */
+    aeWarmupSteps: z.number().int().min(0).optional(),
+    aeRampSteps: z.number().int().min(0).optional(),
+    adaptiveT: z.boolean().optional(),
+    /** Cap on training examples read (the Wikipedia split is large). */
+    maxTrain: z.number().int().positive().optional(),
+    progress: z.boolean().default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.config !== 3) {
+      for (const k of ["decoderNoise", "aeWarmup", "adaptiveT"] as const) {
+        if (c[k] === true) ctx.addIssue({ code: "custom", path: [k], message: `${k} is a configuration-3 option (use --config 3)` });
+      }
+    }
+    if (c.resume && c.initFrom) ctx.addIssue({ code: "custom", path: ["initFrom"], message: "--resume and --init-from exclude each other" });
+  });
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+export type TrainConfig = z.output<typeof TrainConfigSchema>;
+
+/** Every option with preset defaults filled in. */
+export interface ResolvedTrainConfig extends TrainConfig {
+  steps: number;
+  batch: number;
+  length: number;
+  lr: number;
+  warmupSteps: number;
+  decoderNoise: boolean;
+  aeWarmup: boolean;
+  adaptiveT: boolean;
+  aeWarmupSteps: number;
+  aeRampSteps: number;
+}
+
+export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig {
+  const c = TrainConfigSchema.parse(input);
+  const p = PRESETS[c.preset];
+  const steps = c.steps ?? p.steps;
+  const three = c.config === 3;
+  return {
+    ...c,
+    steps,
+    batch: c.batch ?? p.batchSize,
+    length: c.length ?? p.maxLen,
+    lr: c.lr ?? p.lr,
+    warmupSteps: c.warmupSteps ?? Math.min(500, Math.ceil(steps * 0.05)),
+    decoderNoise: three && (c.decoderNoise ?? true),
+    aeWarmup: three && (c.aeWarmup ?? true),
+    adaptiveT: three && (c.adaptiveT ?? true),
+    aeWarmupSteps: c.aeWarmupSteps ?? Math.round(steps * 0.1),
+    aeRampSteps: c.aeRampSteps ?? Math.round(steps * 0.1),
+  };
+}
+
+/** Diffusion→encoder coupling λ at 1-based `step` (configuration 3 warm-up; 1 otherwise). */
+export function couplingAt(c: ResolvedTrainConfig, step: number): number {
+  if (!c.aeWarmup) return 1;
+  if (step <= c.aeWarmupSteps) return 0;
+  if (c.aeRampSteps === 0) return 1;
+  return Math.min(1, (step - c.aeWarmupSteps) / c.aeRampSteps);
+}

@@ -1,0 +1,30 @@
+// The loss-curve plot (`<out>/loss.svg` and `.png`) from the JSONL log records.
+import { writeLineChart } from "@ldtext/charts";
+import type { LogRecord } from "./trainer.ts";
+
+/** Window means so long runs plot ≤ ~500 points per curve. */
+function downsample(points: [number, number][], max = 500): [number, number][] {
+  const finite = points.filter(([, y]) => Number.isFinite(y) && y > 0);
+  if (finite.length <= max) return finite;
+  const w = Math.ceil(finite.length / max);
+  const out: [number, number][] = [];
+  for (let i = 0; i < finite.length; i += w) {
+    const chunk = finite.slice(i, i + w);
+    out.push([chunk[chunk.length - 1][0], chunk.reduce((a, [, y]) => a + y, 0) / chunk.length]);
+  }
+  return out;
+}
+
+export async function writeLossPlot(pathWithoutExt: string, records: readonly LogRecord[]): Promise<void> {
+  const train = records.filter((r) => r.kind === "train");
+  const val = records.filter((r) => r.kind === "val");
+  if (train.length === 0) return;
+  const series = [
+    { name: "train L_dif", points: downsample(train.map((r) => [r.step, r.dif ?? NaN])) },
+    { name: "train CE(Dec(x̂0))", points: downsample(train.map((r) => [r.step, r.ce ?? r.ceClean ?? NaN])) },
+    { name: "val L_dif", points: downsample(val.map((r) => [r.step, r.dif])) },
+    { name: "val CE(Dec(x̂0))", points: downsample(val.map((r) => [r.step, r.ce])) },
+    { name: "val CE(Dec(x0))", points: downsample(val.map((r) => [r.step, r.reconCe])) },
+  ].filter((s) => s.points.length > 0);
+  await writeLineChart(pathWithoutExt, { title: "Training losses", xLabel: "step", yLabel: "loss", series, logY: true });
+}

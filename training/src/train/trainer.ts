@@ -1,0 +1,337 @@
+// The training loop: data → joint objective → AdamW per gradient set → EMA; validation every N
+// steps, atomic checkpoints with exact resume, a JSONL log of every metric and a loss plot.
+//
+// Exact resume: every random draw of step n is a pure function of (seed, n) or comes from a
+// SeededRandom whose position is checkpointed; the data order is a seeded per-epoch shuffle with a
+// checkpointed position; weights, Adam moments, EMA, normalization statistics and the adaptive
+// timestep bins are checkpointed. On resume the log is cut back to the checkpoint's step.
+import * as tf from "@tensorflow/tfjs";
+import { mkdir, readFile, writeFile, appendFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CompactTokenizer,
+  PRESETS,
+  type ModelConfig,
+  SeededRandom,
+  type SeededRandomState,
+  gaussianNoise,
+  modelConfigFromPreset,
+  writeFileAtomic,
+} from "@ldtext/core";
+import { initBackend, type BackendInfo } from "../backend/index.ts";
+import { LatentDiffusionModel, initWeights } from "../model/model.ts";
+import { softmaxCrossEntropy } from "../model/kernels.ts";
+import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
+import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
+import { BatchSampler, type DataPosition, type TokenizedSplit, gatherBatch, loadCorpus, tokenizeSplit } from "./data.ts";
+import { type Batch, JointObjective, type StepLosses, type StepNoise } from "./objective.ts";
+import { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./optimizer.ts";
+import { Progress } from "./progress.ts";
+import { TimestepSampler, type TimestepState } from "./timesteps.ts";
+import { writeLossPlot } from "./plot.ts";
+
+export interface TrainRecord extends Partial<StepLosses> {
+  kind: "train";
+  step: number;
+  lr: number;
+  coupling: number;
+  selfCond: boolean;
+  gradNormDif: number;
+  gradNormAe: number;
+  tokensPerSec: number;
+  elapsedSec: number;
+}
+
+export interface ValRecord {
+  kind: "val";
+  step: number;
+  /** L_dif at fixed noise, no self-conditioning. */
+  dif: number;
+  /** CE(w, Dec(x̂0)) at the same noise. */
+  ce: number;
+  /** Decoder on clean latents Dec(x0): CE and token accuracy over non-PAD positions. */
+  reconCe: number;
+  reconAcc: number;
+}
+
+export type LogRecord = TrainRecord | ValRecord;
+
+export interface TrainSummary {
+  out: string;
+  steps: number;
+  startStep: number;
+  stopped: "done" | "signal";
+  backend: BackendInfo;
+  seconds: number;
+  last?: TrainRecord;
+  lastVal?: ValRecord;
+  parameters: Record<string, number>;
+}
+
+interface TrainerState {
+  rng: SeededRandomState;
+  data: DataPosition;
+  timesteps: TimestepState;
+}
+
+const VAL_ROW_BASE = 1_000_000;
+
+export class Trainer {
+  private stopSignal: NodeJS.Signals | null = null;
+
+  constructor(readonly cfg: ResolvedTrainConfig, readonly print: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {}
+
+  static create(input: TrainConfigInput): Trainer {
+    return new Trainer(resolveTrainConfig(input));
+  }
+
+  /** Ask the loop to checkpoint and stop after the current step (SIGINT/SIGTERM). */
+  requestStop(signal: NodeJS.Signals): void {
+    this.stopSignal = signal;
+  }
+
+  async run(): Promise<TrainSummary> {
+    const t0 = Date.now();
+    const out = this.cfg.out;
+    await mkdir(out, { recursive: true });
+    const backend = await initBackend(this.cfg.backend, { log: this.print });
+
+    // Resume: the checkpoint's configuration wins except for run-control options.
+    let resumeFrom: LoadedCheckpoint | null = null;
+    let cfg = this.cfg;
+    if (cfg.resume) {
+      resumeFrom = await loadCheckpoint(join(out, "checkpoint"));
+      const saved = resolveTrainConfig({ ...(resumeFrom.trainConfig as TrainConfigInput), resume: false, initFrom: undefined });
+      cfg = { ...saved, steps: cfg.steps, out, backend: cfg.backend, valEvery: cfg.valEvery, ckptEvery: cfg.ckptEvery, progress: cfg.progress, resume: true };
+      this.print(`[resume] ${resumeFrom.dir} at step ${resumeFrom.step}`);
+    }
+    const initFrom = cfg.initFrom && !resumeFrom ? await loadCheckpoint(cfg.initFrom) : null;
+
+    const corpus = await loadCorpus(cfg.task, cfg.data, cfg.maxTrain !== undefined ? { maxTrain: cfg.maxTrain } : {});
+    this.print(`[data] ${corpus.source}: ${corpus.train.length} train, ${corpus.validation.length} validation examples`);
+    const savedVocab = resumeFrom?.vocabulary ?? initFrom?.vocabulary;
+    const preset = PRESETS[cfg.preset];
+    const tokenizer = savedVocab
+      ? CompactTokenizer.fromJSON(savedVocab)
+      : CompactTokenizer.build(
+          corpus.train.flatMap((e) => (e.document !== undefined ? [e.text, e.document] : [e.text])),
+          { topK: preset.topK },
+        );
+    const modelConfig: ModelConfig = resumeFrom
+      ? resumeFrom.modelConfig
+      : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha });
+    const condLen = modelConfig.condMaxLen;
+    const trainSplit = tokenizeSplit(tokenizer, corpus.train, modelConfig.maxLen, condLen);
+    const valSplit = tokenizeSplit(tokenizer, corpus.validation.slice(0, cfg.valExamples), modelConfig.maxLen, condLen);
+    tokenizer.free();
+    this.print(`[tokens] V = ${modelConfig.vocabSize}, L = ${modelConfig.maxLen}; ${(100 * trainSplit.fractionTruncated).toFixed(1)} % of training texts truncated`);
+
+    // Model and optimizer.
+    let weights = resumeFrom?.weights ?? initWeights(modelConfig, cfg.seed);
+    if (initFrom) weights = mergeInit(weights, initFrom, this.print);
+    const model = new LatentDiffusionModel(modelConfig, weights);
+    if (resumeFrom) model.norm.load(resumeFrom.norm);
+    else if (initFrom && initFrom.modelConfig.norm === modelConfig.norm) model.norm.load(initFrom.norm);
+    const optimizer = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: cfg.lr, totalSteps: cfg.steps, warmupSteps: cfg.warmupSteps, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, emaDecay: cfg.emaDecay });
+    if (resumeFrom) {
+      if (!resumeFrom.adamM || !resumeFrom.adamV) throw new Error(`${resumeFrom.dir}: no optimizer state to resume from`);
+      optimizer.load({ m: resumeFrom.adamM, v: resumeFrom.adamV, ...(resumeFrom.ema ? { ema: resumeFrom.ema } : {}) });
+    }
+    const parameters = { enc: model.parameterCount("enc"), dec: model.parameterCount("dec"), dif: model.parameterCount("dif"), cond: model.parameterCount("cond"), total: model.parameterCount() };
+    this.print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}; parameters ${JSON.stringify(parameters)}`);
+
+    // Trainer state.
+    const state = resumeFrom ? (resumeFrom.extra?.trainer as TrainerState | undefined) : undefined;
+    if (resumeFrom && !state) throw new Error(`${resumeFrom.dir}: checkpoint lacks the trainer state`);
+    const rng = state ? SeededRandom.fromState(state.rng) : new SeededRandom(cfg.seed);
+    const sampler = new BatchSampler(trainSplit, cfg.batch, cfg.seed, state ? state.data : { epoch: 0, index: 0 });
+    const timesteps = new TimestepSampler(cfg.tMin, cfg.adaptiveT);
+    if (state) timesteps.load(state.timesteps);
+    const objective = new JointObjective(model);
+    const startStep = resumeFrom?.step ?? 0;
+
+    const logPath = join(out, "log.jsonl");
+    const history: LogRecord[] = await prepareLog(logPath, startStep, resumeFrom !== null);
+    let lastTrain = [...history].reverse().find((r): r is TrainRecord => r.kind === "train");
+    let lastVal = [...history].reverse().find((r): r is ValRecord => r.kind === "val");
+
+    const save = async (step: number) => {
+      const opt = optimizer.state();
+      await saveCheckpoint(join(out, "checkpoint"), {
+        modelConfig,
+        vocabulary: tokenizer.toJSON(),
+        trainConfig: { ...cfg, resume: false } as Record<string, unknown>,
+        step,
+        weights: model.snapshot(),
+        ema: opt.ema,
+        adamM: opt.m,
+        adamV: opt.v,
+        norm: model.norm.state(),
+        rng: rng.state(),
+        data: sampler.position,
+        losses: { ...(lastTrain ? { train: lastTrain } : {}), ...(lastVal ? { val: lastVal } : {}) },
+        extra: { trainer: { rng: rng.state(), data: sampler.position, timesteps: timesteps.state() } satisfies TrainerState, backend: backend.backend },
+      });
+    };
+
+    const progress = new Progress(cfg.steps, cfg.progress);
+    const tokensPerStep = cfg.batch * modelConfig.maxLen;
+    let tpsEma = 0;
+    let stopped: TrainSummary["stopped"] = "done";
+    const loopStart = Date.now();
+    progress.start(startStep);
+    try {
+      for (let step = startStep + 1; step <= cfg.steps; step++) {
+        const ts = performance.now();
+        const batch = sampler.next();
+        const noise = this.drawNoise(cfg, modelConfig, rng, timesteps, batch, step);
+        const coupling = cfg.config === 3 ? couplingAt(cfg, step) : 1;
+        const r = objective.step(batch, noise, { config: cfg.config, coupling, want: { dif: true, ae: true } });
+        timesteps.observe(noise.t, r.difPerRow);
+        const gradNormDif = optimizer.apply(r.difGrads, step);
+        const gradNormAe = optimizer.apply(r.aeGrads, step);
+        optimizer.updateEma(step);
+        const dt = (performance.now() - ts) / 1000;
+        const tps = tokensPerStep / dt;
+        tpsEma = tpsEma === 0 ? tps : 0.9 * tpsEma + 0.1 * tps;
+        const rec: TrainRecord = {
+          kind: "train", step, ...r.losses, lr: learningRate(optimizer.cfg, step), coupling, selfCond: noise.selfCond,
+          gradNormDif, gradNormAe, tokensPerSec: tps, elapsedSec: (Date.now() - loopStart) / 1000,
+        };
+        lastTrain = rec;
+        history.push(rec);
+        await appendFile(logPath, `${JSON.stringify(rec)}\n`);
+        progress.update(step, { dif: fmtLoss(r.losses.dif), ce: fmtLoss(r.losses.ce ?? r.losses.ceClean ?? NaN), tps: tpsEma.toFixed(0) });
+
+        if (step % cfg.valEvery === 0 || step === cfg.steps) {
+          lastVal = this.validate(model, objective, valSplit, cfg, step);
+          history.push(lastVal);
+          await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
+          progress.log(`[val] step ${step}: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}, acc ${(100 * lastVal.reconAcc).toFixed(1)} %`);
+          await writeLossPlot(join(out, "loss"), history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
+        }
+        // Yield to the event loop so SIGINT/SIGTERM handlers run between steps.
+        await new Promise((res) => setImmediate(res));
+        const stopping = this.stopSignal !== null;
+        if (step % cfg.ckptEvery === 0 || step === cfg.steps || stopping) {
+          await save(step);
+          if (step % cfg.ckptEvery === 0 && !stopping) progress.log(`[ckpt] step ${step} → ${join(out, "checkpoint")}`);
+        }
+        if (stopping) {
+          stopped = "signal";
+          progress.log(`[stop] ${this.stopSignal}: checkpoint written at step ${step}; resume with --resume --out ${out}`);
+          break;
+        }
+      }
+    } finally {
+      progress.stop();
+    }
+    if (startStep >= cfg.steps) this.print(`[done] checkpoint already at step ${startStep} ≥ --steps ${cfg.steps}`);
+    await writeLossPlot(join(out, "loss"), history).catch((e: unknown) => this.print(`[plot] not written: ${String(e)}`));
+    const summary: TrainSummary = {
+      out, steps: cfg.steps, startStep, stopped, backend, seconds: (Date.now() - t0) / 1000, parameters,
+      ...(lastTrain ? { last: lastTrain } : {}), ...(lastVal ? { lastVal } : {}),
+    };
+    await writeFileAtomic(join(out, "summary.json"), JSON.stringify(summary, null, 2));
+    optimizer.dispose();
+    model.dispose();
+    return summary;
+  }
+
+  /** All random draws of `step`, in a fixed order (uniforms from `rng`, Gaussians keyed by step). */
+  private drawNoise(cfg: ResolvedTrainConfig, mc: ModelConfig, rng: SeededRandom, timesteps: TimestepSampler, batch: Batch, step: number): StepNoise {
+    const b = batch.batch;
+    const n = b * batch.length * mc.latentDim;
+    const t = timesteps.sample(rng, b);
+    const selfCond = rng.nextFloat() < cfg.selfCondProb;
+    const noise: StepNoise = { t, eps: gaussianNoise(cfg.seed, step, 0, n), selfCond };
+    if (batch.cond) noise.condKeep = Float32Array.from({ length: b }, () => (rng.nextFloat() < cfg.condDropout ? 0 : 1));
+    if (cfg.decoderNoise) {
+      noise.decT = Float32Array.from({ length: b }, () => cfg.decoderNoiseTMax * rng.nextFloat());
+      noise.decEps = gaussianNoise(cfg.seed, step, 1, n);
+    }
+    return noise;
+  }
+
+  /** Validation at fixed noise (the same every time, so curves are comparable). */
+  validate(model: LatentDiffusionModel, objective: JointObjective, split: TokenizedSplit, cfg: ResolvedTrainConfig, step: number): ValRecord {
+    const W = model.weights();
+    const { enc, dec, dif } = model.nets;
+    const rng = new SeededRandom(cfg.seed + 1);
+    let dSum = 0, ceSum = 0, rceSum = 0, correct = 0, counted = 0, rows = 0;
+    for (let start = 0; start < split.count; start += cfg.batch) {
+      const idx = Array.from({ length: Math.min(cfg.batch, split.count - start) }, (_, i) => start + i);
+      const batch = gatherBatch(split, idx);
+      const b = batch.batch;
+      const L = batch.length;
+      const d = model.cfg.latentDim;
+      const tv = Float32Array.from({ length: b }, () => cfg.tMin + (1 - cfg.tMin) * rng.nextFloat());
+      const eps = gaussianNoise(cfg.seed, 0, VAL_ROW_BASE + start, b * L * d);
+      tf.tidy(() => {
+        const tokens = tf.tensor2d(batch.tokens, [b, L], "int32");
+        const labels = tf.reshape(tokens, [-1]) as tf.Tensor1D;
+        const x0 = model.norm.apply(enc.forward(tokens, W));
+        const a = tf.tensor3d(Float32Array.from(tv, (x) => objective.schedule.alpha(x)), [b, 1, 1]);
+        const s = tf.tensor3d(Float32Array.from(tv, (x) => objective.schedule.sigma(x)), [b, 1, 1]);
+        const xt = tf.add(tf.mul(a, x0), tf.mul(s, tf.tensor3d(eps, [b, L, d]))) as tf.Tensor3D;
+        const c = batch.cond ? objective.condition(batch, undefined) : null;
+        const xhat = dif.forward({ xt, xsc: tf.zerosLike(xt), t: tf.tensor1d(tv), ...(c ? { cond: c.cond, condMask: c.mask } : {}) }, W);
+        const V = model.cfg.vocabSize;
+        dSum += tf.mean(tf.square(tf.sub(x0, xhat))).dataSync()[0] * b;
+        ceSum += softmaxCrossEntropy(tf.reshape(dec.forward(xhat, W), [-1, V]) as tf.Tensor2D, labels).dataSync()[0] * b;
+        const logits = tf.reshape(dec.forward(x0, W), [-1, V]) as tf.Tensor2D;
+        rceSum += softmaxCrossEntropy(logits, labels).dataSync()[0] * b;
+        const pred = tf.argMax(logits, -1).dataSync();
+        for (let i = 0; i < pred.length; i++) {
+          if (batch.tokens[i] === 0) continue;
+          counted++;
+          if (pred[i] === batch.tokens[i]) correct++;
+        }
+      });
+      rows += b;
+    }
+    return { kind: "val", step, dif: dSum / rows, ce: ceSum / rows, reconCe: rceSum / rows, reconAcc: counted > 0 ? correct / counted : 0 };
+  }
+}
+
+function fmtLoss(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : "-";
+}
+
+/** Fine-tuning init: take every checkpoint weight whose name and shape match; keep the rest fresh. */
+function mergeInit(fresh: ReturnType<typeof initWeights>, ckpt: LoadedCheckpoint, print: (l: string) => void): ReturnType<typeof initWeights> {
+  const out = new Map(fresh);
+  let taken = 0;
+  const skipped: string[] = [];
+  for (const [name, w] of fresh) {
+    const c = ckpt.weights.get(name);
+    if (c && c.shape.join(",") === w.shape.join(",")) {
+      out.set(name, c);
+      taken++;
+    } else skipped.push(name);
+  }
+  print(`[init-from] ${ckpt.dir}: ${taken} weights loaded, ${skipped.length} fresh${skipped.length ? ` (${skipped.slice(0, 4).join(", ")}${skipped.length > 4 ? ", …" : ""})` : ""}`);
+  return out;
+}
+
+/** On resume keep the log's records up to the checkpoint's step (a killed run may have logged past it). */
+async function prepareLog(path: string, step: number, resuming: boolean): Promise<LogRecord[]> {
+  if (!resuming || !existsSync(path)) {
+    await writeFile(path, "");
+    return [];
+  }
+  const kept = (await readFile(path, "utf8"))
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogRecord];
+      } catch {
+        return []; // a line torn by the kill
+      }
+    })
+    .filter((r) => r.step <= step);
+  await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  return kept;
+}
