@@ -8,7 +8,7 @@ export { rougeTokenize, whitespaceTokenize, type Stemmer, type RougeTokenizeOpti
 export { porterStem, createCachedStemmer } from "./porter.ts";
 
 // ROUGE (rouge-score semantics), BLEU (NLTK corpus_bleu), METEOR (NLTK, no WordNet)
-export { rouge, rougeN, rougeL, lcsLength, meanRouge, fmeasure, type PrfScore, type RougeScores, type RougeOptions } from "./rouge.ts";
+export { rouge, corpusRouge, rougeN, rougeL, lcsLength, meanRouge, fmeasure, type PrfScore, type RougeScores, type RougeOptions } from "./rouge.ts";
 export { corpusBleu, brevityPenalty, type BleuSegment, type BleuOptions, type BleuResult, type BleuSmoothing } from "./bleu.ts";
 export { meteor, meteorDetail, meanMeteor, type MeteorOptions, type MeteorDetail } from "./meteor.ts";
 

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { rouge, rougeN, rougeL, lcsLength, meanRouge, fmeasure } from "./rouge.ts";
+import { rouge, rougeN, rougeL, lcsLength, meanRouge, fmeasure, corpusRouge } from "./rouge.ts";
 import { rougeTokenize } from "./tokenize.ts";
 
 const close = (a: number, b: number, places = 5) =>
@@ -99,5 +99,8 @@ describe("ROUGE with rouge-score semantics", () => {
     const m = meanRouge([rouge("a b", "a b"), rouge("a b", "c d")]);
     close(m.rouge1.fmeasure, 0.5);
     assert.throws(() => meanRouge([]), /at least one/);
+    // corpus mean: F1 1 and 0.5 ('testing one two' vs 'testing') → 0.75
+    const c = corpusRouge([{ target: "a b", prediction: "a b" }, { target: "testing one two", prediction: "testing" }]);
+    close(c.rouge1.fmeasure, 0.75);
   });
 });

@@ -100,3 +100,11 @@ export function meanRouge(scores: readonly RougeScores[]): RougeScores {
   };
   return { rouge1: mean((s) => s.rouge1), rouge2: mean((s) => s.rouge2), rougeL: mean((s) => s.rougeL) };
 }
+
+/** Mean ROUGE over (target, prediction) pairs; call once with stem: false and once with true. */
+export function corpusRouge(
+  pairs: readonly { target: string; prediction: string }[],
+  options: RougeOptions = {},
+): RougeScores {
+  return meanRouge(pairs.map((p) => rouge(p.target, p.prediction, options)));
+}
