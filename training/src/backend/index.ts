@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { blasLoadError, loadBlas } from "./blas.ts";
 import { installWasmKernels, uninstallWasmKernels } from "./wasm-kernels.ts";
+import { installLeanBackprop } from "./lean-backprop.ts";
 
 export const BACKEND_KINDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -25,6 +26,8 @@ export interface InitBackendOptions {
   blasThreads?: number;
   /** Install the OpenBLAS kernels on wasm when nblas loads (default true). False = plain wasm. */
   nativeKernels?: boolean;
+  /** Free activation gradients and saved tensors during backprop (default true; see lean-backprop.ts). */
+  leanBackprop?: boolean;
   /** Where the one-line summary goes (default console.log); null = silent. */
   log?: ((line: string) => void) | null;
 }
@@ -102,6 +105,7 @@ export async function initBackend(kind: BackendKind = "auto", opts: InitBackendO
     info = { backend: "wasm", kernels, notes, ...(blas !== null ? { blasThreads: blas.threads } : {}) };
   }
 
+  if (opts.leanBackprop !== false && installLeanBackprop()) info.kernels.push("backprop:lean");
   const log = opts.log === undefined ? console.log : opts.log;
   if (log !== null) log(describeBackend(info));
   return info;
@@ -109,4 +113,5 @@ export async function initBackend(kind: BackendKind = "auto", opts: InitBackendO
 
 export { DEFAULT_BLAS_THREADS, loadBlas } from "./blas.ts";
 export { installWasmKernels, uninstallWasmKernels } from "./wasm-kernels.ts";
+export { installLeanBackprop, uninstallLeanBackprop } from "./lean-backprop.ts";
 export { blasMatMulStats } from "./kernels/batch-matmul-blas.ts";

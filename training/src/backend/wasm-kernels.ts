@@ -8,10 +8,13 @@ import type { Blas } from "./blas.ts";
 import { blasBatchMatMulConfig } from "./kernels/batch-matmul-blas.ts";
 import { blasFusedMatMulConfig } from "./kernels/fused-matmul-blas.ts";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.ts";
+import { zeroCopyCastConfig, zeroCopyIdentityConfig } from "./kernels/zero-copy.ts";
 
 export interface WasmKernelChoice {
   /** OpenBLAS-backed matmuls; null keeps wasm's own (XNNPACK for 2-D, a scalar loop otherwise). */
   blas: Blas | null;
+  /** Zero-copy Identity / same-dtype Cast (default true; pure JS, no native code). */
+  zeroCopy?: boolean;
 }
 
 /** Stock configs we replaced, to restore them (kernel name → config, or null when wasm had none). */
@@ -48,6 +51,15 @@ export function installWasmKernels(choice: WasmKernelChoice): string[] {
   // Required, not an optimization: wasm has no UnsortedSegmentSum (the gradient of gather).
   swapIn(unsortedSegmentSumConfig);
   active.push("UnsortedSegmentSum:js");
+  if (choice.zeroCopy !== false) {
+    swapIn(zeroCopyIdentityConfig(replacedOrCurrent("Identity")));
+    active.push("Identity:zero-copy");
+    const stockCast = replacedOrCurrent("Cast");
+    if (stockCast !== null) {
+      swapIn(zeroCopyCastConfig(stockCast));
+      active.push("Cast:zero-copy");
+    }
+  }
   if (choice.blas !== null) {
     swapIn(blasBatchMatMulConfig(choice.blas.sgemm));
     active.push("BatchMatMul:openblas");

@@ -1,0 +1,138 @@
+// Ops against straightforward tfjs formulas on the `cpu` backend (values and gradients), run on the
+// project's wasm path: cross-entropy (with and without mask), rotate-half, broadcasting matMul
+// with transposes, linear, stop-gradient.
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend/index.ts";
+import { linear, matMul, rotateHalfMatrix, softmaxCrossEntropy, stopGradient } from "./index.ts";
+
+function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
+  return tf.randomUniform(shape, -scale, scale, "float32", seed);
+}
+
+/** Plain arrays of what `fn` returns, computed on `backend` from the same seeded inputs. */
+async function on(backend: "cpu" | "wasm", fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => fn().map((t) => Float32Array.from(t.dataSync() as Float32Array)));
+}
+
+function assertClose(a: Float32Array[], b: Float32Array[], tol = 2e-5): void {
+  assert.equal(a.length, b.length);
+  a.forEach((x, j) => {
+    assert.equal(x.length, b[j].length, `output ${j} length`);
+    for (let i = 0; i < x.length; i++) {
+      if (Math.abs(x[i] - b[j][i]) > tol * (1 + Math.abs(b[j][i]))) assert.fail(`output ${j}[${i}]: ${x[i]} vs ${b[j][i]}`);
+    }
+  });
+}
+
+const N = 12;
+const V = 37;
+const labelsArr = Array.from({ length: N }, (_, i) => (i * 7 + 3) % V);
+const maskArr = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : 1));
+
+/** Reference cross-entropy through tf.logSoftmax and a one-hot product (tfjs's own gradients). */
+function referenceCE(logits: tf.Tensor, mask?: tf.Tensor): tf.Scalar {
+  const rows = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(labelsArr, "int32"), V)), 1));
+  if (!mask) return tf.mean(rows);
+  return tf.div(tf.sum(tf.mul(rows, mask)), tf.sum(mask));
+}
+
+describe("ops", () => {
+  before(async () => {
+    await initBackend("wasm", { log: null });
+  });
+
+  for (const masked of [false, true]) {
+    test(`softmaxCrossEntropy${masked ? " with mask" : ""}: value and gradient`, async () => {
+      const mine = () => {
+        const lg = tf.mul(rand([N, V], 5, 4), 1);
+        const mask = masked ? tf.tensor1d(maskArr) : undefined;
+        const f = (x: tf.Tensor) => softmaxCrossEntropy(x as tf.Tensor2D, tf.tensor1d(labelsArr, "int32"), mask as tf.Tensor1D | undefined);
+        return [f(lg), tf.grad(f)(lg)];
+      };
+      const ref = () => {
+        const lg = rand([N, V], 5, 4);
+        const mask = masked ? tf.tensor1d(maskArr) : undefined;
+        const f = (x: tf.Tensor) => referenceCE(x, mask);
+        return [f(lg), tf.grad(f)(lg)];
+      };
+      const want = await on("cpu", ref);
+      assertClose(await on("wasm", mine), want);
+      assertClose(await on("cpu", mine), want);
+    });
+  }
+
+  test("softmaxCrossEntropy is stable for large logits and gives 0 for an all-zero mask", async () => {
+    const [big, zero] = await on("wasm", () => [
+      softmaxCrossEntropy(tf.tensor2d([[1000, 0], [0, 1000]]), tf.tensor1d([0, 0], "int32")),
+      softmaxCrossEntropy(tf.tensor2d([[1, 2]]), tf.tensor1d([1], "int32"), tf.tensor1d([0])),
+    ]);
+    assert.ok(Math.abs(big[0] - 500) < 1e-3, `got ${big[0]}`);
+    assert.equal(zero[0], 0);
+    assert.throws(() => softmaxCrossEntropy(tf.zeros([2, 3]) as tf.Tensor2D, tf.tensor1d([0, 1]) as tf.Tensor1D), /int32/);
+  });
+
+  test("rotateHalfMatrix: x @ R = [−x2, x1]", async () => {
+    const f = () => {
+      const x = rand([5, 8], 3);
+      const [x1, x2] = tf.split(x, 2, 1);
+      return [tf.matMul(x as tf.Tensor2D, rotateHalfMatrix(8)), tf.concat([tf.neg(x2), x1], 1)];
+    };
+    const [got, want] = await on("wasm", f);
+    assert.deepEqual(got, want);
+    assert.throws(() => rotateHalfMatrix(7), /even/);
+  });
+
+  const mmCases: Array<[number[], number[], boolean, boolean]> = [
+    [[3, 5, 7], [7, 4], false, false],
+    [[3, 7, 5], [7, 4], true, false],
+    [[5, 7], [2, 4, 7], false, true],
+    [[2, 1, 7, 5], [3, 4, 7], true, true],
+    [[2, 3, 5, 7], [1, 3, 7, 4], false, false],
+  ];
+  for (const [as, bs, ta, tb] of mmCases) {
+    test(`matMul ${JSON.stringify(as)} × ${JSON.stringify(bs)} ta=${ta} tb=${tb}: broadcast gradients`, async () => {
+      const gradsOf = (mm: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => () => {
+        const a = rand(as, 11);
+        const b = rand(bs, 12);
+        const y = mm(a, b);
+        const r = rand(y.shape, 13);
+        const [ga, gb] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(mm(x, w), r)))([a, b]);
+        return [y, ga, gb];
+      };
+      // Reference: materialize the broadcast (tfjs's broadcastTo gradient sums it back).
+      const explicit = (a: tf.Tensor, b: tf.Tensor) => {
+        const batch = tf.broadcast_util.assertAndGetBroadcastShape(as.slice(0, -2), bs.slice(0, -2));
+        return tf.matMul(tf.broadcastTo(a, [...batch, ...as.slice(-2)]), tf.broadcastTo(b, [...batch, ...bs.slice(-2)]), ta, tb);
+      };
+      const want = await on("cpu", gradsOf(explicit));
+      assertClose(await on("wasm", gradsOf((a, b) => matMul(a, b, ta, tb))), want);
+    });
+  }
+
+  test("linear: [B, L, K] @ [K, N] + b with gradients", async () => {
+    const f = (mine: boolean) => () => {
+      const x = rand([2, 3, 5], 21);
+      const w = rand([5, 4], 22);
+      const b = rand([4], 23);
+      const lin = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+        mine ? linear(x, w, b) : tf.add(tf.reshape(tf.matMul(tf.reshape(x, [6, 5]) as tf.Tensor2D, w as tf.Tensor2D), [2, 3, 4]), b);
+      const r = rand([2, 3, 4], 24);
+      return [lin(x, w, b), ...tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(lin(x, w, b), r)))([x, w, b])];
+    };
+    assertClose(await on("wasm", f(true)), await on("cpu", f(false)));
+    assert.throws(() => linear(tf.zeros([2, 3]), tf.zeros([4, 5])), /does not match/);
+  });
+
+  test("stopGradient passes the value and blocks the gradient", async () => {
+    const [v, g] = await on("wasm", () => {
+      const x = tf.tensor1d([1, 2, 3]);
+      const f = (x: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(x), x), stopGradient(tf.square(x))));
+      return [f(x), tf.grad(f)(x)];
+    });
+    assert.equal(v[0], 1 + 4 + 9 + 1 + 4 + 9);
+    assert.deepEqual(Array.from(g), [1, 2, 3]);
+  });
+});
