@@ -3,6 +3,8 @@
 // generator whose output is a pure function of (key, counter). That property is what makes a
 // request's noise independent of what else shares its batch: the noise for element i of row r at
 // sampler step k under seed S is philox(key = S, counter = (⌊i/4⌋, r, k, stream)), whatever the batch.
+// Sampling convention (MODEL-SPEC): step 0 is a request's initial noise, step i + 1 the SDE noise of
+// sampler step i, row = the sample's index inside its request.
 //
 // Determinism: integer math is exact; Gaussians use Math.log/sqrt/cos/sin (V8's fdlibm ports), so
 // values are bit-identical across Node versions on any platform; another JS engine may differ in the

@@ -30,7 +30,7 @@ export const VocabularySchema = z
     /** Kept BPE ids, in compact-id order: bpeIds[i] has compact id 259 + i. */
     bpeIds: z.array(z.number().int().min(0).max(GPT2_VOCAB - 2)),
     /** base64 of each kept token's bytes (same order), so decoding needs no tiktoken. */
-    tokenBytes: z.array(z.string()),
+    tokenBytes: z.array(z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64")),
   })
   .superRefine((v, ctx) => {
     if (v.bpeIds.length !== v.tokenBytes.length) {
