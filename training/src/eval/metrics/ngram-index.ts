@@ -4,7 +4,7 @@
 // order of a 137 MB Wikipedia dump) fit in 2^25 slots = 256 MiB, where a JS Set of strings would
 // need several GiB. Pass `expectedKeys` to size it once and skip the rehash peaks.
 // The index can be saved to and loaded from a file, so experiments reuse one build.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { hashTokens, ngramFingerprint, type Token } from "./ngram-hash.ts";
 
@@ -137,16 +137,26 @@ export class NgramIndex {
     const labelPadded = new Uint8Array(Math.ceil(labelBytes.length / 4) * 4);
     labelPadded.set(labelBytes);
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    writeFileSync(tmp, Buffer.concat([u8(header), labelPadded, u8(this.table)]));
+    // Written piecewise (no concatenated copy of a table that can be hundreds of MiB).
+    const fd = openSync(tmp, "w");
+    try {
+      for (const part of [u8(header), labelPadded, u8(this.table)]) {
+        let off = 0;
+        while (off < part.byteLength) off += writeSync(fd, part, off, part.byteLength - off);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   }
 
   static load(path: string): NgramIndex {
     const buf = readFileSync(path);
     if (buf.byteLength < HEADER_WORDS * 4) throw new Error(`${path}: not an n-gram index (too short)`);
-    const aligned = new Uint8Array(buf.byteLength);
-    aligned.set(buf);
-    const header = new Uint32Array(aligned.buffer, 0, HEADER_WORDS);
+    // Typed-array views need 4-byte alignment; copy only in the rare case the buffer lacks it.
+    const aligned = buf.byteOffset % 4 === 0 ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf);
+    const header = new Uint32Array(aligned.buffer, aligned.byteOffset, HEADER_WORDS);
     if (header[0] !== MAGIC) throw new Error(`${path}: not an n-gram index (bad magic)`);
     if (header[1] !== VERSION) throw new Error(`${path}: n-gram index version ${header[1]}, expected ${VERSION}`);
     const [, , n, count, capacity, labelLength] = header;
@@ -156,7 +166,7 @@ export class NgramIndex {
       throw new Error(`${path}: n-gram index is truncated or corrupt`);
     }
     const index = new NgramIndex({ n, label: new TextDecoder().decode(aligned.subarray(labelStart, labelStart + labelLength)) });
-    index.table = new Uint32Array(aligned.buffer, tableStart, capacity * 2);
+    index.table = new Uint32Array(aligned.buffer, aligned.byteOffset + tableStart, capacity * 2);
     index.mask = capacity - 1;
     index.count = count;
     return index;
