@@ -1,0 +1,91 @@
+// Main-thread handle on one engine worker: starts it (TypeScript through tsx's loader), opens the
+// sessions, and turns run requests into promises. A worker that dies fails its pending calls.
+import { Worker } from "node:worker_threads";
+import type { ExecutionProvider, FromWorker, InitReply, RunReply, ToWorker, WireTensor } from "./protocol.ts";
+
+export interface EngineWorkerOptions {
+  graphs: Record<string, string>;
+  ep: "cpu" | "cuda" | "auto";
+  strict: boolean;
+  deviceId: number;
+  intraOpThreads: number;
+}
+
+export class EngineStartError extends Error {}
+
+export class EngineWorker {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(r: RunReply): void; reject(e: Error): void }>();
+  private dead: Error | null = null;
+  ep: ExecutionProvider = "cpu";
+  fallbackReason: string | undefined;
+
+  private constructor() {
+    // worker-entry.mjs registers tsx and loads worker.ts (see its header for why not execArgv).
+    this.worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { execArgv: [] });
+    this.worker.on("error", (e) => this.fail(e));
+    this.worker.on("exit", (code) => this.fail(new Error(`engine worker exited (code ${code})`)));
+    this.worker.on("message", (m: FromWorker) => {
+      if (m.kind !== "run") return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      p.resolve(m);
+    });
+  }
+
+  static async start(opts: EngineWorkerOptions): Promise<EngineWorker> {
+    const w = new EngineWorker();
+    const reply = await new Promise<InitReply>((resolve, reject) => {
+      const onMsg = (m: FromWorker) => {
+        if (m.kind !== "init") return;
+        w.worker.off("message", onMsg);
+        resolve(m);
+      };
+      w.worker.on("message", onMsg);
+      w.worker.once("error", reject);
+      w.worker.once("exit", (code) => reject(new EngineStartError(`engine worker exited during start (code ${code})`)));
+      w.post({ kind: "init", ...opts });
+    });
+    if (!reply.ok) {
+      await w.close();
+      throw new EngineStartError(reply.error ?? "engine start failed");
+    }
+    w.ep = reply.ep ?? "cpu";
+    w.fallbackReason = reply.fallbackReason;
+    return w;
+  }
+
+  private post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private fail(e: Error): void {
+    if (this.dead) return;
+    this.dead = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /** Runs one graph; the feeds' buffers are transferred (unusable here afterwards). */
+  async run(graph: string, feeds: Record<string, WireTensor>, outputs: string[]): Promise<Record<string, WireTensor>> {
+    if (this.dead) throw this.dead;
+    const id = this.nextId++;
+    const reply = await new Promise<RunReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post({ kind: "run", id, graph, feeds, outputs }, Object.values(feeds).map((f) => f.data));
+    });
+    if (reply.error || !reply.outputs) throw new Error(reply.error ?? "no outputs");
+    return reply.outputs;
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise<void>((r) => this.worker.once("exit", () => r()));
+    this.post({ kind: "close" });
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,54 @@
+// Messages between the main thread and an engine worker. Tensors travel as raw ArrayBuffers listed
+// as transferables, so a batch crosses the thread boundary without a copy.
+
+export type TensorType = "float32" | "int64";
+
+export interface WireTensor {
+  type: TensorType;
+  dims: number[];
+  data: ArrayBuffer;
+}
+
+export type ExecutionProvider = "cpu" | "cuda";
+
+export interface InitRequest {
+  kind: "init";
+  /** Graph name → absolute .onnx path (external data sits beside it). */
+  graphs: Record<string, string>;
+  ep: "cpu" | "cuda" | "auto";
+  strict: boolean;
+  deviceId: number;
+  intraOpThreads: number;
+}
+
+export interface InitReply {
+  kind: "init";
+  ok: boolean;
+  ep?: ExecutionProvider;
+  /** Why CUDA was not used (when it was asked for, or tried by `auto`). */
+  fallbackReason?: string;
+  error?: string;
+}
+
+export interface RunRequest {
+  kind: "run";
+  id: number;
+  graph: string;
+  feeds: Record<string, WireTensor>;
+  /** Output names to fetch (others are not copied back). */
+  outputs: string[];
+}
+
+export interface RunReply {
+  kind: "run";
+  id: number;
+  outputs?: Record<string, WireTensor>;
+  error?: string;
+}
+
+export interface CloseRequest {
+  kind: "close";
+}
+
+export type ToWorker = InitRequest | RunRequest | CloseRequest;
+export type FromWorker = InitReply | RunReply;

@@ -1,0 +1,111 @@
+// Request/response schemas (zod v4 + OpenAPI metadata). Limits that depend on configuration are
+// baked in by `makeSchemas`, so the OpenAPI document states the server's real bounds.
+import { z } from "@hono/zod-openapi";
+
+/** Seeds are integers 0..2^53−1 (core's counter-based RNG keys on both 32-bit halves). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+export interface Limits {
+  maxN: number;
+  maxSteps: number;
+  defaultSteps: number;
+}
+
+export function makeSchemas(lim: Limits) {
+  const sampler = z.enum(["ddim", "sde", "ode"]).default("ddim").openapi({ description: "DDIM, Euler–Maruyama on the reverse SDE, or the probability-flow ODE" });
+  const steps = z.number().int().min(1).max(lim.maxSteps).default(lim.defaultSteps).openapi({ description: "Denoising steps" });
+  const n = z.number().int().min(1).max(lim.maxN).default(1).openapi({ description: "Number of samples" });
+  const seed = z.number().int().min(0).max(MAX_SEED).optional().openapi({ description: "Random seed (echoed back); same seed and parameters give the same text" });
+  const model = z.string().min(1).max(200).optional().openapi({ description: "Model id (default: the first model serving the task)" });
+
+  const GenerateRequest = z
+    .object({
+      n,
+      steps,
+      sampler,
+      seed,
+      length: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens per text (≤ the model's maximum length)" }),
+      model,
+    })
+    .strict()
+    .openapi("GenerateRequest");
+
+  const SummarizeRequest = z
+    .object({
+      document: z.string().min(1, "document must not be empty").openapi({ description: "Text to summarize; long documents keep their head (see `document.policy` in the response)" }),
+      n,
+      steps,
+      sampler,
+      seed,
+      guidance: z.number().min(0).max(100).default(0).openapi({ description: "Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows)" }),
+      maxLength: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens of the summary (≤ the model's maximum length)" }),
+      model,
+    })
+    .strict()
+    .openapi("SummarizeRequest");
+
+  const Timings = z.object({ queueMs: z.number(), inferenceMs: z.number(), totalMs: z.number() }).openapi("Timings");
+  const ModelRef = z.object({ id: z.string(), version: z.string() }).openapi("ModelRef");
+  const generateFields = {
+    id: z.string().openapi({ description: "Request id (X-Request-Id)" }),
+    texts: z.array(z.string()),
+    seed: z.number().int(),
+    steps: z.number().int(),
+    sampler: z.enum(["ddim", "sde", "ode"]),
+    length: z.number().int(),
+    model: ModelRef,
+    timings: Timings,
+    cached: z.boolean().openapi({ description: "Served from the response cache (identical seeded request)" }),
+  };
+  const GenerateResponse = z.object(generateFields).openapi("GenerateResponse");
+  const SummarizeResponse = z
+    .object({
+      ...generateFields,
+      guidance: z.number(),
+      document: z.object({ tokens: z.number().int(), truncated: z.boolean(), policy: z.string() }).openapi("DocumentReport"),
+    })
+    .openapi("SummarizeResponse");
+
+  const ErrorResponse = z
+    .object({
+      error: z.object({
+        code: z.string(),
+        message: z.string(),
+        requestId: z.string().optional(),
+        fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      }),
+    })
+    .openapi("Error");
+
+  const ModelInfo = z
+    .object({
+      id: z.string(),
+      version: z.string(),
+      task: z.enum(["generate", "summarize"]),
+      maxLength: z.number().int(),
+      documentLength: z.number().int().nullable(),
+      executionProvider: z.string(),
+      workers: z.number().int(),
+      dir: z.string(),
+      loadedAt: z.string(),
+    })
+    .openapi("ModelInfo");
+  const ModelsResponse = z.object({ models: z.array(ModelInfo), lastReload: z.unknown().optional() }).openapi("ModelsResponse");
+  const ReadyResponse = z
+    .object({
+      ready: z.boolean(),
+      reason: z.string().optional(),
+      models: z.array(z.object({ id: z.string(), version: z.string(), executionProvider: z.string() })),
+    })
+    .openapi("Readiness");
+  const ReloadResponse = z
+    .object({
+      loaded: z.array(ModelRef),
+      unchanged: z.array(ModelRef),
+      failed: z.array(z.object({ dir: z.string(), error: z.string() })),
+    })
+    .openapi("ReloadReport");
+
+  return { GenerateRequest, SummarizeRequest, GenerateResponse, SummarizeResponse, ErrorResponse, ModelsResponse, ReadyResponse, ReloadResponse };
+}
+export type Schemas = ReturnType<typeof makeSchemas>;

@@ -1,0 +1,164 @@
+// Requests → scheduler jobs → texts: picks the model for the task, applies the document policy,
+// seeds, response and condition caches, and timings. Refusals are thrown synchronously (before any
+// work starts), so streaming routes can still answer them with a status code.
+import { createHash, randomInt } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { ServerConfig } from "../config/index.ts";
+import type { Metrics } from "../metrics/index.ts";
+import type { ModelRegistry } from "../registry/registry.ts";
+import type { LoadedModel } from "../registry/loaded-model.ts";
+import type { ConditionEncoding, JobResult, JobSpec } from "../scheduler/types.ts";
+import type { CallOptions, GenerateParams, GenerateResult, InferenceApi, ModelInfo, ReadyState, ReloadReport, SummarizeParams, SummarizeResult } from "./types.ts";
+import { NotReadyError, RequestError } from "./types.ts";
+
+
+/**
+ * Document policy: keep the head (XSum's lead carries the summary). Before tokenizing, the text is
+ * cut to CHARS_PER_TOKEN_BOUND characters per kept token — a bound no compact token exceeds in
+ * practice — so a 2 MB document costs the tokenizer only what the model will see.
+ */
+export const CHARS_PER_TOKEN_BOUND = 64;
+export const DOCUMENT_POLICY = `head: the first S tokens of the document (S = the model's document length); text past ${CHARS_PER_TOKEN_BOUND}·S characters is not tokenized`;
+
+export function createConditionCache(size: number): LRUCache<string, ConditionEncoding> | undefined {
+  return size > 0 ? new LRUCache<string, ConditionEncoding>({ max: size }) : undefined;
+}
+
+export class InferenceService implements InferenceApi {
+  private readonly responses: LRUCache<string, GenerateResult | SummarizeResult> | undefined;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly config: ServerConfig,
+    private readonly metrics: Metrics,
+  ) {
+    this.responses = config.RESPONSE_CACHE_SIZE > 0 ? new LRUCache({ max: config.RESPONSE_CACHE_SIZE }) : undefined;
+  }
+
+  private pick(task: "generate" | "summarize", id?: string): LoadedModel {
+    const m = this.registry.pick(task, id);
+    if (m) return m;
+    if (!this.registry.loaded) throw new NotReadyError("models are still loading");
+    if (id !== undefined) throw new RequestError(`model: no ${task} model with id "${id}"`, 404, "model");
+    throw new NotReadyError(`no ${task} model is loaded`);
+  }
+
+  private maxLength(m: LoadedModel, requested: number | undefined, field: string): number {
+    const L = m.manifest.config.maxLen;
+    if (requested === undefined) return L;
+    if (requested > L) throw new RequestError(`${field}: ${requested} is above the model's maximum length ${L}`, 422, field);
+    return requested;
+  }
+
+  private cached<R extends GenerateResult>(key: string | null): R | null {
+    if (key === null || !this.responses) return null;
+    const hit = this.responses.get(key) as R | undefined;
+    this.metrics.cache("response", hit !== undefined);
+    return hit ? { ...hit, cached: true, timings: { queueMs: 0, inferenceMs: 0, totalMs: 0 } } : null;
+  }
+
+  private run(m: LoadedModel, spec: Omit<JobSpec, "deadline" | "signal" | "onProgress" | "progressEvery">, o: CallOptions, length: number): Promise<JobResult> {
+    const tok = m.tokenizer;
+    const texts = (ids: Int32Array[]) => ids.map((row) => tok.decodeSample(row.subarray(0, length)));
+    return m.scheduler.submit({
+      ...spec,
+      deadline: performance.now() + this.config.REQUEST_DEADLINE_MS,
+      signal: o.signal,
+      progressEvery: o.onStep ? (o.every ?? this.config.STREAM_EVERY) : undefined,
+      onProgress: o.onStep ? (step, ids) => o.onStep!(step, texts(ids)) : undefined,
+    });
+  }
+
+  generate(p: GenerateParams, o: CallOptions): Promise<GenerateResult> {
+    const start = performance.now();
+    const m = this.pick("generate", p.model);
+    const length = this.maxLength(m, p.length, "length");
+    const seed = p.seed ?? randomInt(0, 2 ** 47);
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["generate", m.label, p.n, p.steps, p.sampler, seed, length]) : null;
+    const hit = this.cached<GenerateResult>(key);
+    if (hit) return Promise.resolve(hit);
+    const pending = this.run(m, { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance: 0 }, o, length);
+    return pending.then((r) => {
+      const res: GenerateResult = {
+        texts: r.ids.map((row) => m.tokenizer.decodeSample(row.subarray(0, length))),
+        seed,
+        steps: p.steps,
+        sampler: p.sampler,
+        length,
+        model: { id: m.id, version: m.version },
+        timings: { queueMs: r.queueMs, inferenceMs: r.inferenceMs, totalMs: performance.now() - start },
+        cached: false,
+      };
+      if (key !== null) this.responses?.set(key, res);
+      return res;
+    });
+  }
+
+  summarize(p: SummarizeParams, o: CallOptions): Promise<SummarizeResult> {
+    const start = performance.now();
+    const m = this.pick("summarize", p.model);
+    const length = this.maxLength(m, p.maxLength, "maxLength");
+    const S = m.manifest.config.condMaxLen ?? 128;
+    const head = p.document.length > CHARS_PER_TOKEN_BOUND * S ? p.document.slice(0, CHARS_PER_TOKEN_BOUND * S) : p.document;
+    const all = m.tokenizer.encode(head);
+    if (all.length === 0) throw new RequestError("document: has no tokens", 422, "document");
+    const tokens = Int32Array.from(all.slice(0, S));
+    const document = { tokens: tokens.length, truncated: all.length > S || head.length < p.document.length, policy: DOCUMENT_POLICY };
+    const seed = p.seed ?? randomInt(0, 2 ** 47);
+    const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, p.guidance, length]) : null;
+    const hit = this.cached<SummarizeResult>(key);
+    if (hit) return Promise.resolve(hit);
+    const pending = this.run(
+      m,
+      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance: p.guidance, condition: { key: `${m.label}:${docHash}`, tokens } },
+      o,
+      length,
+    );
+    return pending.then((r) => {
+      const res: SummarizeResult = {
+        texts: r.ids.map((row) => m.tokenizer.decodeSample(row.subarray(0, length))),
+        seed,
+        steps: p.steps,
+        sampler: p.sampler,
+        length,
+        guidance: p.guidance,
+        document,
+        model: { id: m.id, version: m.version },
+        timings: { queueMs: r.queueMs, inferenceMs: r.inferenceMs, totalMs: performance.now() - start },
+        cached: false,
+      };
+      if (key !== null) this.responses?.set(key, res);
+      return res;
+    });
+  }
+
+  models(): ModelInfo[] {
+    return this.registry.models.map((m) => ({
+      id: m.id,
+      version: m.version,
+      task: m.manifest.task,
+      maxLength: m.manifest.config.maxLen,
+      documentLength: m.manifest.config.condMaxLen ?? null,
+      executionProvider: m.ep,
+      workers: this.config.WORKERS,
+      dir: m.dir,
+      loadedAt: m.loadedAt,
+    }));
+  }
+
+  readiness(): ReadyState {
+    const models = this.registry.models.map((m) => ({ id: m.id, version: m.version, executionProvider: m.ep }));
+    if (!this.registry.loaded) return { ready: false, reason: "loading models", models };
+    if (models.length === 0) return { ready: false, reason: `no model could be loaded from ${this.config.MODELS_DIR}`, models };
+    return { ready: true, models };
+  }
+
+  reload(): Promise<ReloadReport> {
+    return this.registry.reload();
+  }
+
+  lastReload() {
+    return this.registry.lastReload();
+  }
+}

@@ -1,0 +1,118 @@
+import { SchedulerError } from "../scheduler/errors.ts";
+// What the HTTP layer asks of inference: validated parameters in, texts and timings out.
+import type { SamplerName } from "../scheduler/types.ts";
+
+export interface GenerateParams {
+  n: number;
+  steps: number;
+  sampler: SamplerName;
+  seed?: number;
+  length?: number;
+  model?: string;
+}
+
+export interface SummarizeParams {
+  document: string;
+  n: number;
+  steps: number;
+  sampler: SamplerName;
+  seed?: number;
+  guidance: number;
+  maxLength?: number;
+  model?: string;
+}
+
+export interface Timings {
+  queueMs: number;
+  inferenceMs: number;
+  totalMs: number;
+}
+
+export interface ModelRef {
+  id: string;
+  version: string;
+}
+
+export interface GenerateResult {
+  texts: string[];
+  seed: number;
+  steps: number;
+  sampler: SamplerName;
+  length: number;
+  model: ModelRef;
+  timings: Timings;
+  cached: boolean;
+}
+
+export interface DocumentReport {
+  /** Tokens of the document the model saw. */
+  tokens: number;
+  truncated: boolean;
+  /** How long documents are cut. */
+  policy: string;
+}
+
+export interface SummarizeResult extends GenerateResult {
+  guidance: number;
+  document: DocumentReport;
+}
+
+export interface CallOptions {
+  requestId: string;
+  signal?: AbortSignal;
+  /** Streaming: called every `every` steps with the current texts. */
+  onStep?: (step: number, texts: string[]) => void;
+  every?: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  version: string;
+  task: "generate" | "summarize";
+  maxLength: number;
+  documentLength: number | null;
+  executionProvider: string;
+  workers: number;
+  dir: string;
+  loadedAt: string;
+}
+
+export interface ReloadReport {
+  loaded: ModelRef[];
+  failed: { dir: string; error: string }[];
+  unchanged: ModelRef[];
+}
+
+export interface ReadyState {
+  ready: boolean;
+  reason?: string;
+  models: { id: string; version: string; executionProvider: string }[];
+}
+
+export interface InferenceApi {
+  generate(p: GenerateParams, o: CallOptions): Promise<GenerateResult>;
+  summarize(p: SummarizeParams, o: CallOptions): Promise<SummarizeResult>;
+  models(): ModelInfo[];
+  readiness(): ReadyState;
+  reload(): Promise<ReloadReport>;
+  /** The outcome of the most recent (re)load, for /models. */
+  lastReload(): (ReloadReport & { at: string }) | null;
+}
+
+/** A request the model cannot serve (e.g. length above its maximum, unknown model): a 422/404. */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: 404 | 422,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No model can serve yet (still loading, or none loaded): 503. */
+export class NotReadyError extends SchedulerError {
+  constructor(message = "no model is loaded yet") {
+    super(message, "rejected");
+  }
+}

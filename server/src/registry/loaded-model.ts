@@ -1,0 +1,140 @@
+// One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
+import { join } from "node:path";
+import { CompactTokenizer, readArtifact } from "@ldtext/core";
+import type { Manifest } from "@ldtext/core";
+import type { Logger } from "pino";
+import type { ServerConfig } from "../config/index.ts";
+import { EngineWorker } from "../engine/engine-worker.ts";
+import { OnnxBackend } from "../engine/onnx-backend.ts";
+import type { Metrics } from "../metrics/index.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
+import type { ConditionCache } from "../scheduler/scheduler.ts";
+import { coreMath } from "../scheduler/math.ts";
+
+export interface LoadContext {
+  config: ServerConfig;
+  metrics: Metrics;
+  logger: Logger;
+  condCache?: ConditionCache;
+}
+
+export class LoadedModel {
+  readonly loadedAt = new Date().toISOString();
+  private retired = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+    readonly tokenizer: CompactTokenizer,
+    readonly scheduler: Scheduler,
+    private readonly workers: EngineWorker[],
+    readonly ep: string,
+    readonly fallbackReason: string | undefined,
+  ) {}
+
+  get id(): string {
+    return this.manifest.id;
+  }
+  get version(): string {
+    return this.manifest.version;
+  }
+  get label(): string {
+    return `${this.manifest.id}@${this.manifest.version}`;
+  }
+
+  /** Verify (manifest + sha256 of every graph), start the workers, warm every graph once. */
+  static async load(dir: string, ctx: LoadContext): Promise<LoadedModel> {
+    const { config, metrics, logger } = ctx;
+    const manifest = await readArtifact(dir);
+    const tokenizer = CompactTokenizer.fromJSON(manifest.vocabulary);
+    const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
+    const graphs: Record<string, string> = {};
+    for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
+    const workers: EngineWorker[] = [];
+    try {
+      for (let i = 0; i < config.WORKERS; i++) {
+        workers.push(
+          await EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS }),
+        );
+      }
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.close()));
+      tokenizer.free();
+      throw e;
+    }
+    const ep = workers[0].ep;
+    const fallbackReason = workers[0].fallbackReason;
+    if (fallbackReason) {
+      logger.warn({ model: manifest.id, requested: config.EP, ep, reason: fallbackReason }, "execution provider fallback: CUDA requested but unavailable, using CPU");
+      if (config.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
+    }
+    const cfg = manifest.config;
+    const condDim = manifest.task === "summarize" ? (cfg.condEnc?.dModel ?? 0) : 0;
+    const lanes = workers.map((w) => new OnnxBackend(w, cfg.maxLen, cfg.latentDim, condDim));
+    const label = { model: manifest.id };
+    const scheduler = new Scheduler({
+      lanes,
+      math: coreMath(cfg.schedule),
+      rowBudget: config.ROW_BUDGET,
+      queueSize: config.QUEUE_SIZE,
+      condCache: ctx.condCache,
+      events: {
+        queueSize: (n) => metrics.queueSize.set(label, n),
+        runningRows: (n) => metrics.runningRows.set(label, n),
+        tick: (rows, ms) => {
+          metrics.batchRows.observe(label, rows);
+          metrics.denoiserSeconds.observe(label, ms / 1000);
+        },
+        admitted: (ms) => metrics.queueSeconds.observe(label, ms / 1000),
+        condCache: (hit) => metrics.cache("condition", hit),
+      },
+    });
+    const model = new LoadedModel(dir, manifest, tokenizer, scheduler, workers, ep, fallbackReason);
+    try {
+      await model.warm(lanes);
+    } catch (e) {
+      await model.close();
+      throw new Error(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, workers: workers.length, dir }, "model loaded and warmed");
+    return model;
+  }
+
+  /** One call per graph on every worker, so the first user request does not pay session set-up. */
+  private async warm(lanes: OnnxBackend[]): Promise<void> {
+    const { maxLen: L, latentDim: d } = this.manifest.config;
+    // Documents are tokenized on this thread: load tiktoken's WASM now, not on the first request.
+    if (this.manifest.task === "summarize") this.tokenizer.encode("warm-up");
+    for (const b of lanes) {
+      let cond: { data: Float32Array; mask: Float32Array; S: number } | undefined;
+      if (b.condDim > 0) {
+        const enc = await b.encodeCondition(new Int32Array([3, 4, 5]));
+        cond = { data: enc.cond, mask: new Float32Array(enc.len).fill(1), S: enc.len };
+      }
+      const x0 = await b.denoise({ rows: 1, x: new Float32Array(L * d), xsc: new Float32Array(L * d), t: new Float32Array([0.5]), cond });
+      if (x0.length !== L * d || !x0.every(Number.isFinite)) throw new Error("denoiser warm-up produced a wrong shape or non-finite values");
+      const ids = await b.decode(x0, 1);
+      if (ids.length !== L) throw new Error("decoder warm-up produced a wrong shape");
+    }
+  }
+
+  /** Stop admitting, let queued and running work finish (up to `timeoutMs`), then free the workers. */
+  async retire(timeoutMs: number): Promise<void> {
+    if (this.retired) return;
+    this.retired = true;
+    const drained = this.scheduler.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.scheduler.abortAll();
+      await drained;
+    }
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.tokenizer.free();
+  }
+}

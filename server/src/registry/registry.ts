@@ -1,0 +1,166 @@
+// Every artifact under MODELS_DIR, the newest version per model id. Hot reload (SIGHUP, the admin
+// route, or polling for a new version folder): load + verify + warm the new version beside the old,
+// switch the pointer (one synchronous assignment, so a request sees either version, never neither),
+// let the old version finish what it admitted, then free it. A version that fails keeps the old one.
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Task } from "@ldtext/core";
+import { LoadedModel } from "./loaded-model.ts";
+import type { LoadContext } from "./loaded-model.ts";
+import type { ReloadReport } from "../inference/types.ts";
+
+export interface Candidate {
+  dir: string;
+  id: string;
+  version: string;
+  createdAt: string;
+}
+
+/** Artifact folders (holding manifest.json) up to `depth` levels below root; hidden folders (atomic-write temporaries) skipped. */
+export async function findArtifacts(root: string, depth = 3): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  async function walk(dir: string, level: number): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.isFile() && e.name === "manifest.json")) {
+      try {
+        const m = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { id?: unknown; version?: unknown; createdAt?: unknown };
+        out.push({ dir, id: String(m.id ?? dir), version: String(m.version ?? "?"), createdAt: String(m.createdAt ?? "") });
+      } catch {
+        // Unreadable manifest: still a candidate, so the load reports the exact problem.
+        out.push({ dir, id: `unreadable:${dir}`, version: "?", createdAt: "" });
+      }
+      return;
+    }
+    if (level >= depth) return;
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith(".")) await walk(join(dir, e.name), level + 1);
+  }
+  await walk(resolve(root), 0);
+  return out;
+}
+
+/** Newest first: createdAt, then version string (numeric-aware), then folder name. */
+function newestFirst(a: Candidate, b: Candidate): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version, undefined, { numeric: true }) || b.dir.localeCompare(a.dir);
+}
+
+export class ModelRegistry {
+  private readonly current = new Map<string, LoadedModel>();
+  private reloading: Promise<ReloadReport> | null = null;
+  private last: (ReloadReport & { at: string }) | null = null;
+  private retiring = new Set<Promise<void>>();
+  loaded = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly ctx: LoadContext,
+  ) {}
+
+  get models(): LoadedModel[] {
+    return [...this.current.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  lastReload(): (ReloadReport & { at: string }) | null {
+    return this.last;
+  }
+
+  /** The model serving `task` (by id when given). */
+  pick(task: Task, id?: string): LoadedModel | undefined {
+    if (id !== undefined) {
+      const m = this.current.get(id);
+      return m && m.manifest.task === task ? m : undefined;
+    }
+    return this.models.find((m) => m.manifest.task === task);
+  }
+
+  /**
+   * Scan and (re)load; concurrent calls share one pass. `skipKnownFailures` (polling) does not retry
+   * a folder that already failed until its manifest changes.
+   */
+  reload(opts: { skipKnownFailures?: boolean } = {}): Promise<ReloadReport> {
+    if (!this.reloading) {
+      this.reloading = this.pass(opts.skipKnownFailures === true).finally(() => {
+        this.reloading = null;
+        this.loaded = true;
+      });
+    }
+    return this.reloading;
+  }
+
+  private readonly failedSig = new Map<string, string>();
+
+  private async signature(dir: string): Promise<string> {
+    const st = await stat(join(dir, "manifest.json")).catch(() => null);
+    return st ? `${st.mtimeMs}:${st.size}` : "missing";
+  }
+
+  private async pass(skipKnownFailures: boolean): Promise<ReloadReport> {
+    const { logger, metrics } = this.ctx;
+    const report: ReloadReport = { loaded: [], failed: [], unchanged: [] };
+    const found = await findArtifacts(this.root);
+    const byId = new Map<string, Candidate[]>();
+    for (const c of found) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+    for (const [id, cands] of byId) {
+      cands.sort(newestFirst);
+      const cur = this.current.get(id);
+      for (const c of cands) {
+        if (cur && resolve(cur.dir) === resolve(c.dir) && cur.version === c.version) {
+          report.unchanged.push({ id: cur.id, version: cur.version });
+          break;
+        }
+        // Only newer candidates replace a serving model; older ones are tried only when none serves.
+        if (cur && newestFirst(c, { dir: cur.dir, id, version: cur.version, createdAt: cur.manifest.createdAt }) > 0) {
+          report.unchanged.push({ id: cur.id, version: cur.version });
+          break;
+        }
+        const sig = await this.signature(c.dir);
+        if (skipKnownFailures && this.failedSig.get(c.dir) === sig) continue;
+        try {
+          const next = await LoadedModel.load(c.dir, this.ctx);
+          if (next.id !== id) {
+            // The manifest we peeked at changed under us; serve it under its real id next pass.
+            await next.retire(0);
+            throw new Error(`manifest id changed while loading (${id} → ${next.id})`);
+          }
+          const old = this.current.get(id);
+          this.current.set(id, next); // the switch
+          this.publishInfo(next, old);
+          report.loaded.push({ id: next.id, version: next.version });
+          metrics.reloads.inc({ outcome: "loaded" });
+          if (old) {
+            logger.info({ model: id, from: old.version, to: next.version }, "hot swap: new version serving, old version draining");
+            const p = old.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring old version failed"));
+            this.retiring.add(p);
+            void p.finally(() => this.retiring.delete(p));
+          }
+          break;
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          report.failed.push({ dir: c.dir, error });
+          this.failedSig.set(c.dir, sig);
+          metrics.reloads.inc({ outcome: "failed" });
+          logger.error({ model: id, dir: c.dir, error, keeping: cur?.label ?? null }, "model load failed; keeping the previous version");
+        }
+      }
+    }
+    this.last = { ...report, at: new Date().toISOString() };
+    return report;
+  }
+
+  private publishInfo(next: LoadedModel, old: LoadedModel | undefined): void {
+    const g = this.ctx.metrics.modelInfo;
+    if (old) g.remove({ model: old.id, version: old.version, task: old.manifest.task, ep: old.ep });
+    g.set({ model: next.id, version: next.version, task: next.manifest.task, ep: next.ep }, 1);
+  }
+
+  /** Drain every serving model (shutdown). */
+  async close(timeoutMs: number): Promise<void> {
+    const all = this.models;
+    this.current.clear();
+    await Promise.all([...all.map((m) => m.retire(timeoutMs)), ...this.retiring]);
+  }
+}
