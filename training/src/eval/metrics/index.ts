@@ -11,6 +11,7 @@ export { porterStem, createCachedStemmer } from "./porter.ts";
 export { rouge, corpusRouge, rougeN, rougeL, lcsLength, meanRouge, fmeasure, type PrfScore, type RougeScores, type RougeOptions } from "./rouge.ts";
 export { corpusBleu, brevityPenalty, type BleuSegment, type BleuOptions, type BleuResult, type BleuSmoothing } from "./bleu.ts";
 export { meteor, meteorDetail, meanMeteor, type MeteorOptions, type MeteorDetail } from "./meteor.ts";
+export { summaryMetrics, METEOR_NOTE, type SummaryMetrics, type SummaryPair } from "./summary-metrics.ts";
 
 // Div, Mem
 export { diversity, distinctNgrams, memorization, type DiversityResult, type DistinctRatio, type MemorizationResult } from "./diversity.ts";
