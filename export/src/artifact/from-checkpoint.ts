@@ -41,23 +41,45 @@ function firstNumber(...xs: unknown[]): number | undefined {
   return xs.find((x): x is number => typeof x === "number" && Number.isFinite(x));
 }
 
+/** Fields of the trainer's loss records that are not losses/metrics. */
+const NOT_LOSSES = new Set(["kind", "step", "lr", "coupling", "selfCond", "tokensPerSec", "elapsedSec"]);
+
+const kebab = (k: string): string => (k === "decoderNoiseTMax" ? "decoder-noise-tmax" : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+
+/** `npm run train -- …` rebuilt from the checkpoint's resolved train config (every option explicit). */
+export function trainCommand(tc: Record<string, unknown>): string {
+  const args: string[] = [];
+  for (const [k, v] of Object.entries(tc)) {
+    if (k === "resume" || k === "progress" || v === undefined || v === null) continue;
+    if (k === "initFrom") args.push(`--init-from ${String(v)}`);
+    else if (typeof v === "boolean") args.push(v ? `--${kebab(k)}` : `--no-${kebab(k)}`);
+    else if (typeof v === "number" || typeof v === "string") args.push(`--${kebab(k)} ${v}`);
+  }
+  return `npm run train -- ${args.join(" ")}`;
+}
+
 /**
- * The manifest's training record from what the checkpoint holds: final losses (a number, or the last
- * of an array), the wall time and command when the trainer recorded them; overrides win.
+ * The manifest's training record from what the checkpoint holds: the last train/val losses (flattened
+ * as "train.dif", "val.ce", …), the trainer's elapsed seconds, and the train command rebuilt from the
+ * resolved train config; overrides win.
  */
 export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
   const finalLosses: Record<string, number> = {};
+  let seconds: number | undefined;
   for (const [k, v] of Object.entries(ckpt.losses ?? {})) {
-    const last = Array.isArray(v) ? v[v.length - 1] : v;
-    const n = firstNumber(last, (last as { value?: unknown } | null)?.value);
-    if (n !== undefined) finalLosses[k] = n;
+    if (typeof v === "number" && Number.isFinite(v)) finalLosses[k] = v;
+    else if (v && typeof v === "object" && !Array.isArray(v)) {
+      for (const [f, x] of Object.entries(v as Record<string, unknown>)) {
+        if (f === "elapsedSec" && typeof x === "number") seconds = x;
+        if (!NOT_LOSSES.has(f) && !f.startsWith("gradNorm") && typeof x === "number" && Number.isFinite(x)) finalLosses[`${k}.${f}`] = x;
+      }
+    }
   }
   const extra = ckpt.extra ?? {};
-  const tc = ckpt.trainConfig ?? {};
-  const cmd = [extra.command, tc.command].find((x): x is string => typeof x === "string");
+  const cmd = [extra.command, ckpt.trainConfig?.command].find((x): x is string => typeof x === "string");
   return {
-    command: overrides.command ?? cmd ?? `npm run train -- ${JSON.stringify(tc)}`,
-    seconds: overrides.seconds ?? firstNumber(extra.seconds, extra.trainSeconds, extra.elapsedSeconds, extra.wallSeconds) ?? 0,
+    command: overrides.command ?? cmd ?? trainCommand(ckpt.trainConfig ?? {}),
+    seconds: overrides.seconds ?? firstNumber(extra.seconds, seconds) ?? 0,
     steps: overrides.steps ?? ckpt.step,
     finalLosses: overrides.finalLosses ?? finalLosses,
   };

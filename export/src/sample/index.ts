@@ -1,0 +1,2 @@
+export { sampleArtifact } from "./sample.ts";
+export type { SampleArtifactOptions, SampleArtifactResult } from "./sample.ts";

@@ -1,0 +1,66 @@
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeRandomArtifact } from "../artifact/write.ts";
+import { placeholderVocabulary, tinyConfig } from "../testing.ts";
+import { sampleArtifact } from "./sample.ts";
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), "ldtext-sample-"));
+
+describe("sampleArtifact", () => {
+  let gen = "";
+  let sum = "";
+  before(async () => {
+    gen = join(tmp(), "gen");
+    sum = join(tmp(), "sum");
+    await writeRandomArtifact({ config: tinyConfig("generate", { vocabSize: 300 }), vocabulary: placeholderVocabulary(300), outDir: gen, seed: 3 });
+    await writeRandomArtifact({ config: tinyConfig("summarize", { vocabSize: 300 }), vocabulary: placeholderVocabulary(300), outDir: sum, seed: 4 });
+  });
+
+  test("generate: shapes, determinism by seed, independence of the batch size", async () => {
+    const a = await sampleArtifact({ artifactDir: gen, n: 5, steps: 4, sampler: "sde", seed: 11, batchSize: 5 });
+    assert.equal(a.texts.length, 5);
+    assert.equal(a.ids.length, 5);
+    for (const row of a.ids) {
+      assert.equal(row.length, 16);
+      for (const id of row) assert.ok(id >= 0 && id < 300);
+    }
+    assert.ok(a.seconds > 0);
+    const b = await sampleArtifact({ artifactDir: gen, n: 5, steps: 4, sampler: "sde", seed: 11, batchSize: 2 });
+    assert.deepEqual(b.ids, a.ids, "same seed, other batch size → the same samples");
+    const c = await sampleArtifact({ artifactDir: gen, n: 5, steps: 4, sampler: "sde", seed: 12, batchSize: 5 });
+    assert.notDeepEqual(c.ids, a.ids, "another seed → other samples");
+    // The first k samples of a request of n are the request of k (rows are the sample index).
+    const first2 = await sampleArtifact({ artifactDir: gen, n: 2, steps: 4, sampler: "sde", seed: 11 });
+    assert.deepEqual(first2.ids, a.ids.slice(0, 2));
+    // The sampler matters (ddim vs sde take different paths from the same initial noise).
+    const d = await sampleArtifact({ artifactDir: gen, n: 5, steps: 4, sampler: "ddim", seed: 11 });
+    assert.notDeepEqual(d.ids, a.ids);
+  });
+
+  test("generate: length cuts the decoded text, and bad options get clear errors", async () => {
+    const full = await sampleArtifact({ artifactDir: gen, n: 3, steps: 2, seed: 1 });
+    const short = await sampleArtifact({ artifactDir: gen, n: 3, steps: 2, seed: 1, length: 2 });
+    assert.deepEqual(short.ids, full.ids);
+    for (const t of short.texts) assert.ok(t.length <= 6, `a 2-token text is short: ${JSON.stringify(t)}`);
+    await assert.rejects(sampleArtifact({ artifactDir: gen, n: 0, steps: 2, seed: 1 }), /n must be a positive integer/);
+    await assert.rejects(sampleArtifact({ artifactDir: gen, n: 1, steps: 2, seed: 1, length: 99 }), /length must be an integer in \[1, 16\]/);
+    await assert.rejects(sampleArtifact({ artifactDir: gen, n: 1, steps: 2, seed: 1, documents: ["x"] }), /documents are not accepted/);
+    await assert.rejects(sampleArtifact({ artifactDir: join(gen, "missing"), n: 1, steps: 2, seed: 1 }));
+  });
+
+  test("summarize: one sample per document, document i reproducible alone with seed + i, guidance changes the output", async () => {
+    const docs = ["The cat sat on the mat all day.", "Rain fell over the hills of the north.", "A short one."];
+    const a = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 7, documents: docs, batchSize: 2 });
+    assert.equal(a.ids.length, 3);
+    const alone = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 9, documents: [docs[2]] });
+    assert.deepEqual(alone.ids[0], a.ids[2], "document 2 of a call with seed 7 = that document alone with seed 9");
+    const guided = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 7, documents: docs, guidance: 3, batchSize: 4 });
+    const guided2 = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 7, documents: docs, guidance: 3, batchSize: 6 });
+    assert.deepEqual(guided.ids, guided2.ids, "guided rows do not depend on the batch size either");
+    await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7 }), /pass documents/);
+    await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7, documents: [""] }), /documents\[0\] has no tokens/);
+  });
+});
