@@ -9,12 +9,15 @@ import { blasBatchMatMulConfig } from "./kernels/batch-matmul-blas.ts";
 import { blasFusedMatMulConfig } from "./kernels/fused-matmul-blas.ts";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.ts";
 import { zeroCopyCastConfig, zeroCopyIdentityConfig } from "./kernels/zero-copy.ts";
+import { fusedJsKernelConfigs } from "./kernels/fused-js.ts";
 
 export interface WasmKernelChoice {
   /** OpenBLAS-backed matmuls; null keeps wasm's own (XNNPACK for 2-D, a scalar loop otherwise). */
   blas: Blas | null;
   /** Zero-copy Identity / same-dtype Cast (default true; pure JS, no native code). */
   zeroCopy?: boolean;
+  /** Fused cross-entropy / AdamW / EMA / Σx² kernels used by training/src/ops (default true; JS). */
+  fused?: boolean;
 }
 
 /** Stock configs we replaced, to restore them (kernel name → config, or null when wasm had none). */
@@ -58,6 +61,12 @@ export function installWasmKernels(choice: WasmKernelChoice): string[] {
     if (stockCast !== null) {
       swapIn(zeroCopyCastConfig(stockCast));
       active.push("Cast:zero-copy");
+    }
+  }
+  if (choice.fused !== false) {
+    for (const config of fusedJsKernelConfigs) {
+      swapIn(config);
+      active.push(`${config.kernelName}:js`);
     }
   }
   if (choice.blas !== null) {

@@ -3,6 +3,8 @@
 // the closed form (softmax − onehot) · weight is a few elementwise passes.
 import * as tf from "@tensorflow/tfjs";
 import { customOp } from "./custom-grad.ts";
+import { FUSED_KERNELS } from "../backend/kernels/fused-js.ts";
+import { hasFusedKernel } from "./fused.ts";
 
 /**
  * Mean cross-entropy of `logits [N, V]` against int32 `labels [N]`. With `mask [N]` (float, 1 = count
@@ -15,6 +17,22 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ma
   if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`softmaxCrossEntropy: labels must be [${n}], got ${labels.shape}`);
   if (labels.dtype !== "int32") throw new Error(`softmaxCrossEntropy: labels must be int32, got ${labels.dtype}`);
   if (mask !== undefined && (mask.rank !== 1 || mask.shape[0] !== n)) throw new Error(`softmaxCrossEntropy: mask must be [${n}], got ${mask.shape}`);
+  const rowWeights = (): tf.Tensor1D =>
+    mask === undefined ? tf.fill([n], 1 / n) : tf.div(tf.cast(mask, "float32"), tf.maximum(tf.sum(tf.cast(mask, "float32")), 1e-12));
+  if (hasFusedKernel(FUSED_KERNELS.softmaxXent)) {
+    // One pass computes the loss and its gradient; the backward pass only scales by dy.
+    const fused = customOp<tf.Scalar>(([lg], save) => {
+      const weights = rowWeights();
+      const [loss, grad] = tf.engine().runKernel(FUSED_KERNELS.softmaxXent, { logits: lg, labels, weights }, {}) as tf.Tensor[];
+      weights.dispose();
+      save([grad]);
+      return {
+        value: loss as tf.Scalar,
+        gradFunc: (dy, saved) => (dy.size === 1 && dy.dataSync()[0] === 1 ? tf.clone(saved[0]) : tf.mul(saved[0], dy)),
+      };
+    });
+    return fused(logits);
+  }
   const f = customOp<tf.Scalar>(([lg], save) => {
     const rowMax = tf.max(lg, 1, true);
     const e = tf.exp(tf.sub(lg, rowMax));
@@ -25,8 +43,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ma
     const picked = tf.gather(tf.reshape(lg, [n * v]), flatIdx);
     const rowLoss = tf.sub(lse, picked);
     // Row weights already divided by their total, so loss = Σ weightᵢ · rowLossᵢ.
-    const weights =
-      mask === undefined ? tf.fill([n], 1 / n) : tf.div(tf.cast(mask, "float32"), tf.maximum(tf.sum(tf.cast(mask, "float32")), 1e-12));
+    const weights = rowWeights();
     // Labels are saved too: a caller may create them inside the differentiated function.
     save([e, s, weights, labels]);
     return {

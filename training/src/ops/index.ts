@@ -4,3 +4,4 @@ export { softmaxCrossEntropy } from "./cross-entropy.ts";
 export { rotateHalfMatrix } from "./rotary.ts";
 export { linear, matMul } from "./matmul.ts";
 export { stopGradient } from "./stop-gradient.ts";
+export { adamwStep, emaStep, sumOfSquares, hasFusedKernel, type AdamWStepParams } from "./fused.ts";

@@ -5,7 +5,7 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index.ts";
-import { linear, matMul, rotateHalfMatrix, softmaxCrossEntropy, stopGradient } from "./index.ts";
+import { adamwStep, emaStep, hasFusedKernel, linear, matMul, rotateHalfMatrix, softmaxCrossEntropy, stopGradient, sumOfSquares } from "./index.ts";
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.randomUniform(shape, -scale, scale, "float32", seed);
@@ -134,5 +134,21 @@ describe("ops", () => {
     });
     assert.equal(v[0], 1 + 4 + 9 + 1 + 4 + 9);
     assert.deepEqual(Array.from(g), [1, 2, 3]);
+  });
+
+  test("fused AdamW / EMA / Σx² on wasm match the tfjs-op formulas on cpu", async () => {
+    await tf.setBackend("wasm");
+    assert.ok(hasFusedKernel("LdAdamW") && hasFusedKernel("LdSoftmaxXent"), "fused kernels are installed on wasm");
+    const h = { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, biasCorrection1: 1 - 0.9 ** 3, biasCorrection2: 1 - 0.99 ** 3, gradScale: 0.5 };
+    const f = () => {
+      const p = rand([7, 9], 31);
+      const g = rand([7, 9], 32);
+      const m = rand([7, 9], 33, 0.1);
+      const v = tf.abs(rand([7, 9], 34, 0.01));
+      const r = adamwStep(p, g, m, v, h);
+      return [r.p, r.m, r.v, emaStep(m, p, 0.95), sumOfSquares(g)];
+    };
+    const want = await on("cpu", f);
+    assertClose(await on("wasm", f), want, 1e-5);
   });
 });
