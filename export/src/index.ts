@@ -13,3 +13,5 @@ export { weightShapes, randomWeights, checkWeights } from "./networks/weights.ts
 export type { WeightMap, WeightTensor } from "./onnx/blocks.ts";
 export { GraphBuilder, OPSET } from "./onnx/graph.ts";
 export { tinyConfig, placeholderVocabulary } from "./testing.ts";
+export { sampleArtifact } from "./sample/index.ts";
+export type { SampleArtifactOptions, SampleArtifactResult } from "./sample/index.ts";

@@ -60,6 +60,7 @@ describe("sampleArtifact", () => {
     const guided = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 7, documents: docs, guidance: 3, batchSize: 4 });
     const guided2 = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 7, documents: docs, guidance: 3, batchSize: 6 });
     assert.deepEqual(guided.ids, guided2.ids, "guided rows do not depend on the batch size either");
+    assert.notDeepEqual(guided.ids, a.ids, "guidance w = 3 moves the samples");
     await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7 }), /pass documents/);
     await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7, documents: [""] }), /documents\[0\] has no tokens/);
   });
