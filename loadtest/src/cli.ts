@@ -1,0 +1,123 @@
+// npm run loadtest -- [--url http://127.0.0.1:PORT] [--profile smoke|default] [--routes generate,summarize]
+//   [--models models/] [--out loadtest/results] [--max-requests 5000] [--max-seconds 600] [--seed 1]
+//   [--api-key K] [--failed-rate 0.01] [--p95 generate=2000,summarize=4000] [--p99 generate=5000,…]
+// Runs the k6 plan through autocannon against --url (loopback only) or a server it starts on a free
+// loopback port with MODELS_DIR=--models. Writes <out>/loadtest-summary.json (+ .txt) and
+// <out>/loadtest-latency.{svg,png}; exit 0 = thresholds pass, 1 = a threshold failed, 2 = bad input
+// or the server could not start.
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "@ldtext/charts";
+import { DEFAULT_THRESHOLDS, formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
+import { loadDocuments } from "./fixtures.ts";
+import { writeLatencyChart } from "./plot.ts";
+import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
+import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
+import { loopbackUrl, TargetError } from "./target.ts";
+
+const repoRoot = new URL("../../", import.meta.url).pathname;
+
+class UsageError extends Error {}
+
+function perRoute(spec: string | undefined, defaults: Partial<Record<Route, number>>): Partial<Record<Route, number>> {
+  const out = { ...defaults };
+  if (spec === undefined) return out;
+  for (const part of spec.split(",").filter(Boolean)) {
+    const [route, value] = part.split("=");
+    const ms = Number(value);
+    if (!ROUTES.includes(route as Route) || !(ms > 0)) throw new UsageError(`bad threshold "${part}" (want route=ms, routes ${ROUTES.join("/")})`);
+    out[route as Route] = ms;
+  }
+  return out;
+}
+
+function positive(name: string, raw: string): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} must be a positive number, got ${raw}`);
+  return v;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: "string" },
+      profile: { type: "string", default: "default" },
+      routes: { type: "string", default: "generate,summarize" },
+      models: { type: "string", default: join(repoRoot, "models") },
+      out: { type: "string", default: join(repoRoot, "loadtest/results") },
+      "max-requests": { type: "string", default: "5000" },
+      "max-seconds": { type: "string", default: "600" },
+      seed: { type: "string", default: "1" },
+      "api-key": { type: "string", default: process.env.LDTEXT_API_KEY },
+      "failed-rate": { type: "string" },
+      p95: { type: "string" },
+      p99: { type: "string" },
+    },
+  });
+  const routes = values.routes.split(",").filter(Boolean) as Route[];
+  for (const r of routes) if (!ROUTES.includes(r)) throw new UsageError(`unknown route ${r} (known: ${ROUTES.join(", ")})`);
+  const thresholds: Thresholds = {
+    failedRate: values["failed-rate"] === undefined ? DEFAULT_THRESHOLDS.failedRate : positive("failed-rate", values["failed-rate"]),
+    p95Ms: perRoute(values.p95, DEFAULT_THRESHOLDS.p95Ms),
+    p99Ms: perRoute(values.p99, DEFAULT_THRESHOLDS.p99Ms),
+  };
+  const maxSeconds = positive("max-seconds", values["max-seconds"]);
+  const maxRequests = positive("max-requests", values["max-requests"]);
+  const { planned, levels, requests } = checkBudget(values.profile, routes, maxSeconds, maxRequests);
+  const target = values.url === undefined ? undefined : loopbackUrl(values.url);
+  const outDir = resolve(values.out);
+  const documents = loadDocuments();
+
+  let server: RunningServer | undefined;
+  // A hard stop in case something hangs past the budget (server start, a stuck connection).
+  const watchdog = setTimeout(() => {
+    console.error(`loadtest: exceeded ${maxSeconds + 240} s, aborting`);
+    void server?.stop().finally(() => process.exit(2));
+  }, (maxSeconds + 240) * 1000);
+  watchdog.unref();
+  try {
+    if (target === undefined) {
+      console.error(`starting the server (MODELS_DIR=${values.models}) …`);
+      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log") });
+      console.error(`server ready at ${server.url} (pid ${server.pid})`);
+    }
+    const url = target?.origin ?? server!.url;
+    console.error(`profile ${values.profile}: ${levels.length} levels, ≤ ${requests} requests, ${planned.totalSeconds} s`);
+    let elapsedPlanned = 0;
+    const summary = await runLoadtest({
+      url,
+      profile: values.profile,
+      routes,
+      documents,
+      thresholds,
+      maxRequests,
+      maxSeconds,
+      seed: Number(values.seed),
+      apiKey: values["api-key"],
+      onLevel: (l, i, n) => {
+        elapsedPlanned += l.seconds;
+        const eta = planned.totalSeconds - elapsedPlanned;
+        console.error(`[${i + 1}/${n}] ${l.key}: ${l.requests} req, ${l.failed} failed, ${l.throughputRps.toFixed(2)} ok/s, p95 ${l.latencyMs.p95?.toFixed(1) ?? "—"} ms  (ETA ${eta} s)`);
+      },
+    });
+    const text = formatSummaryText(summary);
+    await writeFileAtomic(join(outDir, "loadtest-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFileAtomic(join(outDir, "loadtest-summary.txt"), `${text}\n`);
+    const chart = await writeLatencyChart(summary, join(outDir, "loadtest-latency"));
+    console.log(text);
+    console.log(`\nwrote ${join(outDir, "loadtest-summary.json")}${chart ? `, ${chart.svgPath}${chart.pngPath ? `, ${chart.pngPath}` : ""}` : ""}`);
+    return summary.pass ? 0 : 1;
+  } finally {
+    await server?.stop();
+    clearTimeout(watchdog);
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  if (err instanceof UsageError || err instanceof TargetError || err instanceof BudgetError || err instanceof ServerStartError) {
+    console.error(`loadtest: ${err.message}`);
+    process.exitCode = 2;
+  } else throw err;
+}
