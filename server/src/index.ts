@@ -1,0 +1,12 @@
+// @ldtext/server: the inference server. Start one with `startServer(loadConfig())` (or `npm start`);
+// build the OpenAPI document without a server with `buildOpenApiDocument()`.
+export { startServer } from "./server.ts";
+export type { RunningServer } from "./server.ts";
+export { loadConfig, ConfigSchema, ConfigError } from "./config/index.ts";
+export type { ServerConfig } from "./config/index.ts";
+export { createApp, openApiDocument, API_VERSION } from "./http/app.ts";
+export type { AppDeps, Lifecycle } from "./http/app.ts";
+export { buildOpenApiDocument } from "./openapi.ts";
+export { Scheduler } from "./scheduler/scheduler.ts";
+export type * from "./scheduler/types.ts";
+export type * from "./inference/types.ts";

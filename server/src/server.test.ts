@@ -1,0 +1,189 @@
+// End to end over loopback with real ONNX Runtime: random-weight tiny artifacts from the exporter.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { modelsFolder, metricValue, parseSse, postJson, startTestServer } from "./testing/fixtures.ts";
+import type { RunningServer } from "./server.ts";
+
+let srv: RunningServer;
+let url: string;
+
+before(async () => {
+  srv = await startTestServer(await modelsFolder(), { RESPONSE_CACHE_SIZE: "64", STREAM_EVERY: "2", ROW_BUDGET: "64", MAX_STEPS: "10000" });
+  url = srv.url;
+});
+after(async () => {
+  await srv.shutdown();
+});
+
+describe("routes (happy paths)", () => {
+  test("health, readiness and models", async () => {
+    assert.equal((await fetch(`${url}/health/live`)).status, 200);
+    const ready = await fetch(`${url}/health/ready`);
+    assert.equal(ready.status, 200);
+    const r = (await ready.json()) as { ready: boolean; models: { executionProvider: string }[] };
+    assert.equal(r.ready, true);
+    assert.equal(r.models[0].executionProvider, "cpu");
+    const m = (await (await fetch(`${url}/models`)).json()) as { models: { id: string; task: string; maxLength: number }[] };
+    assert.deepEqual(m.models.map((x) => x.task).sort(), ["generate", "summarize"]);
+    assert.equal(m.models[0].maxLength, 16);
+  });
+
+  test("POST /generate returns n texts, the seed, timings and headers", async () => {
+    const r = await postJson(`${url}/generate`, { n: 3, steps: 8, sampler: "sde", seed: 11 }, { "x-request-id": "my-req-1" });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal((r.json.texts as string[]).length, 3);
+    assert.equal(r.json.seed, 11);
+    assert.equal(r.json.steps, 8);
+    assert.equal(r.json.id, "my-req-1");
+    assert.equal(r.headers.get("x-request-id"), "my-req-1");
+    assert.equal(r.headers.get("x-model-version"), "tiny-generate@1");
+    assert.ok(Number(r.headers.get("x-inference-time")) > 0);
+    assert.ok(r.headers.get("x-queue-time") !== null);
+    const t = r.json.timings as { queueMs: number; inferenceMs: number; totalMs: number };
+    assert.ok(t.totalMs >= t.inferenceMs);
+    // without a seed, one is chosen and echoed
+    const r2 = await postJson(`${url}/generate`, { steps: 2 });
+    assert.equal(typeof r2.json.seed, "number");
+  });
+
+  test("POST /summarize with guidance reports the document policy", async () => {
+    const doc = "The council approved the new budget on Tuesday. ".repeat(40);
+    const r = await postJson(`${url}/summarize`, { document: doc, steps: 6, guidance: 1.5, seed: 3, maxLength: 10 });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const d = r.json.document as { tokens: number; truncated: boolean; policy: string };
+    assert.equal(d.tokens, 32);
+    assert.equal(d.truncated, true);
+    assert.match(d.policy, /head/);
+    assert.equal(r.json.length, 10);
+    const short = await postJson(`${url}/summarize`, { document: "Short text.", steps: 4, seed: 3 });
+    assert.equal((short.json.document as { truncated: boolean }).truncated, false);
+  });
+
+  test("SSE streams: step events with text every k steps, then done", async () => {
+    for (const [path, body] of [
+      ["/generate/stream", { steps: 6, seed: 4 }],
+      ["/summarize/stream", { document: "A storm hit the coast.", steps: 6, seed: 4 }],
+    ] as const) {
+      const res = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+      const events = parseSse(await res.text());
+      assert.deepEqual(events.map((e) => e.event), ["step", "step", "done"]);
+      assert.deepEqual(events.map((e) => (e.data as { step?: number }).step), [2, 4, undefined]);
+      assert.equal(((events[0].data as { texts: string[] }).texts).length, 1);
+      // the streamed result equals the unary result for the same seed
+      const unary = await postJson(`${url}${path.replace("/stream", "")}`, body);
+      assert.deepEqual((events[2].data as { texts: string[] }).texts, unary.json.texts);
+    }
+  });
+
+  test("openapi.json is OpenAPI 3.1 with every route; /docs serves Swagger UI from local files", async () => {
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.equal(doc.openapi, "3.1.0");
+    for (const p of ["/generate", "/summarize", "/generate/stream", "/summarize/stream", "/models", "/health/ready", "/metrics", "/admin/reload"]) assert.ok(doc.paths[p], p);
+    const html = await (await fetch(`${url}/docs`)).text();
+    assert.match(html, /swagger-ui-bundle\.js/);
+    assert.doesNotMatch(html, /https?:\/\//, "no CDN");
+    const js = await fetch(`${url}/docs/swagger-ui-bundle.js`);
+    assert.equal(js.status, 200);
+    assert.ok((await js.arrayBuffer()).byteLength > 100_000);
+    assert.equal((await fetch(`${url}/docs/swagger-ui.css`)).status, 200);
+    assert.equal((await fetch(`${url}/docs/..%2Fpackage.json`)).status, 404);
+  });
+
+  test("metrics expose queue, rows, batches, durations, requests, failures, cache and model info", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const name of [
+      "ldtext_queue_size",
+      "ldtext_running_rows",
+      "ldtext_batch_rows_bucket",
+      "ldtext_denoiser_call_seconds_bucket",
+      "ldtext_queue_time_seconds_bucket",
+      "ldtext_request_duration_seconds_bucket",
+      'ldtext_requests_total{route="/generate",status="200"}',
+      'ldtext_failures_total{reason="cancelled"}',
+      'ldtext_cache_hits_total{cache="condition"}',
+      'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu"} 1',
+    ]) {
+      assert.ok(text.includes(name), name);
+    }
+  });
+});
+
+describe("determinism and batching", () => {
+  test("the same seed gives the same texts alone and inside a busy batch", async () => {
+    const spec = { n: 2, steps: 12, sampler: "sde", seed: 777 };
+    const aloneRes = await postJson(`${url}/generate`, { ...spec, length: 16 });
+    const alone = aloneRes.json.texts as string[];
+    const before = await (await fetch(`${url}/metrics`)).text();
+    const callsBefore = metricValue(before, 'ldtext_batch_rows_count{model="tiny-generate"}');
+    const rowsBefore = metricValue(before, 'ldtext_batch_rows_sum{model="tiny-generate"}');
+    // a busy batch: other seeds, step counts and samplers; our request arrives in the middle
+    const others = [1, 2, 3, 4, 5, 6].map((i) => postJson(`${url}/generate`, { n: 1 + (i % 3), steps: 4 + 3 * i, sampler: ["ddim", "sde", "ode"][i % 3], seed: 1000 + i }));
+    // length 15 (not 16) so the response cache cannot answer; the ids are the same, the cut is later
+    const busy = postJson(`${url}/generate`, { ...spec, length: 15 });
+    const [busyRes] = await Promise.all([busy, ...others]);
+    assert.equal(busyRes.status, 200);
+    assert.equal(busyRes.json.cached, false);
+    const after = await (await fetch(`${url}/metrics`)).text();
+    const calls = metricValue(after, 'ldtext_batch_rows_count{model="tiny-generate"}') - callsBefore;
+    const rows = metricValue(after, 'ldtext_batch_rows_sum{model="tiny-generate"}') - rowsBefore;
+    assert.ok(rows / calls > 2, `requests shared denoiser calls (mean ${rows / calls} rows per call)`);
+    // same text up to the shorter length cut: compare by re-requesting length 15 alone
+    const alone15 = await postJson(`${url}/generate`, { ...spec, length: 15, seed: 777, n: 2, steps: 12 });
+    assert.deepEqual(busyRes.json.texts, alone15.json.texts);
+    assert.equal(alone.length, 2);
+    const other = await postJson(`${url}/generate`, { ...spec, seed: 778 });
+    assert.notDeepEqual(other.json.texts, alone);
+  });
+
+  test("identical seeded requests are served from the response cache", async () => {
+    const body = { steps: 5, seed: 4242 };
+    const a = await postJson(`${url}/generate`, body);
+    const b = await postJson(`${url}/generate`, body);
+    assert.equal(a.json.cached, false);
+    assert.equal(b.json.cached, true);
+    assert.deepEqual(a.json.texts, b.json.texts);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    assert.ok(metricValue(text, 'ldtext_cache_hits_total{cache="response"}') >= 1);
+  });
+
+  test("a repeated document reuses its condition encoding", async () => {
+    const doc = "Scientists found water on a distant moon.";
+    const before = metricValue(await (await fetch(`${url}/metrics`)).text(), 'ldtext_cache_hits_total{cache="condition"}');
+    await postJson(`${url}/summarize`, { document: doc, steps: 2 });
+    await postJson(`${url}/summarize`, { document: doc, steps: 2 });
+    const after = metricValue(await (await fetch(`${url}/metrics`)).text(), 'ldtext_cache_hits_total{cache="condition"}');
+    assert.ok(after >= before + 1);
+  });
+});
+
+describe("cancellation", () => {
+  test("a client that disconnects mid-request frees its rows (metrics)", async () => {
+    const cancelledBefore = metricValue(await (await fetch(`${url}/metrics`)).text(), 'ldtext_failures_total{reason="cancelled"}');
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(`${url}/generate/stream`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        assert.equal(res.statusCode, 200);
+        res.once("data", () => {
+          // first step event arrived: the request holds rows now; hang up
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => {});
+      req.once("timeout", () => reject(new Error("timeout")));
+      req.end(JSON.stringify({ n: 4, steps: 5000, seed: 1 }));
+    });
+    let text = "";
+    for (let i = 0; i < 200; i++) {
+      text = await (await fetch(`${url}/metrics`)).text();
+      if (metricValue(text, 'ldtext_running_rows{model="tiny-generate"}') === 0 && metricValue(text, 'ldtext_failures_total{reason="cancelled"}') > cancelledBefore) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(metricValue(text, 'ldtext_running_rows{model="tiny-generate"}'), 0);
+    assert.equal(metricValue(text, 'ldtext_failures_total{reason="cancelled"}'), cancelledBefore + 1);
+    assert.ok(performance.now() - started < 10_000, "rows left long before 5000 steps");
+  });
+});

@@ -1,0 +1,76 @@
+// Test fixtures: real ONNX artifacts with random weights (the exporter's writeRandomArtifact at the
+// tiny preset's sizes) and an in-process server on a loopback port.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { placeholderVocabulary, tinyConfig, writeRandomArtifact } from "@ldtext/export";
+import { loadConfig } from "../config/index.ts";
+import { startServer } from "../server.ts";
+import type { RunningServer } from "../server.ts";
+
+export function tempDir(prefix = "ldtext-server-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes one random-weight artifact folder `models/<folder>` and returns its path. */
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number } = {}): Promise<string> {
+  const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
+  const { dir } = await writeRandomArtifact({
+    config: tinyConfig(task),
+    vocabulary: placeholderVocabulary(300),
+    outDir: join(modelsDir, folder),
+    seed: opts.seed ?? 1,
+    name: `tiny-${task}`,
+    version: opts.version ?? "1",
+  });
+  return dir;
+}
+
+/** A models folder holding one generate and one summarize model. */
+export async function modelsFolder(): Promise<string> {
+  const dir = tempDir("ldtext-models-");
+  await writeModel(dir, "generate");
+  await writeModel(dir, "summarize");
+  return dir;
+}
+
+export async function startTestServer(modelsDir: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", ...env });
+  const srv = await startServer(config);
+  await srv.loaded;
+  return srv;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { raw: text };
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+/** Value of a Prometheus sample line (`name{labels} value`) whose text starts with `prefix`. */
+export function metricValue(text: string, prefix: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(prefix));
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : NaN;
+}
+
+/** Parses an SSE body into events. */
+export function parseSse(text: string): { event: string; data: unknown }[] {
+  return text
+    .split("\n\n")
+    .filter((b) => b.trim().length > 0)
+    .map((block) => {
+      let event = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      return { event, data: JSON.parse(data) as unknown };
+    });
+}
