@@ -1,22 +1,37 @@
-// npm run bench:int8 -- [--preset small] [--batch 8] [--seconds 3] [--threads 1] [--only <weight-name regex>]
+// npm run bench:int8 -- [--preset small | --checkpoint <dir>] [--batch 8] [--seconds 3] [--threads 1]
+//                       [--only <weight-name regex>]
 // CPU time of the denoiser with fp32 matmuls vs DynamicQuantizeMatMul int8 block matmuls (random
-// `small`-preset weights, one graph call = one denoising step for `batch` rows), and the int8 graph's
+// `small`-preset weights, or a trained checkpoint's EMA weights with --checkpoint; one graph call = one denoising step for `batch` rows), and the int8 graph's
 // error against the fp32 graph on the same inputs. Bounded: each variant runs for --seconds.
 // Prints one JSON line (stdout) and a table (stderr).
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS, PresetNameSchema } from "@ldtext/core";
+import type { ModelConfig } from "@ldtext/core";
+import { exportWeights, loadTrainingCheckpoint } from "../src/artifact/from-checkpoint.ts";
+import type { WeightMap } from "../src/onnx/blocks.ts";
 import { buildDenoiser } from "../src/networks/graphs.ts";
 import { gaussian, randomWeights } from "../src/networks/weights.ts";
 import { sessionFor } from "../src/testing.ts";
 
-const { values } = parseArgs({ options: { preset: { type: "string", default: "small" }, batch: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, threads: { type: "string", default: "1" }, only: { type: "string" } } });
-const preset = PresetNameSchema.parse(values.preset);
+const { values } = parseArgs({ options: { preset: { type: "string", default: "small" }, batch: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, threads: { type: "string", default: "1" }, only: { type: "string" }, checkpoint: { type: "string" } } });
 const B = Number(values.batch);
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
-const cfg = modelConfigFromPreset(preset, "generate", FIRST_BPE_ID + PRESETS[preset].topK);
-const w = randomWeights(cfg, 1);
+let cfg: ModelConfig;
+let w: WeightMap;
+let source: string;
+if (values.checkpoint) {
+  const ckpt = await loadTrainingCheckpoint(values.checkpoint);
+  cfg = ckpt.modelConfig;
+  w = exportWeights(ckpt).weights;
+  source = values.checkpoint;
+} else {
+  const preset = PresetNameSchema.parse(values.preset);
+  cfg = modelConfigFromPreset(preset, "generate", FIRST_BPE_ID + PRESETS[preset].topK);
+  w = randomWeights(cfg, 1);
+  source = `random ${preset}`;
+}
 const L = cfg.maxLen;
 const d = cfg.latentDim;
 const opts = { intraOpNumThreads: threads, interOpNumThreads: 1 };
@@ -24,11 +39,16 @@ const fp32 = await sessionFor(buildDenoiser(cfg, w), {}, opts);
 const int8 = await sessionFor(buildDenoiser(cfg, w, { quantize: "int8", ...(values.only ? { quantizeWeight: (n: string) => new RegExp(values.only!).test(n) } : {}) }), {}, opts);
 const rnd = gaussian(2);
 const rand = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => s * rnd());
-const feeds = {
+const feeds: Record<string, ort.Tensor> = {
   x_t: new ort.Tensor("float32", rand(B * L * d), [B, L, d]),
   x_sc: new ort.Tensor("float32", rand(B * L * d, 0.5), [B, L, d]),
   t: new ort.Tensor("float32", Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B), [B]),
 };
+if (cfg.task === "summarize" && cfg.condEnc) {
+  const S = cfg.condMaxLen ?? 128;
+  feeds.cond = new ort.Tensor("float32", rand(B * S * cfg.condEnc.dModel), [B, S, cfg.condEnc.dModel]);
+  feeds.cond_mask = new ort.Tensor("float32", new Float32Array(B * S).fill(1), [B, S]);
+}
 
 async function time(s: ort.InferenceSession): Promise<{ msPerCall: number; calls: number; out: Float32Array }> {
   let out = (await s.run(feeds)).x0_hat.data as Float32Array; // warm-up
@@ -55,13 +75,13 @@ for (let i = 0; i < a.out.length; i++) {
   maxRef = Math.max(maxRef, Math.abs(a.out[i]));
 }
 const result = {
-  preset, batch: B, length: L, threads,
+  weights: source, batch: B, length: L, threads,
   fp32MsPerStep: Number(a.msPerCall.toFixed(2)), int8MsPerStep: Number(b.msPerCall.toFixed(2)),
   speedup: Number((a.msPerCall / b.msPerCall).toFixed(2)),
   int8MaxAbsErr: Number(maxErr.toExponential(3)), int8RmsErr: Number(Math.sqrt(sq / a.out.length).toExponential(3)), outputMaxAbs: Number(maxRef.toFixed(3)),
   calls: { fp32: a.calls, int8: b.calls },
 };
 console.log(JSON.stringify(result));
-console.error(`denoiser ${preset} B=${B} L=${L} threads=${threads} (median of ${a.calls}/${b.calls} calls)`);
+console.error(`denoiser (${source}) B=${B} L=${L} threads=${threads} (median of ${a.calls}/${b.calls} calls)`);
 console.error(`  fp32  ${result.fp32MsPerStep.toFixed(2).padStart(8)} ms/step`);
 console.error(`  int8  ${result.int8MsPerStep.toFixed(2).padStart(8)} ms/step   ×${result.speedup}   max abs err ${result.int8MaxAbsErr} (rms ${result.int8RmsErr}, |out| ≤ ${result.outputMaxAbs})`);
