@@ -8,7 +8,7 @@ export const TrainConfigSchema = z
   .object({
     task: TaskSchema.default("generate"),
     /** rocstories | wikipedia | xsum | wiki-pairs | a path (see loadCorpus). */
-    data: z.string().min(1),
+    data: z.string().min(1).optional(),
     preset: PresetNameSchema.default("tiny"),
     config: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(2),
     norm: NormKindSchema.default("data"),
@@ -55,6 +55,7 @@ export const TrainConfigSchema = z
         if (c[k] === true) ctx.addIssue({ code: "custom", path: [k], message: `${k} is a configuration-3 option (use --config 3)` });
       }
     }
+    if (!c.resume && c.data === undefined) ctx.addIssue({ code: "custom", path: ["data"], message: "--data is required (unless --resume)" });
     if (c.resume && c.initFrom) ctx.addIssue({ code: "custom", path: ["initFrom"], message: "--resume and --init-from exclude each other" });
   });
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

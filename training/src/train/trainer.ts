@@ -76,14 +76,21 @@ interface TrainerState {
 }
 
 const VAL_ROW_BASE = 1_000_000;
+/** Options a resumed run may change; everything else comes from the checkpoint. */
+const RUN_CONTROL = ["steps", "backend", "valEvery", "valExamples", "ckptEvery", "progress"] as const;
 
 export class Trainer {
   private stopSignal: NodeJS.Signals | null = null;
 
-  constructor(readonly cfg: ResolvedTrainConfig, readonly print: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {}
+  /** The options as resolved now (on resume, the checkpoint's options replace them in run()). */
+  readonly cfg: ResolvedTrainConfig;
+
+  constructor(readonly input: TrainConfigInput, public print: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+    this.cfg = resolveTrainConfig(input);
+  }
 
   static create(input: TrainConfigInput): Trainer {
-    return new Trainer(resolveTrainConfig(input));
+    return new Trainer(input);
   }
 
   /** Ask the loop to checkpoint and stop after the current step (SIGINT/SIGTERM). */
@@ -97,17 +104,19 @@ export class Trainer {
     await mkdir(out, { recursive: true });
     const backend = await initBackend(this.cfg.backend, { log: this.print });
 
-    // Resume: the checkpoint's configuration wins except for run-control options.
+    // Resume: the checkpoint's options win, except the run-control ones given explicitly now.
     let resumeFrom: LoadedCheckpoint | null = null;
     let cfg = this.cfg;
     if (cfg.resume) {
       resumeFrom = await loadCheckpoint(join(out, "checkpoint"));
-      const saved = resolveTrainConfig({ ...(resumeFrom.trainConfig as TrainConfigInput), resume: false, initFrom: undefined });
-      cfg = { ...saved, steps: cfg.steps, out, backend: cfg.backend, valEvery: cfg.valEvery, ckptEvery: cfg.ckptEvery, progress: cfg.progress, resume: true };
-      this.print(`[resume] ${resumeFrom.dir} at step ${resumeFrom.step}`);
+      const overrides: Partial<TrainConfigInput> = {};
+      for (const k of RUN_CONTROL) if (this.input[k] !== undefined) Object.assign(overrides, { [k]: this.input[k] });
+      cfg = resolveTrainConfig({ ...(resumeFrom.trainConfig as TrainConfigInput), ...overrides, out, resume: true, initFrom: undefined });
+      this.print(`[resume] ${resumeFrom.dir} at step ${resumeFrom.step} of ${cfg.steps}`);
     }
     const initFrom = cfg.initFrom && !resumeFrom ? await loadCheckpoint(cfg.initFrom) : null;
 
+    if (cfg.data === undefined) throw new Error("--data is required");
     const corpus = await loadCorpus(cfg.task, cfg.data, cfg.maxTrain !== undefined ? { maxTrain: cfg.maxTrain } : {});
     this.print(`[data] ${corpus.source}: ${corpus.train.length} train, ${corpus.validation.length} validation examples`);
     const savedVocab = resumeFrom?.vocabulary ?? initFrom?.vocabulary;
@@ -182,6 +191,12 @@ export class Trainer {
     const loopStart = Date.now();
     progress.start(startStep);
     try {
+      if (startStep === 0) {
+        // The baseline of the validation curves.
+        lastVal = this.validate(model, objective, valSplit, cfg, 0);
+        history.push(lastVal);
+        await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
+      }
       for (let step = startStep + 1; step <= cfg.steps; step++) {
         const ts = performance.now();
         const batch = sampler.next();
