@@ -1,0 +1,103 @@
+// Engine workers with real ONNX Runtime: execution-provider choice and fallback (CUDA is absent on
+// this machine), and tensors crossing the thread boundary unchanged.
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { gaussianNoise } from "@ldtext/core";
+import { tempDir, writeModel } from "../testing/fixtures.ts";
+import { EngineStartError, EngineWorker } from "./engine-worker.ts";
+import { OnnxBackend } from "./onnx-backend.ts";
+
+let dir: string;
+const L = 16;
+const d = 16;
+
+before(async () => {
+  dir = await writeModel(tempDir(), "summarize");
+});
+
+const graphs = () => ({ denoiser: join(dir, "denoiser.onnx"), decoder: join(dir, "decoder.onnx"), cond_encoder: join(dir, "cond_encoder.onnx") });
+const opts = (ep: "cpu" | "cuda" | "auto", strict = false) => ({ graphs: graphs(), ep, strict, deviceId: 0, intraOpThreads: 1 });
+
+describe("execution provider", () => {
+  test("cpu is used as asked", async () => {
+    const w = await EngineWorker.start(opts("cpu"));
+    assert.equal(w.ep, "cpu");
+    assert.equal(w.fallbackReason, undefined);
+    await w.close();
+  });
+
+  test("cuda without its libraries falls back to CPU and says why", async () => {
+    const w = await EngineWorker.start(opts("cuda"));
+    assert.equal(w.ep, "cpu");
+    assert.match(w.fallbackReason ?? "", /CUDA execution provider unavailable: .*(shared library|cannot open)/i);
+    // and it serves
+    const b = new OnnxBackend(w, L, d, 24);
+    const enc = await b.encodeCondition(new Int32Array([5, 6, 7]));
+    assert.equal(enc.cond.length, 3 * 24);
+    await w.close();
+  });
+
+  test("auto behaves like cuda-with-fallback", async () => {
+    const w = await EngineWorker.start(opts("auto"));
+    assert.equal(w.ep, "cpu");
+    assert.ok(w.fallbackReason);
+    await w.close();
+  });
+
+  test("strict cuda fails the start clearly", async () => {
+    await assert.rejects(EngineWorker.start(opts("cuda", true)), (e: unknown) => {
+      assert.ok(e instanceof EngineStartError);
+      assert.match(e.message, /CUDA execution provider unavailable.*EP_STRICT/);
+      return true;
+    });
+  });
+
+  test("a missing graph file fails the start with the path", async () => {
+    await assert.rejects(EngineWorker.start({ ...opts("cpu"), graphs: { denoiser: join(dir, "nope.onnx") } }), /nope\.onnx|No such file|Load model/i);
+  });
+});
+
+describe("worker round trip", () => {
+  test("denoiser, decoder and condition encoder outputs equal a direct ORT run on this thread", async () => {
+    const w = await EngineWorker.start(opts("cpu"));
+    const b = new OnnxBackend(w, L, d, 24);
+    const rows = 3;
+    const S = 5;
+    const x = gaussianNoise(1, 0, 0, rows * L * d);
+    const xsc = gaussianNoise(1, 1, 0, rows * L * d);
+    const t = new Float32Array([1, 0.5, 0.1]);
+    const cond = gaussianNoise(1, 2, 0, rows * S * 24);
+    const mask = new Float32Array(rows * S).fill(1);
+    mask.fill(0, S - 2, S); // row 0: two padded keys
+    const viaWorker = await b.denoise({ rows, x: x.slice(), xsc: xsc.slice(), t: t.slice(), cond: { data: cond.slice(), mask: mask.slice(), S } });
+
+    const s = await ort.InferenceSession.create(join(dir, "denoiser.onnx"), { logSeverityLevel: 3, graphOptimizationLevel: "all", intraOpNumThreads: 1 });
+    const out = await s.run({
+      x_t: new ort.Tensor("float32", x, [rows, L, d]),
+      x_sc: new ort.Tensor("float32", xsc, [rows, L, d]),
+      t: new ort.Tensor("float32", t, [rows]),
+      cond: new ort.Tensor("float32", cond, [rows, S, 24]),
+      cond_mask: new ort.Tensor("float32", mask, [rows, S]),
+    });
+    assert.deepEqual(viaWorker, out.x0_hat.data as Float32Array);
+
+    const ids = await b.decode(viaWorker.slice(), rows);
+    const dec = await ort.InferenceSession.create(join(dir, "decoder.onnx"), { logSeverityLevel: 3 });
+    const direct = await dec.run({ latents: new ort.Tensor("float32", viaWorker, [rows, L, d]) });
+    assert.deepEqual(Array.from(ids), Array.from(direct.ids.data as BigInt64Array, Number));
+    await s.release();
+    await dec.release();
+    await w.close();
+  });
+
+  test("a failing run rejects that call only; the worker keeps serving", async () => {
+    const w = await EngineWorker.start(opts("cpu"));
+    const b = new OnnxBackend(w, L, d, 24);
+    await assert.rejects(w.run("denoiser", {}, ["x0_hat"]));
+    const enc = await b.encodeCondition(new Int32Array([9]));
+    assert.equal(enc.len, 1);
+    await w.close();
+  });
+});

@@ -1,0 +1,99 @@
+// `npm start`'s entry point as a child process: config errors, SIGHUP reload, and SIGTERM under load
+// (every admitted request completes, new ones get 503, the process exits 0).
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { modelsFolder, postJson, writeModel } from "./testing/fixtures.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Child {
+  proc: ChildProcess;
+  lines: Record<string, unknown>[];
+  waitFor(msg: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+}
+
+function startChild(env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { re: RegExp; resolve(l: Record<string, unknown>): void }[] = [];
+  createInterface({ input: proc.stdout! }).on("line", (line) => {
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    lines.push(j);
+    for (const w of [...waiters]) if (w.re.test(String(j.msg))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(j);
+    }
+  });
+  let stderr = "";
+  proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exit = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  return {
+    proc,
+    lines,
+    exit,
+    waitFor(re, timeoutMs = 20_000) {
+      const seen = lines.find((l) => re.test(String(l.msg)));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no log line ${re} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+        waiters.push({ re, resolve: (l) => (clearTimeout(t), resolve(l)) });
+      });
+    },
+  };
+}
+
+describe("main (child process)", () => {
+  test("an invalid configuration exits 2 naming the variable", async () => {
+    const c = startChild({ WORKERS: "zero" });
+    let err = "";
+    c.proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    assert.equal(await c.exit, 2);
+    assert.match(err, /WORKERS/);
+  });
+
+  test("SIGHUP reloads; SIGTERM under load: admitted requests complete, new ones get 503, exit 0", async () => {
+    const models = await modelsFolder();
+    const c = startChild({ MODELS_DIR: models, MAX_STEPS: "5000", DRAIN_TIMEOUT_MS: "30000" });
+    try {
+      const port = (await c.waitFor(/^listening$/)).port as number;
+      await c.waitFor(/^models ready$/);
+      const url = `http://127.0.0.1:${port}`;
+
+      await writeModel(models, "generate", { version: "2", seed: 2 });
+      c.proc.kill("SIGHUP");
+      await c.waitFor(/^reload finished$/);
+      const m = (await (await fetch(`${url}/models`)).json()) as { models: { id: string; version: string }[] };
+      assert.equal(m.models.find((x) => x.id === "tiny-generate")?.version, "2");
+
+      const admitted = Array.from({ length: 6 }, (_, i) => postJson(`${url}/generate`, { steps: 1500, seed: i }));
+      // wait until the work is running
+      for (let i = 0; i < 200; i++) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        if (/ldtext_running_rows\{model="tiny-generate"\} [1-9]/.test(text)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      c.proc.kill("SIGTERM");
+      await c.waitFor(/^draining/);
+      const late = await postJson(`${url}/generate`, { steps: 1 });
+      assert.equal(late.status, 503);
+      const ready = await fetch(`${url}/health/ready`);
+      assert.equal(ready.status, 503);
+      const results = await Promise.all(admitted);
+      assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+      assert.equal(await c.exit, 0);
+      assert.ok(c.lines.some((l) => l.msg === "stopped"));
+    } finally {
+      c.proc.kill("SIGKILL");
+    }
+  });
+});

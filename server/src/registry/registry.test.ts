@@ -1,0 +1,103 @@
+// Hot reload over loopback with real ONNX Runtime: a good new version is swapped in under load with
+// zero failed requests; a corrupt one is refused while the old version keeps serving.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { metricValue, postJson, startTestServer, tempDir, writeModel } from "../testing/fixtures.ts";
+import type { RunningServer } from "../server.ts";
+import { findArtifacts } from "./registry.ts";
+
+const admin = { authorization: "Bearer adm" };
+
+describe("hot reload", () => {
+  let models: string;
+  let srv: RunningServer;
+  before(async () => {
+    models = tempDir("ldtext-reload-");
+    await writeModel(models, "generate", { version: "1", seed: 1 });
+    srv = await startTestServer(models, { ADMIN_KEYS: "adm", QUEUE_SIZE: "256" });
+  });
+  after(async () => {
+    await srv.shutdown();
+  });
+
+  test("hidden folders (atomic-write temporaries) are not candidates", async () => {
+    const found = await findArtifacts(models);
+    assert.deepEqual(found.map((f) => f.id), ["tiny-generate"]);
+  });
+
+  test("a good new version is served with zero failed requests during the swap", async () => {
+    const statuses: number[] = [];
+    const versions: string[] = [];
+    let stop = false;
+    const client = async () => {
+      while (!stop) {
+        const r = await postJson(`${srv.url}/generate`, { steps: 15, n: 2 });
+        statuses.push(r.status);
+        versions.push((r.json.model as { version: string } | undefined)?.version ?? "none");
+      }
+    };
+    const clients = [client(), client(), client(), client()];
+    while (statuses.length < 8) await new Promise((r) => setTimeout(r, 10));
+    await writeModel(models, "generate", { version: "2", seed: 2 });
+    const reload = await postJson(`${srv.url}/admin/reload`, {}, admin);
+    assert.equal(reload.status, 200, JSON.stringify(reload.json));
+    assert.deepEqual(reload.json.loaded, [{ id: "tiny-generate", version: "2" }]);
+    const afterSwap = statuses.length;
+    while (statuses.length < afterSwap + 12) await new Promise((r) => setTimeout(r, 10));
+    stop = true;
+    await Promise.all(clients);
+    assert.ok(statuses.every((s) => s === 200), `statuses: ${[...new Set(statuses)].join()}`);
+    assert.ok(versions.includes("1") && versions.includes("2"));
+    assert.equal(versions.at(-1), "2");
+    const m = (await (await fetch(`${srv.url}/models`)).json()) as { models: { version: string }[] };
+    assert.deepEqual(m.models.map((x) => x.version), ["2"]);
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.equal(metricValue(text, 'ldtext_model_info{model="tiny-generate",version="2"'), 1);
+    assert.ok(!text.includes('ldtext_model_info{model="tiny-generate",version="1"'), "old version no longer reported");
+  });
+
+  test("a corrupt version is refused with the reason and the old keeps serving", async () => {
+    const dir = await writeModel(models, "generate", { version: "3", seed: 3 });
+    const data = join(dir, "denoiser.onnx.data");
+    const bytes = readFileSync(data);
+    bytes[100] ^= 0xff;
+    writeFileSync(data, bytes);
+    const reload = await postJson(`${srv.url}/admin/reload`, {}, admin);
+    assert.equal(reload.status, 422);
+    const failed = reload.json.failed as { dir: string; error: string }[];
+    assert.equal(failed.length, 1);
+    assert.match(failed[0].error, /denoiser.onnx.data.*(sha256|fails verification)/);
+    const r = await postJson(`${srv.url}/generate`, { steps: 3 });
+    assert.equal(r.status, 200);
+    assert.equal((r.json.model as { version: string }).version, "2");
+    const m = (await (await fetch(`${srv.url}/models`)).json()) as { lastReload: { failed: unknown[] } };
+    assert.equal(m.lastReload.failed.length, 1);
+    assert.equal((await fetch(`${srv.url}/health/ready`)).status, 200);
+  });
+});
+
+describe("polling for new version folders", () => {
+  let models: string;
+  let srv: RunningServer;
+  before(async () => {
+    models = tempDir("ldtext-poll-");
+    await writeModel(models, "generate", { version: "1" });
+    srv = await startTestServer(models, { MODEL_POLL_MS: "100" });
+  });
+  after(async () => {
+    await srv.shutdown();
+  });
+
+  test("a new version folder is picked up without a signal or request", async () => {
+    await writeModel(models, "generate", { version: "7", seed: 7 });
+    let version = "";
+    for (let i = 0; i < 100 && version !== "7"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as { models: { version: string }[] };
+      version = m.models[0]?.version ?? "";
+    }
+    assert.equal(version, "7");
+  });
+});
