@@ -28,6 +28,7 @@ async function main(): Promise<number> {
       seed: Number(values.seed),
       batch: Number(values.batch),
       ...(values.length ? { length: Number(values.length) } : {}),
+      onGraph: (role, g, done, total) => console.error(`[${done}/${total}] ${role}: max abs err ${g.maxAbsErr.toExponential(2)} (bound ${g.bound.toExponential(2)}) ${g.ok ? "ok" : "FAIL"}`),
     });
     console.log(JSON.stringify(report));
     console.error(`reference: ${report.reference}   shapes: ${JSON.stringify(report.shapes)}`);

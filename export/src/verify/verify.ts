@@ -46,6 +46,8 @@ export interface VerifyOptions {
   reference?: "auto" | "tfjs" | "js";
   /** Compare against these weights instead of the stored ones (measures fp16 storage error). */
   weights?: ReadonlyMap<string, WeightTensor>;
+  /** Called after each graph (the CLI prints a line per graph: small models take seconds each). */
+  onGraph?: (role: string, report: GraphReport, done: number, total: number) => void;
 }
 
 export class VerifyError extends Error {}
@@ -217,6 +219,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       }
       report.graphs[role] = r;
       report.ok &&= r.ok;
+      opts.onGraph?.(role, r, Object.keys(report.graphs).length, Object.keys(m.graphs).length);
       await session.release();
     }
   } finally {
