@@ -42,8 +42,8 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Longest wait between attempts; a Retry-After above it ends the retries. Default 30 000 ms. */
   maxRetryDelayMs?: number;
-  /** A fetch implementation (tests, proxies); default the global one. */
-  fetch?: typeof globalThis.fetch;
+  /** A fetch implementation (tests, proxies); default the global one. It is always called with a Request. */
+  fetch?: (input: Request) => Promise<Response>;
 }
 
 export interface RequestOptions {
