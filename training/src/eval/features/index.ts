@@ -1,0 +1,4 @@
+// Texts → the metrics of METHOD.md §7, through the reference LM where features are needed.
+export { unconditionalMetrics, WORD_TOKENIZATION, type UnconditionalMetrics, type UnconditionalInputs } from "./unconditional.ts";
+export { summarizationMetrics, type SummarizationMetrics } from "./summary.ts";
+export { memIndexFor, type MemIndexOptions } from "./mem-index.ts";

@@ -1,0 +1,89 @@
+// `npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S
+//   [--sampler ddim|sde|ode] [--seed N] [--reflm <dir>] [--split test] [--out <dir>] …`
+// Prints the markdown table; the JSON result, the table and the samples go to --out.
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { SAMPLER_KINDS, type SamplerKind } from "@ldtext/core";
+import { evaluate, resultMarkdown, type EvalOptions } from "./evaluate.ts";
+
+const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S [options]
+
+  --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (0, summarize only)
+  --reflm <dir>        reference LM (npm run reflm:train); without it PPL, MAUVE and BERTScore are skipped
+  --split test         split to compare against (default test)
+  --references N       MAUVE reference texts (default = samples)
+  --batch N (32)       denoiser rows per call
+  --out <dir>          (default runs/eval/<artifact id>-<version>-<sampler>-s<steps>-seed<seed>)
+  --no-mem             skip Mem (no training split)
+  --cache-dir <dir>    Mem index cache (default runs/cache)
+  --no-progress
+`;
+
+export function parseEvalArgs(argv: string[]): EvalOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      artifact: { type: "string" }, data: { type: "string" }, samples: { type: "string" }, steps: { type: "string" },
+      sampler: { type: "string" }, seed: { type: "string" }, guidance: { type: "string" }, reflm: { type: "string" },
+      split: { type: "string" }, references: { type: "string" }, batch: { type: "string" }, out: { type: "string" },
+      "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  for (const req of ["artifact", "data", "samples", "steps"] as const) if (values[req] === undefined) throw new Error(`--${req} is required`);
+  const num = (flag: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const x = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(x)) throw new Error(`--${flag} needs a number, got "${raw}"`);
+    return x;
+  };
+  const sampler = (values.sampler ?? "ddim") as SamplerKind;
+  if (!SAMPLER_KINDS.includes(sampler)) throw new Error(`--sampler must be one of ${SAMPLER_KINDS.join(", ")}`);
+  const seed = num("seed", values.seed) ?? 0;
+  const steps = num("steps", values.steps)!;
+  const artifact = values.artifact!;
+  const o: EvalOptions = {
+    artifact,
+    data: values.data!,
+    samples: num("samples", values.samples)!,
+    steps,
+    sampler,
+    seed,
+    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}`,
+    progress: !values["no-progress"],
+    noMem: values["no-mem"] === true,
+  };
+  const g = num("guidance", values.guidance);
+  if (g !== undefined) o.guidance = g;
+  if (values.reflm) o.reflm = values.reflm;
+  if (values.split) o.split = values.split;
+  const r = num("references", values.references);
+  if (r !== undefined) o.references = r;
+  const b = num("batch", values.batch);
+  if (b !== undefined) o.batchSize = b;
+  if (values["cache-dir"]) o.cacheDir = values["cache-dir"];
+  return o;
+}
+
+async function main(): Promise<void> {
+  let o: EvalOptions;
+  try {
+    o = parseEvalArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const r = await evaluate(o);
+  process.stdout.write(`${resultMarkdown(r)}\nwritten: ${o.out}/result.json, result.md, samples.jsonl\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,104 @@
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
+import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
+import { trainRefLm, RefLm } from "../reflm/index.ts";
+import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
+import { evaluate, type EvalResult } from "./evaluate.ts";
+import { parseEvalArgs } from "./cli.ts";
+
+const NAMES = ["Anna", "Ben", "Cleo", "Dan", "Eve"];
+const PLACES = ["the park", "the market", "school", "the lake"];
+const texts = (n: number, off = 0) => Array.from({ length: n }, (_, i) => `${NAMES[(i + off) % 5]} walked to ${PLACES[((i + off) >> 1) % 4]} and sat down.`);
+const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+
+describe("npm run eval", () => {
+  let root = "";
+  let vocabulary: Vocabulary;
+  let gen = "";
+  let sum = "";
+  let lm = "";
+  const corpus = () => join(root, "corpus");
+  const pairs = () => join(root, "pairs");
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "ldtext-eval-"));
+    mkdirSync(corpus());
+    mkdirSync(pairs());
+    writeFileSync(join(corpus(), "train.jsonl"), jsonl(texts(40).map((text) => ({ text }))));
+    writeFileSync(join(corpus(), "validation.jsonl"), jsonl(texts(8, 3).map((text) => ({ text }))));
+    writeFileSync(join(corpus(), "test.jsonl"), jsonl(texts(12, 7).map((text) => ({ text }))));
+    writeFileSync(join(pairs(), "test.jsonl"), jsonl(texts(6).map((t, i) => ({ document: `${t} It was a sunny day. ${texts(1, i + 2)[0]}`, summary: t, id: String(i) }))));
+    const tok = CompactTokenizer.build(texts(40), { topK: 41 });
+    vocabulary = tok.toJSON();
+    const v = tok.vocabSize;
+    gen = join(root, "gen");
+    sum = join(root, "sum");
+    await writeRandomArtifact({ config: tinyConfig("generate", { vocabSize: v }), vocabulary, outDir: gen, seed: 1 });
+    await writeRandomArtifact({ config: tinyConfig("summarize", { vocabSize: v }), vocabulary, outDir: sum, seed: 2 });
+    lm = join(root, "lm");
+    await trainRefLm({ data: corpus(), vocabFrom: gen, out: lm, steps: 12, batch: 8, maxLen: 24, dModel: 32, heads: 2, layers: 1, ffn: 64, backend: "wasm", progress: false });
+  });
+
+  test("unconditional: samples through ONNX, PPL/entropy/MAUVE/Div/Mem, JSON + markdown + samples written", async () => {
+    const out = join(root, "eval-gen");
+    const r = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, reflm: lm, out, cacheDir: join(root, "cache"), progress: false });
+    const onDisk = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as EvalResult;
+    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm });
+    assert.equal(onDisk.artifact.id, "random-generate");
+    assert.match(onDisk.reflm!.id, /^reflm-/);
+    const u = r.unconditional!;
+    assert.ok(u.ppl === null || u.ppl.mean > 1);
+    assert.ok(u.mauve!.mauve > 0 && u.mauve!.mauve <= 1);
+    assert.ok(u.div.div >= 0 && u.div.div <= 1);
+    assert.ok(u.mem !== null && u.mem.mem >= 0 && u.mem.mem <= 1);
+    const samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { text: string });
+    assert.equal(samples.length, 8);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /\| PPL \(mean\) \| PPL \(5–95 % trimmed\) \| token entropy \| MAUVE \| Div \| Mem \|/);
+    assert.ok(r.notes.some((n) => /not comparable/.test(n)));
+    // the same seed gives the same samples
+    const again = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, out: join(root, "eval-gen2"), noMem: true, progress: false });
+    assert.deepEqual(readFileSync(join(root, "eval-gen2", "samples.jsonl"), "utf8"), readFileSync(join(out, "samples.jsonl"), "utf8"));
+    assert.equal(again.unconditional!.ppl, null, "no --reflm: PPL skipped, and said so");
+    assert.ok(again.notes.some((n) => /no reference LM/.test(n)));
+  });
+
+  test("summarization: ROUGE (plain/stemmed), BLEU, METEOR, BERTScore vs the split's summaries", async () => {
+    const out = join(root, "eval-sum");
+    const r = await evaluate({ artifact: sum, data: pairs(), samples: 4, steps: 2, seed: 1, guidance: 1.5, reflm: lm, out, progress: false });
+    const s = r.summarization!;
+    assert.equal(s.count, 4);
+    for (const k of ["rouge1", "rouge2", "rougeL"] as const) assert.ok(s.rouge.stemmed[k].fmeasure >= 0 && s.rouge.stemmed[k].fmeasure <= 1);
+    assert.ok(s.bertScore !== null && s.bertScore.f1 <= 1 + 1e-9);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /R-1 \(stem\)/);
+    const lines = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reference: string });
+    assert.equal(lines[0].reference, texts(1)[0]);
+    assert.ok(r.notes.some((n) => /WordNet/.test(n)));
+  });
+
+  test("the metric glue on known cases: Mem of training texts is 1, identical summaries score 1", async () => {
+    const { index, built } = await memIndexFor(corpus(), { cacheDir: join(root, "cache2") });
+    assert.equal(built, true);
+    assert.equal((await memIndexFor(corpus(), { cacheDir: join(root, "cache2") })).built, false, "the second call reads the cache");
+    const train = texts(40);
+    const u = unconditionalMetrics(train.slice(0, 10), { memIndex: index });
+    assert.equal(u.mem!.mem, 1);
+    const novel = unconditionalMetrics(["zebra quartz violin umbrella tractor"], { memIndex: index });
+    assert.equal(novel.mem!.mem, 0);
+    const reflm = await RefLm.load(lm);
+    const s = summarizationMetrics(train.slice(0, 3), train.slice(0, 3), reflm);
+    assert.equal(s.rouge.plain.rougeL.fmeasure, 1);
+    assert.ok(Math.abs(s.bertScore!.f1 - 1) < 1e-5);
+    reflm.dispose();
+  });
+
+  test("CLI arguments: required options and clear errors", () => {
+    const o = parseEvalArgs(["--artifact", "models/x/", "--data", "rocstories", "--samples", "10", "--steps", "20", "--sampler", "sde"]);
+    assert.equal(o.out, "runs/eval/x-sde-s20-seed0");
+    assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "x", "--steps", "2"]), /--samples needs a number/);
+    assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2"]), /--steps is required/);
+    assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2", "--steps", "2", "--sampler", "euler"]), /--sampler must be one of/);
+  });
+});

@@ -1,0 +1,175 @@
+// One evaluation of an artifact (METHOD.md §7): sample through ONNX Runtime exactly as the server
+// does (@ldtext/export sampleArtifact), then score. Unconditional models: PPL, entropy, MAUVE vs
+// the split's texts, Div, Mem vs the training split. Summarization models: ROUGE (plain and
+// stemmed), BLEU, METEOR, BERTScore vs the split's reference summaries. Writes `result.json`
+// (exact config, artifact id/version, seed, counts, reference-LM id), `result.md` and
+// `samples.jsonl` into the output folder, each atomically.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind } from "@ldtext/core";
+import { sampleArtifact } from "@ldtext/export";
+import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
+import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
+import { METEOR_NOTE } from "../metrics/index.ts";
+import { progressBar } from "./progress.ts";
+
+export interface EvalOptions {
+  artifact: string;
+  /** rocstories | wikipedia | xsum | a folder of `<split>.jsonl[.gz]`. */
+  data: string;
+  samples: number;
+  steps: number;
+  sampler?: SamplerKind;
+  seed?: number;
+  guidance?: number;
+  reflm?: string;
+  split?: string;
+  /** MAUVE reference texts (default: as many as samples). */
+  references?: number;
+  batchSize?: number;
+  out: string;
+  /** Skip Mem (no training split at hand). */
+  noMem?: boolean;
+  cacheDir?: string;
+  dataDir?: string;
+  progress?: boolean;
+  /** ORT threads for sampling. */
+  threads?: number;
+}
+
+export interface EvalResult {
+  kind: "ldtext-eval";
+  version: 1;
+  createdAt: string;
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null };
+  artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
+  reflm: { id: string; trainedOn: string; steps: number } | null;
+  sampling: { seconds: number; secondsPerSample: number; samples: number };
+  unconditional?: UnconditionalMetrics;
+  summarization?: SummarizationMetrics;
+  notes: string[];
+  seconds: number;
+}
+
+const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
+
+export function resultMarkdown(r: EvalResult): string {
+  const lines = [
+    `# Evaluation: ${r.artifact.id}@${r.artifact.version}`,
+    "",
+    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
+    "",
+  ];
+  if (r.unconditional) {
+    const u = r.unconditional;
+    lines.push("| PPL (mean) | PPL (5–95 % trimmed) | token entropy | MAUVE | Div | Mem |", "|---:|---:|---:|---:|---:|---:|");
+    lines.push(`| ${f(u.ppl?.mean, 1)} | ${f(u.ppl?.trimmedMean, 1)} | ${f(u.entropy.sampleTokens)} | ${f(u.mauve?.mauve)} | ${f(u.div.div)} | ${f(u.mem?.mem)} |`);
+  }
+  if (r.summarization) {
+    const s = r.summarization;
+    lines.push("| R-1 | R-2 | R-L | R-1 (stem) | R-2 (stem) | R-L (stem) | BLEU | METEOR | BERTScore F1* |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const p = s.rouge.plain;
+    const st = s.rouge.stemmed;
+    lines.push(`| ${f(p.rouge1.fmeasure)} | ${f(p.rouge2.fmeasure)} | ${f(p.rougeL.fmeasure)} | ${f(st.rouge1.fmeasure)} | ${f(st.rouge2.fmeasure)} | ${f(st.rougeL.fmeasure)} | ${f(s.bleu.bleu)} | ${f(s.meteor)} | ${f(s.bertScore?.f1)} |`);
+  }
+  lines.push("", ...r.notes.map((n) => `- ${n}`), "");
+  return lines.join("\n");
+}
+
+/** The evaluation texts of a split: unconditional texts, or XSum-style pairs. */
+async function splitData(data: string, split: string, task: "generate" | "summarize", limit: number, dataDir?: string): Promise<{ texts: string[]; documents?: string[] }> {
+  const dd = dataDir ? { dataDir } : {};
+  if (task === "summarize") {
+    const pairs = await collect(readXsum(split, data === "xsum" ? dd : { ...dd, path: data }), limit);
+    return { texts: pairs.map((p) => p.summary), documents: pairs.map((p) => p.document) };
+  }
+  if (data === "xsum") throw new Error("--data xsum holds document/summary pairs: evaluate a summarize artifact with it");
+  return { texts: await collect(readTexts(data, split, dd), limit) };
+}
+
+export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+  const t0 = performance.now();
+  const show = o.progress !== false;
+  const manifest = await readArtifact(o.artifact);
+  const task = manifest.task;
+  const split = o.split ?? "test";
+  const sampler = o.sampler ?? "ddim";
+  const seed = o.seed ?? 0;
+  const guidance = o.guidance ?? 0;
+  const batchSize = o.batchSize ?? 32;
+  if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`--samples must be a positive integer, got ${o.samples}`);
+  const nRefs = task === "summarize" ? o.samples : (o.references ?? o.samples);
+  const split0 = await splitData(o.data, split, task, Math.max(nRefs, o.samples), o.dataDir);
+  if (task === "summarize" && split0.texts.length < o.samples) throw new Error(`${o.data}/${split}: ${split0.texts.length} pairs, fewer than --samples ${o.samples}`);
+  if (split0.texts.length === 0) throw new Error(`${o.data}/${split}: no texts`);
+  const notes: string[] = [];
+
+  const bar = progressBar("sample", o.samples, show);
+  const sampled = await sampleArtifact({
+    artifactDir: o.artifact,
+    n: o.samples,
+    steps: o.steps,
+    sampler,
+    seed,
+    batchSize,
+    ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance } : {}),
+    threads: o.threads ?? 1,
+    onProgress: (done) => bar.update(done),
+  });
+  bar.stop();
+
+  const reflm = o.reflm ? await RefLm.load(o.reflm) : undefined;
+  if (reflm && reflm.config.vocabSize !== manifest.config.vocabSize) notes.push(`Reference LM vocabulary (${reflm.config.vocabSize}) differs from the artifact's (${manifest.config.vocabSize}).`);
+  if (reflm) notes.push(REFLM_NOTE);
+  let unconditional: UnconditionalMetrics | undefined;
+  let summarization: SummarizationMetrics | undefined;
+  try {
+    if (task === "generate") {
+      let memIndex;
+      if (!o.noMem) {
+        const mb = progressBar("mem-index", 1, show);
+        const m = await memIndexFor(o.data, { cacheDir: o.cacheDir, dataDir: o.dataDir, onProgress: (n) => mb.update(0, `${n} texts`) });
+        mb.update(1, m.built ? `built ${m.path}` : `cached ${m.path}`);
+        mb.stop();
+        memIndex = m.index;
+      }
+      unconditional = unconditionalMetrics(sampled.texts, { reflm, references: split0.texts.slice(0, nRefs), memIndex, seed: 25 });
+      notes.push(...unconditional.notes);
+    } else {
+      summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
+      notes.push(...summarization.notes.filter((n) => n !== METEOR_NOTE), METEOR_NOTE);
+    }
+  } finally {
+    reflm?.dispose();
+  }
+
+  const result: EvalResult = {
+    kind: "ldtext-eval",
+    version: 1,
+    createdAt: new Date().toISOString(),
+    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null },
+    artifact: {
+      id: manifest.id,
+      version: manifest.version,
+      task,
+      maxLen: manifest.config.maxLen,
+      norm: manifest.normalization.kind,
+      trainingSteps: manifest.training.steps,
+      command: manifest.training.command,
+    },
+    reflm: reflm ? { id: reflm.id, trainedOn: reflm.meta.data.source, steps: reflm.meta.step } : null,
+    sampling: { seconds: sampled.seconds, secondsPerSample: sampled.seconds / o.samples, samples: o.samples },
+    ...(unconditional ? { unconditional } : {}),
+    ...(summarization ? { summarization } : {}),
+    notes: [...new Set(notes)],
+    seconds: (performance.now() - t0) / 1000,
+  };
+  await mkdir(o.out, { recursive: true });
+  const samplesJsonl = sampled.texts
+    .map((text, i) => JSON.stringify(task === "summarize" ? { i, text, reference: split0.texts[i] } : { i, text }))
+    .join("\n");
+  await writeFileAtomic(join(o.out, "samples.jsonl"), `${samplesJsonl}\n`);
+  await writeFileAtomic(join(o.out, "result.md"), resultMarkdown(result));
+  await writeFileAtomic(join(o.out, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
