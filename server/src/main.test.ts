@@ -41,7 +41,7 @@ function startChild(env: Record<string, string>): Child {
     proc,
     lines,
     exit,
-    waitFor(re, timeoutMs = 20_000) {
+    waitFor(re, timeoutMs = 60_000) {
       const seen = lines.find((l) => re.test(String(l.msg)));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
@@ -76,12 +76,14 @@ describe("main (child process)", () => {
       assert.equal(m.models.find((x) => x.id === "tiny-generate")?.version, "2");
 
       const admitted = Array.from({ length: 6 }, (_, i) => postJson(`${url}/generate`, { steps: 1500, seed: i }));
-      // wait until the work is running
-      for (let i = 0; i < 200; i++) {
+      // wait until all six are admitted (running, or queued behind the row budget)
+      let admittedRows = false;
+      for (let i = 0; i < 1500 && !admittedRows; i++) {
         const text = await (await fetch(`${url}/metrics`)).text();
-        if (/ldtext_running_rows\{model="tiny-generate"\} [1-9]/.test(text)) break;
-        await new Promise((r) => setTimeout(r, 20));
+        admittedRows = /ldtext_running_rows\{model="tiny-generate"\} 6\b/.test(text);
+        if (!admittedRows) await new Promise((r) => setTimeout(r, 20));
       }
+      assert.ok(admittedRows, "the six requests were admitted before SIGTERM");
       c.proc.kill("SIGTERM");
       await c.waitFor(/^draining/);
       const late = await postJson(`${url}/generate`, { steps: 1 });

@@ -2,6 +2,7 @@
 // `createApp` needs no network and no model, so the OpenAPI document (for the SDK) and the
 // validation paths can be produced and tested without starting a server.
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -87,7 +88,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     }
     return next();
   };
-  const keyOf = (c: Context) => (c.get("apiKey" as never) as string | undefined) ?? c.req.header("x-forwarded-for")?.split(",")[0].trim() ?? "anonymous";
+  // Per API key; without keys, per client address (the socket's, not a spoofable X-Forwarded-For).
+  const keyOf = (c: Context) => {
+    const key = c.get("apiKey" as never) as string | undefined;
+    if (key !== undefined) return `key:${key}`;
+    try {
+      return `addr:${getConnInfo(c).remote.address ?? "unknown"}`;
+    } catch {
+      return "addr:unknown"; // not running on @hono/node-server (app.request in tests)
+    }
+  };
   const inferenceGuards = [
     notDraining,
     bearerAuth({ keys: config.API_KEYS }),
