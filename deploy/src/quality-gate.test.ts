@@ -43,8 +43,32 @@ describe("qualityGate", () => {
     assert.deepEqual(extractMetrics({ metrics: { mauve: 0.5, rouge: { rougeL: 0.2 } }, name: "x" }), { mauve: 0.5, "rouge.rougeL": 0.2 });
     assert.deepEqual(extractMetrics({ mauve: 0.5, note: "n", bad: Number.NaN }), { mauve: 0.5 });
     assert.throws(() => extractMetrics([1]), GateInputError);
-    // Nested names find their direction by the last segment.
-    assert.equal(qualityGate({ "rouge.rougeL": 0.1 }, { "rouge.rougeL": 0.3 }, { tolerance: 0.02 }).pass, false);
+  });
+
+  test("gates the quality metrics of npm run eval's result.json and ignores counts, timings and config", () => {
+    const result = (mauve: number, rougeL: number, samples: number, seconds: number) => ({
+      kind: "ldtext-eval",
+      config: { samples, steps: 50 },
+      sampling: { seconds, secondsPerSample: seconds / samples, samples },
+      unconditional: { samples, meanWords: 20, ppl: { mean: 40, median: 35 }, mauve: { mauve, numBuckets: 50, pcaDims: 32, references: samples }, div: { div: 0.4, distinct: [{ n: 2, ratio: 0.9 }] }, mem: { mem: 0.1, found: 10, total: 100 } },
+      summarization: { count: samples, rouge: { plain: { rougeL: { precision: 0.3, recall: 0.3, fmeasure: rougeL } }, stemmed: { rougeL: { precision: 0.3, recall: 0.3, fmeasure: rougeL } } }, bleu: { bleu: 0.05, brevityPenalty: 1 }, meteor: 0.2, bertScore: { f1: 0.8 } },
+      seconds,
+    });
+    const deployed = extractMetrics(result(0.8, 0.3, 500, 100));
+    const judged = qualityGate(extractMetrics(result(0.8, 0.3, 100, 900)), deployed, { tolerance: 0.02 });
+    assert.equal(judged.pass, true, judged.reason);
+    assert.deepEqual(judged.verdicts.map((v) => v.metric).sort(), [
+      "summarization.bertScore.f1",
+      "summarization.bleu.bleu",
+      "summarization.meteor",
+      "summarization.rouge.plain.rougeL.fmeasure",
+      "summarization.rouge.stemmed.rougeL.fmeasure",
+      "unconditional.div.div",
+      "unconditional.mauve.mauve",
+      "unconditional.mem.mem",
+    ]);
+    assert.equal(qualityGate(extractMetrics(result(0.7, 0.3, 500, 100)), deployed, { tolerance: 0.02 }).pass, false);
+    assert.equal(qualityGate(extractMetrics(result(0.8, 0.25, 500, 100)), deployed, { tolerance: 0.02 }).pass, false);
   });
 });
 

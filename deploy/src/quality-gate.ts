@@ -69,9 +69,26 @@ export function extractMetrics(evaluation: unknown): Record<string, number> {
   return out;
 }
 
+// Quality metrics inside `npm run eval`'s result.json (training/src/eval/run/evaluate.ts), by path.
+// Everything else there (counts, timings, config, PPL, entropy) is reported, not gated: PPL of
+// samples rewards repetition, so it is no quality gate on its own.
+const PATH_RULES: [RegExp, Direction][] = [
+  [/(^|\.)mauve\.mauve$/i, "higher"],
+  [/(^|\.)div\.div$/i, "higher"],
+  [/(^|\.)mem\.mem$/i, "lower"],
+  [/(^|\.)rouge\.(plain|stemmed)\.rouge(1|2|l|lsum)\.fmeasure$/i, "higher"],
+  [/(^|\.)bleu\.bleu$/i, "higher"],
+  [/(^|\.)summarization\.meteor$/i, "higher"],
+  [/(^|\.)bertscore\.f1$/i, "higher"],
+];
+
 function directionOf(metric: string, directions: Record<string, Direction>): Direction | undefined {
-  const last = metric.split(".").pop()!.toLowerCase().replace(/[^a-z0-9]/g, "");
-  return directions[metric] ?? directions[metric.toLowerCase()] ?? directions[last];
+  const explicit = directions[metric] ?? directions[metric.toLowerCase()];
+  if (explicit !== undefined) return explicit;
+  for (const [re, dir] of PATH_RULES) if (re.test(metric)) return dir;
+  // Flat files ({"mauve": 0.8} or {"metrics": {"rougeL": 0.3}}): a known name at the top level.
+  if (!metric.includes(".")) return directions[metric.toLowerCase().replace(/[^a-z0-9]/g, "")];
+  return undefined;
 }
 
 export function qualityGate(candidate: Record<string, number>, baseline: Record<string, number>, options: GateOptions): GateResult {
