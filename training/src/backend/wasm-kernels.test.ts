@@ -60,6 +60,7 @@ before(async () => {
 describe("wasm kernels vs the cpu backend", () => {
   test("OpenBLAS matmul kernel is active here (nblas is installed on this machine)", () => {
     assert.ok(info.kernels.includes("BatchMatMul:openblas"), `kernels: ${info.kernels.join(", ")}; ${info.notes.join("; ")}`);
+    assert.ok(info.kernels.includes("LdAdamW:wasm-simd"), `the SIMD module instantiated on tfjs memory: ${info.kernels.join(", ")}`);
   });
 
   // [name, a shape, b shape, transposeA, transposeB, check gradients]. tfjs 4.22's own BatchMatMul

@@ -10,6 +10,7 @@ import { blasFusedMatMulConfig } from "./kernels/fused-matmul-blas.ts";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.ts";
 import { zeroCopyCastConfig, zeroCopyIdentityConfig } from "./kernels/zero-copy.ts";
 import { fusedJsKernelConfigs } from "./kernels/fused-js.ts";
+import { fusedWasmKernelConfigs, loadFusedWasm } from "./kernels/fused-wasm.ts";
 
 export interface WasmKernelChoice {
   /** OpenBLAS-backed matmuls; null keeps wasm's own (XNNPACK for 2-D, a scalar loop otherwise). */
@@ -64,9 +65,12 @@ export function installWasmKernels(choice: WasmKernelChoice): string[] {
     }
   }
   if (choice.fused !== false) {
-    for (const config of fusedJsKernelConfigs) {
+    // SIMD wasm module on tfjs's own memory when it instantiates; the JS loops otherwise.
+    const mod = loadFusedWasm(tf.backend() as unknown as Parameters<typeof loadFusedWasm>[0]);
+    const configs = mod !== null ? fusedWasmKernelConfigs(mod) : fusedJsKernelConfigs;
+    for (const config of configs) {
       swapIn(config);
-      active.push(`${config.kernelName}:js`);
+      active.push(`${config.kernelName}:${mod !== null ? "wasm-simd" : "js"}`);
     }
   }
   if (choice.blas !== null) {

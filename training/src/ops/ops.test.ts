@@ -64,6 +64,21 @@ describe("ops", () => {
     });
   }
 
+  test("softmaxCrossEntropy on the SIMD path (V a multiple of 4, wide logits): value and gradient", async () => {
+    const n = 9;
+    const v = 64;
+    const labels = Array.from({ length: n }, (_, i) => (i * 13 + 5) % v);
+    const make = (mine: boolean) => () => {
+      const lg = rand([n, v], 41, 30);
+      const lab = tf.tensor1d(labels, "int32");
+      const f = mine
+        ? (x: tf.Tensor) => softmaxCrossEntropy(x as tf.Tensor2D, lab)
+        : (x: tf.Tensor) => tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(x), tf.oneHot(lab, v)), 1)));
+      return [f(lg), tf.grad(f)(lg)];
+    };
+    assertClose(await on("wasm", make(true)), await on("cpu", make(false)), 1e-5);
+  });
+
   test("softmaxCrossEntropy is stable for large logits and gives 0 for an all-zero mask", async () => {
     const [big, zero] = await on("wasm", () => [
       softmaxCrossEntropy(tf.tensor2d([[1000, 0], [0, 1000]]), tf.tensor1d([0, 0], "int32")),

@@ -1,0 +1,118 @@
+// Fused training kernels compiled to a WebAssembly module (SIMD128) that imports the tfjs wasm
+// backend's own memory, so they read and write tensors in place of their heap offsets (no copies).
+// Why hand-written: tfjs has no fused AdamW / cross-entropy kernels; as chains of tfjs ops they cost
+// ~15–25 passes over the parameters (or the [N, V] logits) per step, and JS loops are slower still.
+// Constraints of sharing tfjs's memory: no data segments, no stack (leaf functions, values in
+// wasm locals only) — build.sh checks the output for both. Rebuild: `sh build.sh` (clang + lld).
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// AdamW: g' = g·gs; m' = b1·m + (1−b1)·g'; v' = b2·v + (1−b2)·g'²;
+// p' = p·keep − lr·(m'·ib1) / (√(v'·ib2) + eps). Outputs go to separate (new) tensors.
+EXPORT(adamw)
+void adamw(const float* p, const float* g, const float* m, const float* v, float* po, float* mo, float* vo, uint32_t n,
+           float b1, float b2, float lr, float eps, float ib1, float ib2, float keep, float gs) {
+  const v128_t B1 = wasm_f32x4_splat(b1), C1 = wasm_f32x4_splat(1.0f - b1);
+  const v128_t B2 = wasm_f32x4_splat(b2), C2 = wasm_f32x4_splat(1.0f - b2);
+  const v128_t LR = wasm_f32x4_splat(lr), EPS = wasm_f32x4_splat(eps);
+  const v128_t IB1 = wasm_f32x4_splat(ib1), IB2 = wasm_f32x4_splat(ib2);
+  const v128_t KEEP = wasm_f32x4_splat(keep), GS = wasm_f32x4_splat(gs);
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_f32x4_mul(wasm_v128_load(g + i), GS);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gi, C1));
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), C2));
+    v128_t upd = wasm_f32x4_div(wasm_f32x4_mul(mi, IB1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vi, IB2)), EPS));
+    wasm_v128_store(mo + i, mi);
+    wasm_v128_store(vo + i, vi);
+    wasm_v128_store(po + i, wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(p + i), KEEP), wasm_f32x4_mul(LR, upd)));
+  }
+  for (; i < n; i++) {
+    float gi = g[i] * gs;
+    float mi = m[i] * b1 + gi * (1.0f - b1);
+    float vi = v[i] * b2 + gi * gi * (1.0f - b2);
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = p[i] * keep - lr * ((mi * ib1) / (__builtin_sqrtf(vi * ib2) + eps));
+  }
+}
+
+// EMA: o = e + (p − e)·k
+EXPORT(ema)
+void ema(const float* e, const float* p, float* o, uint32_t n, float k) {
+  const v128_t K = wasm_f32x4_splat(k);
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t ei = wasm_v128_load(e + i);
+    wasm_v128_store(o + i, wasm_f32x4_add(ei, wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(p + i), ei), K)));
+  }
+  for (; i < n; i++) o[i] = e[i] + (p[i] - e[i]) * k;
+}
+
+// Σx², accumulated in float64.
+EXPORT(sumsq)
+double sumsq(const float* x, uint32_t n) {
+  v128_t acc0 = wasm_f64x2_splat(0.0), acc1 = wasm_f64x2_splat(0.0);
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xi = wasm_v128_load(x + i);
+    v128_t sq = wasm_f32x4_mul(xi, xi);
+    acc0 = wasm_f64x2_add(acc0, wasm_f64x2_promote_low_f32x4(sq));
+    acc1 = wasm_f64x2_add(acc1, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(sq, sq, 2, 3, 0, 1)));
+  }
+  double s = wasm_f64x2_extract_lane(acc0, 0) + wasm_f64x2_extract_lane(acc0, 1) + wasm_f64x2_extract_lane(acc1, 0) +
+             wasm_f64x2_extract_lane(acc1, 1);
+  for (; i < n; i++) s += (double)x[i] * x[i];
+  return s;
+}
+
+// exp(x) for x ≤ 0 (Cephes expf polynomial, |rel err| < 2e-7 on [−87, 0]); x below −87 flushes to ~0.
+static inline v128_t exp_neg(v128_t x) {
+  x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+  v128_t fx = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(fx, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(y, x), x), x), wasm_f32x4_splat(1.0f));
+  v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fx), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, pow2n);
+}
+
+// Cross-entropy rows: for each row r of logits [n, v] (v a multiple of 4), writes
+// grad[r] = w[r]·(softmax(x[r]) − onehot(label[r])) and stats = (max, Σexp(x − max)) per row; the
+// caller forms loss = Σ w[r]·(log Σ + max − x[r, label]) (n logs, done in JS).
+EXPORT(xent)
+void xent(const float* x, const int32_t* labels, const float* w, float* grad, float* stats, uint32_t n, uint32_t v) {
+  for (uint32_t r = 0; r < n; r++) {
+    const float* xr = x + (uint64_t)r * v;
+    float* gr = grad + (uint64_t)r * v;
+    v128_t mx = wasm_f32x4_splat(-3.4e38f);
+    for (uint32_t j = 0; j < v; j += 4) mx = wasm_f32x4_max(mx, wasm_v128_load(xr + j));
+    float m0 = wasm_f32x4_extract_lane(mx, 0), m1 = wasm_f32x4_extract_lane(mx, 1);
+    float m2 = wasm_f32x4_extract_lane(mx, 2), m3 = wasm_f32x4_extract_lane(mx, 3);
+    float m = m0 > m1 ? m0 : m1;
+    m = m > m2 ? m : m2;
+    m = m > m3 ? m : m3;
+    const v128_t M = wasm_f32x4_splat(m);
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    for (uint32_t j = 0; j < v; j += 4) {
+      v128_t e = exp_neg(wasm_f32x4_sub(wasm_v128_load(xr + j), M));
+      wasm_v128_store(gr + j, e);
+      acc = wasm_f32x4_add(acc, e);
+    }
+    float s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+              wasm_f32x4_extract_lane(acc, 3);
+    const v128_t SCALE = wasm_f32x4_splat(w[r] / s);
+    for (uint32_t j = 0; j < v; j += 4) wasm_v128_store(gr + j, wasm_f32x4_mul(wasm_v128_load(gr + j), SCALE));
+    gr[labels[r]] -= w[r];
+    stats[2 * r] = m;
+    stats[2 * r + 1] = s;
+  }
+}
