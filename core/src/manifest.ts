@@ -83,7 +83,9 @@ export const ManifestSchema = z
     if (m.config.vocabSize !== v) issue(["config", "vocabSize"], `config.vocabSize ${m.config.vocabSize} but the vocabulary has ${v} ids`);
     if (m.latent.dim !== m.config.latentDim) issue(["latent", "dim"], `latent.dim ${m.latent.dim} differs from config.latentDim ${m.config.latentDim}`);
     if (m.latent.length !== m.config.maxLen) issue(["latent", "length"], `latent.length ${m.latent.length} differs from config.maxLen ${m.config.maxLen}`);
-    const required: GraphRole[] = m.task === "summarize" ? ["encoder", "denoiser", "decoder", "cond_encoder"] : ["encoder", "denoiser", "decoder"];
+    // The encoder is optional: serving samples from noise and never encodes text, so shipped
+    // artifacts may leave it out to stay small; evaluation/parity artifacts include it.
+    const required: GraphRole[] = m.task === "summarize" ? ["denoiser", "decoder", "cond_encoder"] : ["denoiser", "decoder"];
     for (const role of required) if (!m.graphs[role]) issue(["graphs", role], `graph "${role}" is required for task ${m.task}`);
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
