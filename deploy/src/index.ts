@@ -10,3 +10,5 @@ export { qualityGate, extractMetrics, formatGate, GateInputError, DEFAULT_DIRECT
 export type { GateResult, GateOptions, MetricVerdict, Direction } from "./quality-gate.ts";
 export { checkWorkflow } from "./workflow-check.ts";
 export type { WorkflowOutline } from "./workflow-check.ts";
+export { smoke, SmokeError } from "./smoke.ts";
+export type { SmokeOptions, SmokeResult } from "./smoke.ts";
