@@ -214,6 +214,14 @@ describe("Scheduler", () => {
     assert.equal(r.ids.length, 1);
   });
 
+  test("several lanes share the work fairly instead of one lane taking every row", async () => {
+    const b1 = new RecordingBackend(0, 3);
+    const b2 = new RecordingBackend(0, 3);
+    const { s } = sched([b1, b2], { rowBudget: 16 });
+    await Promise.all([1, 2, 3, 4].map((seed) => s.submit(job({ seed, steps: 3 }))));
+    assert.deepEqual([b1.calls[0].rows, b2.calls[0].rows], [2, 2]);
+  });
+
   test("two lanes run jobs in parallel and give the same numbers", async () => {
     const b1 = new RecordingBackend(0, 3);
     const b2 = new RecordingBackend(0, 3);

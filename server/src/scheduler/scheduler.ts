@@ -82,6 +82,12 @@ export class Scheduler {
   get activeJobs(): number {
     return this.lanes.reduce((s, l) => s + l.active.length, 0);
   }
+  get waitingRows(): number {
+    return this.waiting.reduce((s, w) => s + rowsOf(w.spec), 0);
+  }
+  get laneCount(): number {
+    return this.lanes.length;
+  }
   get isDraining(): boolean {
     return this.draining;
   }
@@ -250,7 +256,10 @@ class Lane {
   }
 
   private async admit(): Promise<void> {
-    const fresh = this.sched.takeFitting(this.opts.rowBudget - this.rows, this.active.length === 0);
+    // Fair share: with several lanes (workers), a lane takes only its part of the work, so the
+    // others run in parallel instead of idling while one lane holds every row.
+    const share = Math.ceil((this.sched.waitingRows + this.sched.runningRows) / this.sched.laneCount);
+    const fresh = this.sched.takeFitting(Math.min(this.opts.rowBudget, share) - this.rows, this.active.length === 0);
     if (fresh.length === 0) return;
     const { L, d } = this.backend;
     const ld = L * d;

@@ -1,0 +1,36 @@
+// Bundles the playground's browser script with the SDK into static/playground.min.js (committed).
+// Why a committed build and not bundling at server start: the server image (deploy/docker) carries
+// only core/ and server/ with production dependencies, so neither esbuild nor clients/sdk is there
+// at run time; a committed bundle is served as a plain file, and bundle.test.ts fails when it is
+// stale. Run `npm run playground:build` after changing browser/app.ts or the SDK.
+import { randomBytes } from "node:crypto";
+import { renameSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+export const ENTRY = fileURLToPath(new URL("./browser/app.ts", import.meta.url));
+export const BUNDLE_PATH = fileURLToPath(new URL("./static/playground.min.js", import.meta.url));
+
+export async function bundlePlayground(): Promise<string> {
+  const r = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: ["chrome116", "firefox124", "safari17"],
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    logLevel: "silent",
+  });
+  return r.outputFiles[0].text;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const js = await bundlePlayground();
+  const tmp = `${BUNDLE_PATH}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(tmp, js);
+  renameSync(tmp, BUNDLE_PATH);
+  console.log(`wrote ${BUNDLE_PATH} (${(js.length / 1024).toFixed(1)} KiB)`);
+}
