@@ -1,0 +1,67 @@
+// `npm run experiment -- <table1|table2|fig1|table3|table4|steps|all> [--scale tiny|cpu] [--artifact <dir>] [--work <dir>] [--reports <dir>]`
+// Trains, exports, evaluates and reports one of the preprint's experiments (resumable: rerun the same
+// command after an interruption). `--scale tiny` is a one-minute smoke test of the runner.
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { EXPERIMENTS, type ExperimentName, markdownTable } from "./report.ts";
+import { SCALES, type ScaleName } from "./scale.ts";
+import { defaultDirs, runExperiment } from "./run.ts";
+
+const USAGE = `usage: npm run experiment -- <${EXPERIMENTS.join("|")}|all> [options]
+
+  --scale tiny|cpu     tiny: ~1 minute smoke test (meaningless numbers); cpu: the real CPU-scale setting (default cpu)
+  --artifact <dir>     steps: the generate artifact to sweep (default: the shipped model under models/)
+  --work <dir>         runs, checkpoints, artifacts, evaluations (default runs/experiments/<scale>)
+  --reports <dir>      report folder (default reports/ for cpu, runs/experiments/tiny/reports for tiny)
+  --no-progress
+Finished pieces (trained runs, artifacts, reference LMs, evaluations) are found by their result files and skipped.
+`;
+
+export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; scale: ScaleName; artifact?: string; work?: string; reports?: string; progress: boolean } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { scale: { type: "string" }, artifact: { type: "string" }, work: { type: "string" }, reports: { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (positionals.length !== 1) throw new Error("name one experiment (or all)");
+  const name = positionals[0];
+  if (name !== "all" && !(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment "${name}" (one of ${EXPERIMENTS.join(", ")}, all)`);
+  const scale = (values.scale ?? "cpu") as ScaleName;
+  if (!SCALES.includes(scale)) throw new Error(`--scale must be tiny or cpu, got "${scale}"`);
+  return {
+    names: name === "all" ? [...EXPERIMENTS] : [name as ExperimentName],
+    scale,
+    progress: !values["no-progress"],
+    ...(values.artifact ? { artifact: values.artifact } : {}),
+    ...(values.work ? { work: values.work } : {}),
+    ...(values.reports ? { reports: values.reports } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  let a: ReturnType<typeof parseExperimentArgs>;
+  try {
+    a = parseExperimentArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  for (const name of a.names) {
+    const r = await runExperiment({ name, scale: a.scale, artifact: a.artifact, workDir: a.work, reportsDir: a.reports, progress: a.progress });
+    const dir = a.reports ?? defaultDirs(a.scale).reportsDir;
+    process.stdout.write(`\n# ${r.title} (${r.scale})\n\n${markdownTable(r.table)}\n\n${r.reading.map((l) => `- ${l}`).join("\n")}\n\nwritten: ${dir}/${name}.json, ${dir}/${name}.md\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exit(1);
+  });
+}

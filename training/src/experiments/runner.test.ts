@@ -1,0 +1,91 @@
+// Smoke test of the experiment runner at --scale tiny on made-up corpora (DATA_DIR), no ../shared.
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runExperiment } from "./run.ts";
+import { parseExperimentArgs } from "./cli.ts";
+import type { ExperimentReport } from "./report.ts";
+
+const WHO = ["Anna", "Ben", "Cleo", "Dan", "Eve", "Finn"];
+const DID = ["found", "lost", "painted", "sold", "bought"];
+const WHAT = ["a red kite", "the old map", "a small boat", "two books"];
+const sentence = (i: number) => `${WHO[i % 6]} ${DID[(i >> 1) % 5]} ${WHAT[(i >> 2) % 4]}.`;
+const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+
+function makeData(root: string): void {
+  for (const name of ["wikipedia", "rocstories", "xsum"]) mkdirSync(join(root, name), { recursive: true });
+  const texts = (n: number, off: number) => Array.from({ length: n }, (_, i) => ({ text: `${sentence(i + off)} ${sentence(i + off + 7)}` }));
+  for (const name of ["wikipedia", "rocstories"]) {
+    writeFileSync(join(root, name, "train.jsonl"), jsonl(texts(120, 0)));
+    writeFileSync(join(root, name, "validation.jsonl"), jsonl(texts(16, 200)));
+    writeFileSync(join(root, name, "test.jsonl"), jsonl(texts(16, 300)));
+  }
+  const pairs = (n: number, off: number) => Array.from({ length: n }, (_, i) => ({ document: `${sentence(i + off)} ${sentence(i + off + 3)} ${sentence(i + off + 5)}`, summary: sentence(i + off), id: String(i + off) }));
+  writeFileSync(join(root, "xsum", "train_superni.jsonl"), jsonl(pairs(80, 0)));
+  writeFileSync(join(root, "xsum", "validation.jsonl"), jsonl(pairs(16, 200)));
+  writeFileSync(join(root, "xsum", "test.jsonl"), jsonl(pairs(16, 300)));
+}
+
+describe("npm run experiment --scale tiny", () => {
+  let root = "";
+  let work = "";
+  let reports = "";
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "ldtext-exp-"));
+    makeData(join(root, "data"));
+    process.env.DATA_DIR = join(root, "data");
+    work = join(root, "work");
+    reports = join(root, "reports");
+  });
+
+  test("table1 writes its report next to the preprint's numbers; a rerun skips every finished piece", async () => {
+    const r = await runExperiment({ name: "table1", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.equal(r.results.length, 2);
+    assert.deepEqual(r.table.columns.slice(0, 3), ["α", "PPL", "PPL 5–95 %"]);
+    assert.equal(r.preprint!.rows.length, 2);
+    const onDisk = JSON.parse(readFileSync(join(reports, "table1.json"), "utf8")) as ExperimentReport;
+    assert.equal(onDisk.scale, "tiny");
+    const md = readFileSync(join(reports, "table1.md"), "utf8");
+    assert.match(md, /## The preprint/);
+    assert.match(md, /293\.9/);
+    assert.match(readFileSync(join(reports, "README.md"), "utf8"), /\[table1\.md\]\(table1\.md\)[\s\S]*not run yet: `npm run experiment -- table2 --scale cpu`/);
+    const result = join(work, "runs", "wikipedia-c1-data-a0.01-L8", "eval", "ddim-s3-n12", "result.json");
+    const trained = join(work, "runs", "wikipedia-c1-data-a0.01-L8", "train", "summary.json");
+    const before = [statSync(result).mtimeMs, statSync(trained).mtimeMs];
+    const again = await runExperiment({ name: "table1", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.deepEqual([statSync(result).mtimeMs, statSync(trained).mtimeMs], before, "nothing was retrained or re-evaluated");
+    assert.deepEqual(again.results, r.results);
+  });
+
+  test("fig1 plots the validation diffusion loss of both corpora", async () => {
+    const r = await runExperiment({ name: "fig1", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.equal(r.results.length, 2);
+    assert.ok(r.plots.includes("fig1-val-dif.svg"));
+    assert.ok(existsSync(join(reports, "fig1-val-dif.svg")));
+    const curve = (r.results[0] as { curve: unknown[] }).curve;
+    assert.equal(curve.length, 2, "val every 4 of 8 steps");
+  });
+
+  test("table4 trains configurations 1/2/3 and the two-stage baseline on pairs and scores ROUGE/BERTScore", async () => {
+    const r = await runExperiment({ name: "table4", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.equal(r.results.length, 4);
+    const stage2 = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12", "train", "checkpoint", "checkpoint.json");
+    const ck = JSON.parse(readFileSync(stage2, "utf8")) as { step: number; trainConfig: { frozen: string[] } };
+    assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
+    assert.deepEqual(ck.trainConfig.frozen, ["enc", "dec"]);
+    for (const row of r.results as { rougeL: number; bertScore: number | null }[]) {
+      assert.ok(row.rougeL >= 0 && row.rougeL <= 1);
+      assert.ok(row.bertScore !== null);
+    }
+  });
+
+  test("CLI arguments", () => {
+    assert.deepEqual(parseExperimentArgs(["table2", "--scale", "tiny"]).names, ["table2"]);
+    assert.equal(parseExperimentArgs(["all"]).names.length, 6);
+    assert.equal(parseExperimentArgs(["steps"]).scale, "cpu");
+    assert.throws(() => parseExperimentArgs(["table9"]), /unknown experiment/);
+    assert.throws(() => parseExperimentArgs(["table1", "--scale", "gpu"]), /--scale must be tiny or cpu/);
+  });
+});

@@ -1,0 +1,176 @@
+// The resumable pieces of an experiment, each skipped when its result file exists:
+//   train   <work>/runs/<key>/train/summary.json   (an interrupted run resumes from its checkpoint)
+//   export  <work>/runs/<key>/artifact/manifest.json
+//   reflm   <work>/reflm/<data>-<vocab hash>/reflm.json at its full step count
+//   eval    <work>/runs/<key>/eval/<tag>/result.json
+// Runs are keyed by their settings, so experiments that share a setting (Table 1's α = 0.01 and
+// Table 2's DataNorm) share one trained model.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import type { NormKind, SamplerKind, Task } from "@ldtext/core";
+import { readArtifact } from "@ldtext/core";
+import { exportCheckpoint } from "@ldtext/export";
+import { Trainer } from "../train/trainer.ts";
+import type { TrainConfigInput } from "../train/config.ts";
+import type { LogRecord } from "../train/trainer.ts";
+import { trainRefLm, readRefLmJson } from "../eval/reflm/index.ts";
+import { evaluate, type EvalResult } from "../eval/run/evaluate.ts";
+import type { Scale } from "./scale.ts";
+import { trainDiffusionOnFrozenAe } from "./two-stage.ts";
+
+export interface RunSpec {
+  task: Task;
+  /** Trainer data name: rocstories | wikipedia | xsum. */
+  data: string;
+  config: 1 | 2 | 3 | "two-stage";
+  norm: NormKind;
+  alpha: number;
+  length: number;
+}
+
+export interface Work {
+  dir: string;
+  scale: Scale;
+  progress: boolean;
+  log: (line: string) => void;
+  /** Directory of the corpora (default: core's dataDir()). */
+  dataDir?: string;
+}
+
+export function runKey(s: RunSpec): string {
+  const c = s.config === "two-stage" ? "2stage" : `c${s.config}`;
+  return `${s.task === "summarize" ? "sum-" : ""}${s.data}-${c}-${s.norm}-a${s.alpha}-L${s.length}`;
+}
+
+function runDir(w: Work, s: RunSpec): string {
+  return join(w.dir, "runs", runKey(s));
+}
+
+function trainInput(w: Work, s: RunSpec, out: string, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
+  const sc = w.scale;
+  return {
+    task: s.task,
+    data: s.data,
+    preset: sc.preset,
+    config: s.config === "two-stage" ? 3 : s.config,
+    norm: s.norm,
+    alpha: s.alpha,
+    length: s.length,
+    steps: sc.steps,
+    batch: sc.batch,
+    maxTrain: sc.maxTrain,
+    valEvery: sc.valEvery,
+    valExamples: sc.valExamples,
+    ckptEvery: Math.max(sc.valEvery, Math.floor(sc.steps / 10)),
+    out,
+    progress: w.progress,
+    seed: 0,
+    ...extra,
+  };
+}
+
+async function runTrainer(w: Work, input: TrainConfigInput): Promise<void> {
+  const out = input.out;
+  if (existsSync(join(out, "summary.json"))) {
+    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { stopped?: string; steps?: number };
+    if (s.stopped === "done" && s.steps === input.steps) return;
+  }
+  const resume = existsSync(join(out, "checkpoint", "checkpoint.json"));
+  w.log(`[train] ${out}${resume ? " (resuming)" : ""}`);
+  const trainer = new Trainer(resume ? { ...input, resume: true } : input, (l) => (w.progress ? process.stderr.write(`${l}\n`) : undefined));
+  const summary = await trainer.run();
+  if (summary.stopped !== "done") throw new Error(`${out}: training stopped (${summary.stopped})`);
+}
+
+/** Trains (or finds) the run's model and returns its training folder (holding checkpoint/, log.jsonl). */
+export async function ensureTrained(w: Work, s: RunSpec): Promise<string> {
+  const dir = runDir(w, s);
+  if (s.config !== "two-stage") {
+    const out = join(dir, "train");
+    await runTrainer(w, trainInput(w, s, out));
+    return out;
+  }
+  // Two-stage baseline: half the budget autoencoder (configuration 3 with coupling 0 throughout),
+  // half diffusion on the frozen autoencoder.
+  const half = Math.max(1, Math.floor(w.scale.steps / 2));
+  const stage1 = join(dir, "stage1");
+  await runTrainer(w, trainInput(w, s, stage1, { steps: half, aeWarmupSteps: half, aeRampSteps: 0, decoderNoise: false, adaptiveT: false }));
+  const stage2 = join(dir, "train");
+  if (!existsSync(join(stage2, "summary.json"))) {
+    w.log(`[train] ${stage2} (stage 2: Dif on the frozen autoencoder)`);
+    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: 1e-3, maxTrain: w.scale.maxTrain, progress: w.progress });
+  }
+  return stage2;
+}
+
+/** Exports the run's checkpoint (EMA weights) to an ONNX artifact once. */
+export async function ensureArtifact(w: Work, s: RunSpec): Promise<string> {
+  const train = await ensureTrained(w, s);
+  const out = join(runDir(w, s), "artifact");
+  if (existsSync(join(out, "manifest.json"))) return out;
+  w.log(`[export] ${out}`);
+  await exportCheckpoint({ checkpoint: train, outDir: out, name: runKey(s).toLowerCase().replace(/[^a-z0-9._-]/g, "-"), version: `${w.scale.name}-1`, replace: true });
+  return out;
+}
+
+/** The validation records of a run's training log. */
+export function validationLog(trainDir: string): { step: number; dif: number; ce: number }[] {
+  const path = join(trainDir, "log.jsonl");
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as LogRecord)
+    .filter((r): r is Extract<LogRecord, { kind: "val" }> => r.kind === "val")
+    .map((r) => ({ step: r.step, dif: r.dif, ce: r.ce }));
+}
+
+/** The reference LM of a corpus, with the vocabulary of `artifact` (trained once per corpus and vocabulary). */
+export async function ensureRefLm(w: Work, data: string, artifact: string): Promise<string> {
+  const m = await readArtifact(artifact);
+  const vocabHash = createHash("sha256").update(JSON.stringify(m.vocabulary)).digest("hex").slice(0, 10);
+  const lmData = data === "xsum" ? "xsum-summaries" : data;
+  const out = join(w.dir, "reflm", `${lmData}-${vocabHash}`);
+  const r = w.scale.reflm;
+  if (existsSync(join(out, "reflm.json"))) {
+    const meta = await readRefLmJson(out);
+    if (meta.step >= r.steps) return out;
+  }
+  w.log(`[reflm] ${out}`);
+  await trainRefLm({
+    data: lmData, vocabFrom: artifact, out, steps: r.steps, batch: r.batch, maxLen: r.maxLen, dModel: r.dModel, heads: r.heads, layers: r.layers, ffn: r.ffn,
+    maxTrain: r.maxTrain, progress: w.progress, valEvery: Math.max(1, Math.floor(r.steps / 10)), ckptEvery: Math.max(1, Math.floor(r.steps / 5)),
+    ...(w.dataDir ? { dataDir: w.dataDir } : {}),
+  });
+  return out;
+}
+
+export interface EvalSpec {
+  steps?: number;
+  sampler?: SamplerKind;
+  samples?: number;
+  guidance?: number;
+}
+
+/** Evaluates the run's artifact (sampling through ONNX) once per setting. */
+export async function ensureEval(w: Work, s: RunSpec, e: EvalSpec = {}): Promise<EvalResult> {
+  const artifact = await ensureArtifact(w, s);
+  return evalArtifact(w, artifact, s.data, join(runDir(w, s), "eval"), e);
+}
+
+export async function evalArtifact(w: Work, artifact: string, data: string, evalRoot: string, e: EvalSpec = {}): Promise<EvalResult> {
+  const steps = e.steps ?? w.scale.evalSteps;
+  const sampler = e.sampler ?? w.scale.sampler;
+  const samples = e.samples ?? w.scale.samples;
+  const guidance = e.guidance ?? 0;
+  const out = join(evalRoot, `${sampler}-s${steps}-n${samples}${guidance > 0 ? `-g${guidance}` : ""}`);
+  const resultPath = join(out, "result.json");
+  if (existsSync(resultPath)) return JSON.parse(readFileSync(resultPath, "utf8")) as EvalResult;
+  const reflm = await ensureRefLm(w, data, artifact);
+  w.log(`[eval] ${out}`);
+  return evaluate({
+    artifact, data, samples, steps, sampler, seed: 0, guidance, reflm, out, split: "test", progress: w.progress,
+    cacheDir: join(w.dir, "cache"), ...(w.dataDir ? { dataDir: w.dataDir } : {}),
+  });
+}
