@@ -19,6 +19,7 @@ import { requestLogger } from "../middleware/logging/index.ts";
 import { errorJson, mapError } from "./errors.ts";
 import { mountDocs } from "./docs.ts";
 import { makeSchemas } from "./schemas.ts";
+import { playgroundRoutes } from "../playground/index.ts";
 
 export interface Lifecycle {
   /** Set on SIGTERM/SIGINT: readiness turns 503 and inference routes refuse new work. */
@@ -280,6 +281,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     info: { title: "ldtext inference API", version: API_VERSION, description: "Text generation and summarization with latent diffusion (step-level continuous batching on ONNX Runtime)." },
   });
   mountDocs(app as never);
+  app.route("/playground", playgroundRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
   app.onError((err, c) => {
