@@ -11,7 +11,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
 
   --task generate|summarize     (default generate)
   --preset tiny|small|base      (default tiny)
-  --config 1|2|3                (default 2)
+  --config 1|2|3                (default 3; 2 collapses when trained from scratch at small scale)
   --norm data|sphere|layer|batch (default data)
   --steps N  --batch B  --length L  --lr X   (defaults from the preset)
   --alpha X                     DataNorm/BatchNorm EMA rate (default 0.01)
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   try {
     trainer = Trainer.create(parseTrainArgs(process.argv.slice(2)));
   } catch (e) {
-    const msg = e instanceof ZodError ? e.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n") : (e as Error).message;
+    const msg = e instanceof ZodError ? e.issues.map((i) => `--${i.path.join(".").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join("\n") : (e as Error).message;
     process.stderr.write(`error: ${msg}\n\n${USAGE}`);
     process.exit(2);
   }

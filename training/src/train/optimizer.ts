@@ -4,6 +4,7 @@
 // weights by tensor id, like XNNPACK, never see stale data).
 import * as tf from "@tensorflow/tfjs";
 import type { FloatWeights, LatentDiffusionModel } from "../model/model.ts";
+import { adamwStep, emaStep, sumOfSquares } from "../model/kernels.ts";
 
 export interface OptimizerConfig {
   lr: number;
@@ -63,25 +64,21 @@ export class AdamW {
     const c = this.cfg;
     const lr = learningRate(c, step);
     const names = [...grads.keys()];
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads.get(n)!))))).dataSync()[0]);
-    const scale = c.clipNorm > 0 && norm > c.clipNorm ? c.clipNorm / (norm + 1e-6) : 1;
-    const bc1 = 1 - Math.pow(c.beta1, step);
-    const bc2 = 1 - Math.pow(c.beta2, step);
+    const norm = Math.sqrt(tf.tidy(() => tf.addN(names.map((n) => sumOfSquares(grads.get(n)!))).dataSync()[0]));
+    const gradScale = c.clipNorm > 0 && norm > c.clipNorm ? c.clipNorm / (norm + 1e-6) : 1;
+    const biasCorrection1 = 1 - Math.pow(c.beta1, step);
+    const biasCorrection2 = 1 - Math.pow(c.beta2, step);
     for (const name of names) {
-      tf.tidy(() => {
-        const p = this.model.vars.get(name)!;
-        const m = this.m.get(name)!;
-        const v = this.v.get(name)!;
-        const g = scale === 1 ? grads.get(name)! : tf.mul(grads.get(name)!, scale);
-        const m1 = tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1));
-        const v1 = tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
-        const update = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), c.eps));
-        // Decay matrices only (not norm gains, biases, the null condition).
-        const decayed = p.rank >= 2 && c.weightDecay > 0 ? tf.mul(p, 1 - lr * c.weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(update, lr)));
-        m.assign(m1);
-        v.assign(v1);
-      });
+      const p = this.model.vars.get(name)!;
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      // Decay matrices only (not norm gains, biases, the null condition).
+      const weightDecay = p.rank >= 2 ? c.weightDecay : 0;
+      const r = adamwStep(p, grads.get(name)!, m, v, { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay, biasCorrection1, biasCorrection2, gradScale });
+      p.assign(r.p);
+      m.assign(r.m);
+      v.assign(r.v);
+      tf.dispose([r.p, r.m, r.v]);
     }
     tf.dispose([...grads.values()]);
     return norm;
@@ -91,10 +88,10 @@ export class AdamW {
   updateEma(step: number): void {
     const decay = Math.min(this.cfg.emaDecay, (1 + step) / (10 + step));
     for (const name of this.model.names) {
-      tf.tidy(() => {
-        const e = this.ema.get(name)!;
-        e.assign(tf.add(e, tf.mul(tf.sub(this.model.vars.get(name)!, e), 1 - decay)));
-      });
+      const e = this.ema.get(name)!;
+      const next = emaStep(e, this.model.vars.get(name)!, decay);
+      e.assign(next);
+      next.dispose();
     }
   }
 

@@ -21,6 +21,7 @@ import {
 } from "@ldtext/core";
 import { initBackend, type BackendInfo } from "../backend/index.ts";
 import { LatentDiffusionModel, initWeights } from "../model/model.ts";
+import { Normalizer } from "../model/normalize.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
@@ -196,6 +197,7 @@ export class Trainer {
         lastVal = this.validate(model, objective, valSplit, cfg, 0);
         history.push(lastVal);
         await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
+        progress.log(`[val] step 0: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}`);
       }
       for (let step = startStep + 1; step <= cfg.steps; step++) {
         const ts = performance.now();
@@ -274,6 +276,9 @@ export class Trainer {
     const W = model.weights();
     const { enc, dec, dif } = model.nets;
     const rng = new SeededRandom(cfg.seed + 1);
+    // Before the first training batch DataNorm/BatchNorm have no statistics: the step-0 baseline
+    // then normalizes with statistics taken from its first validation batch.
+    const norm = model.norm.stateful && !model.norm.mean ? new Normalizer(model.norm.kind, model.norm.latentDim, 1) : model.norm;
     let dSum = 0, ceSum = 0, rceSum = 0, correct = 0, counted = 0, rows = 0;
     for (let start = 0; start < split.count; start += cfg.batch) {
       const idx = Array.from({ length: Math.min(cfg.batch, split.count - start) }, (_, i) => start + i);
@@ -286,7 +291,8 @@ export class Trainer {
       tf.tidy(() => {
         const tokens = tf.tensor2d(batch.tokens, [b, L], "int32");
         const labels = tf.reshape(tokens, [-1]) as tf.Tensor1D;
-        const x0 = model.norm.apply(enc.forward(tokens, W));
+        const e = enc.forward(tokens, W);
+        const x0 = norm.stateful && !norm.mean ? norm.train(e, tokens) : norm.apply(e);
         const a = tf.tensor3d(Float32Array.from(tv, (x) => objective.schedule.alpha(x)), [b, 1, 1]);
         const s = tf.tensor3d(Float32Array.from(tv, (x) => objective.schedule.sigma(x)), [b, 1, 1]);
         const xt = tf.add(tf.mul(a, x0), tf.mul(s, tf.tensor3d(eps, [b, L, d]))) as tf.Tensor3D;
