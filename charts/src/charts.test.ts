@@ -103,7 +103,9 @@ describe("renderScatterChartSvg", () => {
 
 describe("PNG output", () => {
   test("text renders: a text-only SVG rasterises to dark pixels", async () => {
-    assert.ok(chartFont() !== null || process.platform !== "linux", "no font found on a Linux box");
+    // The packaged DejaVu Sans, so PNG text does not depend on the machine's fonts.
+    assert.equal(chartFont()?.family, "DejaVu Sans");
+    assert.match(chartFont()!.files[0], /dejavu-fonts-ttf[/\\]ttf[/\\]DejaVuSans\.ttf$/);
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="5" y="28" font-family="sans-serif" font-size="24" fill="black">Hello</text></svg>`;
     const countDark = (px: Buffer) => {
       let dark = 0;

@@ -1,25 +1,37 @@
 // SVG → PNG through @resvg/resvg-js (Rust resvg; its prebuilt binary ships inside per-platform npm
-// packages, so it installs offline with no build step). resvg draws no text without a font, so we hand
-// it a known font file when one exists and fall back to scanning the system fonts otherwise.
+// packages, so it installs offline with no build step). resvg draws no text without a font, and slim
+// images and CI machines often have none, so the DejaVu Sans files come from the `dejavu-fonts-ttf`
+// npm package; known system fonts, then a scan of the system fonts, are the fallbacks.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { ResvgRenderOptions } from "@resvg/resvg-js";
 
 type ResvgModule = typeof import("@resvg/resvg-js");
 
 interface FontChoice {
-  file: string;
+  /** Regular face first; more faces (bold) may follow. */
+  files: string[];
   family: string;
 }
 
+function packagedDejaVu(): FontChoice | null {
+  try {
+    const dir = dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json"));
+    const files = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => join(dir, "ttf", f)).filter((f) => existsSync(f));
+    return files.length > 0 ? { files, family: "DejaVu Sans" } : null;
+  } catch {
+    return null;
+  }
+}
+
 // resvg matches fonts by family name, so each file comes with the family it declares.
-const FONT_CANDIDATES: FontChoice[] = [
-  { file: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", family: "DejaVu Sans" },
-  { file: "/usr/share/fonts/TTF/DejaVuSans.ttf", family: "DejaVu Sans" },
-  { file: "/usr/share/fonts/dejavu/DejaVuSans.ttf", family: "DejaVu Sans" },
-  { file: "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", family: "Liberation Sans" },
-  { file: "/System/Library/Fonts/Supplemental/Arial.ttf", family: "Arial" },
-  { file: "C:\\Windows\\Fonts\\arial.ttf", family: "Arial" },
+const SYSTEM_FONTS: FontChoice[] = [
+  { files: ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"], family: "DejaVu Sans" },
+  { files: ["/usr/share/fonts/TTF/DejaVuSans.ttf"], family: "DejaVu Sans" },
+  { files: ["/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"], family: "Liberation Sans" },
+  { files: ["/System/Library/Fonts/Supplemental/Arial.ttf"], family: "Arial" },
+  { files: ["C:\\Windows\\Fonts\\arial.ttf"], family: "Arial" },
 ];
 
 let cached: ResvgModule | null | undefined;
@@ -46,9 +58,9 @@ export function chartFont(): FontChoice | null {
     if (!existsSync(override)) throw new Error(`LDTEXT_CHART_FONT=${override}: no such font file`);
     const family = process.env.LDTEXT_CHART_FONT_FAMILY;
     if (family === undefined || family === "") throw new Error("LDTEXT_CHART_FONT needs LDTEXT_CHART_FONT_FAMILY (the font's family name)");
-    return { file: override, family };
+    return { files: [override], family };
   }
-  return FONT_CANDIDATES.find((f) => existsSync(f.file)) ?? null;
+  return packagedDejaVu() ?? SYSTEM_FONTS.find((f) => existsSync(f.files[0])) ?? null;
 }
 
 export interface Png {
@@ -77,7 +89,7 @@ export async function rasteriseSvg(svg: string, scale = 2): Promise<Raster> {
     font:
       font === null
         ? { loadSystemFonts: true }
-        : { loadSystemFonts: false, fontFiles: [font.file], defaultFontFamily: font.family, sansSerifFamily: font.family },
+        : { loadSystemFonts: false, fontFiles: font.files, defaultFontFamily: font.family, sansSerifFamily: font.family },
     logLevel: "off",
   };
   const image = await resvg.renderAsync(svg, options);
