@@ -18,7 +18,10 @@ export class EngineWorker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(r: RunReply): void; reject(e: Error): void }>();
   private dead: Error | null = null;
+  private closing = false;
   ep: ExecutionProvider = "cpu";
+  /** Called once if the worker dies without close() (crash, out of memory, terminate()). */
+  onDeath: ((e: Error) => void) | null = null;
   fallbackReason: string | undefined;
 
   private constructor() {
@@ -61,11 +64,21 @@ export class EngineWorker {
     this.worker.postMessage(msg, transfer);
   }
 
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
   private fail(e: Error): void {
     if (this.dead) return;
     this.dead = e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    if (!this.closing) this.onDeath?.(e);
+  }
+
+  /** Kills the thread abruptly (what a crash looks like to the rest of the server). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
   }
 
   /** Runs one graph; the feeds' buffers are transferred (unusable here afterwards). */
@@ -81,6 +94,7 @@ export class EngineWorker {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.dead) return;
     const exited = new Promise<void>((r) => this.worker.once("exit", () => r()));
     this.post({ kind: "close" });

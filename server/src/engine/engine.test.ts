@@ -101,3 +101,40 @@ describe("worker round trip", () => {
     await w.close();
   });
 });
+
+describe("the server reports the execution provider", () => {
+  test("EP=cuda without CUDA: serves on CPU, says so in /models, readiness and metrics", async () => {
+    const { startTestServer, metricValue } = await import("../testing/fixtures.ts");
+    const models = tempDir();
+    await writeModel(models, "generate");
+    const srv = await startTestServer(models, { EP: "cuda" });
+    try {
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as { models: { executionProvider: string }[] };
+      assert.equal(m.models[0].executionProvider, "cpu");
+      const r = (await (await fetch(`${srv.url}/health/ready`)).json()) as { ready: boolean; models: { executionProvider: string }[] };
+      assert.equal(r.ready, true);
+      assert.equal(r.models[0].executionProvider, "cpu");
+      const text = await (await fetch(`${srv.url}/metrics`)).text();
+      assert.equal(metricValue(text, 'ldtext_ep_fallback_total{requested="cuda"}'), 1);
+      assert.equal(metricValue(text, 'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu"}'), 1);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  test("EP=cuda EP_STRICT=1 without CUDA: no model loads, readiness 503 with the reason", async () => {
+    const { startTestServer } = await import("../testing/fixtures.ts");
+    const models = tempDir();
+    await writeModel(models, "generate");
+    const srv = await startTestServer(models, { EP: "cuda", EP_STRICT: "1" });
+    try {
+      const ready = await fetch(`${srv.url}/health/ready`);
+      assert.equal(ready.status, 503);
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as { models: unknown[]; lastReload: { failed: { error: string }[] } };
+      assert.equal(m.models.length, 0);
+      assert.match(m.lastReload.failed[0].error, /CUDA execution provider unavailable.*EP_STRICT/);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+});

@@ -151,6 +151,8 @@ export class InferenceService implements InferenceApi {
     const models = this.registry.models.map((m) => ({ id: m.id, version: m.version, executionProvider: m.ep }));
     if (!this.registry.loaded) return { ready: false, reason: "loading models", models };
     if (models.length === 0) return { ready: false, reason: `no model could be loaded from ${this.config.MODELS_DIR}`, models };
+    const broken = this.registry.models.filter((m) => !m.healthy).map((m) => m.label);
+    if (broken.length > 0) return { ready: false, reason: `engine worker died, reloading: ${broken.join(", ")}`, models };
     return { ready: true, models };
   }
 

@@ -21,16 +21,25 @@ export interface LoadContext {
 export class LoadedModel {
   readonly loadedAt = new Date().toISOString();
   private retired = false;
+  /** Set by the registry: a worker died, this version needs replacing. */
+  onUnhealthy: (() => void) | null = null;
 
   private constructor(
     readonly dir: string,
     readonly manifest: Manifest,
     readonly tokenizer: CompactTokenizer,
     readonly scheduler: Scheduler,
-    private readonly workers: EngineWorker[],
+    readonly workers: EngineWorker[],
     readonly ep: string,
     readonly fallbackReason: string | undefined,
-  ) {}
+  ) {
+    for (const w of workers) w.onDeath = () => this.onUnhealthy?.();
+  }
+
+  /** Every engine worker is alive. */
+  get healthy(): boolean {
+    return this.workers.every((w) => w.alive);
+  }
 
   get id(): string {
     return this.manifest.id;

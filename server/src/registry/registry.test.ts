@@ -101,3 +101,31 @@ describe("polling for new version folders", () => {
     assert.equal(version, "7");
   });
 });
+
+describe("a crashed engine worker", () => {
+  let srv: RunningServer;
+  before(async () => {
+    const models = tempDir("ldtext-crash-");
+    await writeModel(models, "generate", { version: "1" });
+    srv = await startTestServer(models);
+  });
+  after(async () => {
+    await srv.shutdown();
+  });
+
+  test("is replaced by a fresh copy of the model; serving resumes", async () => {
+    const before = srv.registry.models[0];
+    assert.ok(before.healthy);
+    await before.workers[0].terminate();
+    let replaced = false;
+    for (let i = 0; i < 300 && !replaced; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = srv.registry.models[0];
+      replaced = now !== undefined && now !== before && now.healthy;
+    }
+    assert.ok(replaced, "a fresh copy was loaded");
+    assert.equal((await fetch(`${srv.url}/health/ready`)).status, 200);
+    const r = await postJson(`${srv.url}/generate`, { steps: 3 });
+    assert.equal(r.status, 200);
+  });
+});

@@ -82,14 +82,22 @@ export class ModelRegistry {
    * a folder that already failed until its manifest changes.
    */
   reload(opts: { skipKnownFailures?: boolean } = {}): Promise<ReloadReport> {
-    if (!this.reloading) {
-      this.reloading = this.pass(opts.skipKnownFailures === true).finally(() => {
-        this.reloading = null;
-        this.loaded = true;
-      });
+    if (this.reloading) {
+      // Something changed while a pass runs (e.g. a worker died after its model was checked): run again after it.
+      if (!opts.skipKnownFailures) this.again = true;
+      return this.reloading;
     }
+    this.reloading = this.pass(opts.skipKnownFailures === true).finally(() => {
+      this.reloading = null;
+      this.loaded = true;
+      if (this.again) {
+        this.again = false;
+        void this.reload();
+      }
+    });
     return this.reloading;
   }
+  private again = false;
 
   private readonly failedSig = new Map<string, string>();
 
@@ -108,12 +116,13 @@ export class ModelRegistry {
       cands.sort(newestFirst);
       const cur = this.current.get(id);
       for (const c of cands) {
-        if (cur && resolve(cur.dir) === resolve(c.dir) && cur.version === c.version) {
+        const same = cur && resolve(cur.dir) === resolve(c.dir) && cur.version === c.version;
+        if (cur && same && cur.healthy) {
           report.unchanged.push({ id: cur.id, version: cur.version });
           break;
         }
         // Only newer candidates replace a serving model; older ones are tried only when none serves.
-        if (cur && newestFirst(c, { dir: cur.dir, id, version: cur.version, createdAt: cur.manifest.createdAt }) > 0) {
+        if (cur && !same && cur.healthy && newestFirst(c, { dir: cur.dir, id, version: cur.version, createdAt: cur.manifest.createdAt }) > 0) {
           report.unchanged.push({ id: cur.id, version: cur.version });
           break;
         }
@@ -128,6 +137,10 @@ export class ModelRegistry {
           }
           const old = this.current.get(id);
           this.current.set(id, next); // the switch
+          next.onUnhealthy = () => {
+            logger.error({ model: next.label }, "an engine worker died; loading a fresh copy of the model");
+            void this.reload();
+          };
           this.publishInfo(next, old);
           report.loaded.push({ id: next.id, version: next.version });
           metrics.reloads.inc({ outcome: "loaded" });

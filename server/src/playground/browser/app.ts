@@ -3,6 +3,7 @@
 // and the timings of the finished request.
 import { ApiError, DiffusionTextClient } from "@ldtext/sdk";
 import type { GenerateResponse, StepEvent, StreamEvent, SummarizeResponse } from "@ldtext/sdk";
+import { visible } from "./visible.ts";
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -31,9 +32,6 @@ const stepsLog = $<HTMLOListElement>("steps-log");
 const baseUrl = window.location.origin;
 let running: AbortController | null = null;
 
-/** Random-weight models emit control characters: show them instead of letting them vanish. */
-// eslint-disable-next-line no-control-regex
-const visible = (s: string) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "·");
 
 const task = (): "generate" | "summarize" => ((document.querySelector('input[name="task"]:checked') as HTMLInputElement | null)?.value === "summarize" ? "summarize" : "generate");
 

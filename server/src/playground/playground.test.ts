@@ -1,0 +1,117 @@
+// The playground in headless Chromium against a live server (real ONNX Runtime, random-weight tiny
+// models): generate and summarize through the page, the live step view, timings, Stop; the final
+// screenshot is docs/playground.png (README).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { DiffusionTextClient } from "@ldtext/sdk";
+import type { RunningServer } from "../server.ts";
+import { modelsFolder, startTestServer } from "../testing/fixtures.ts";
+import { visible } from "./browser/visible.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = new URL("../../../docs/playground.png", import.meta.url).pathname;
+const DOC =
+  "The town council approved a plan on Tuesday to rebuild the old stone bridge that the spring floods damaged. " +
+  "Work will start in May, take about a year, and cost less than a new crossing downstream. Ferries will run meanwhile.";
+
+describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install chromium)` }, () => {
+  let srv: RunningServer;
+  let ctx: BrowserContext;
+  let page: Page;
+  let profile: string;
+  let sdk: DiffusionTextClient;
+
+  before(async () => {
+    srv = await startTestServer(await modelsFolder(), { STREAM_EVERY: "2" });
+    sdk = new DiffusionTextClient({ baseUrl: srv.url });
+    profile = mkdtempSync(join(tmpdir(), "ldtext-chromium-"));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+      viewport: { width: 1280, height: 860 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+  });
+  after(async () => {
+    await ctx?.close();
+    await srv?.shutdown();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  const texts = () => page.locator("#output .sample").allTextContents();
+  const waitState = (state: string) => page.waitForSelector(`body[data-state="${state}"]`, { timeout: 30_000 });
+
+  test("the page loads its bundle under the server's CSP and shows the server's state", async () => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    const res = await page.goto(`${srv.url}/playground`);
+    assert.equal(res?.status(), 200);
+    await waitState("idle");
+    assert.equal(await page.locator("#health").textContent(), "ready");
+    assert.match((await page.locator("#models").textContent()) ?? "", /tiny-generate@1 \(generate, cpu\)/);
+    assert.equal(await page.locator("#steps").getAttribute("max"), "200", "slider bound read from /openapi.json");
+    assert.deepEqual(errors, []);
+  });
+
+  test("generate: the text forms step by step and the final text is the server's", async () => {
+    await page.locator("#steps").fill("12");
+    await page.locator("#seed").fill("7");
+    await page.locator("#sampler").selectOption("sde");
+    await page.locator("#n").fill("2");
+    await page.locator("#run").click();
+    await waitState("done");
+    const expected = await sdk.generate({ steps: 12, seed: 7, sampler: "sde", n: 2 });
+    assert.deepEqual(await texts(), expected.texts.map(visible));
+    const log = await page.locator("#steps-log li").allTextContents();
+    assert.ok(log.length >= 5, `step events shown: ${log.length}`);
+    assert.match(log[0], /^step 2\/12 · \d+ ms · /);
+    assert.match((await page.locator('#timings tr[data-key="server inference"]').textContent()) ?? "", /\d+\.\d ms/);
+    assert.match((await page.locator('#timings tr[data-key="seed"]').textContent()) ?? "", /7/);
+    assert.match((await page.locator("#status").textContent()) ?? "", /Done: 12 steps/);
+  });
+
+  test("Stop aborts a running request", async () => {
+    await page.locator("#steps").fill("200");
+    await page.locator("#n").fill("16");
+    await page.locator("#seed").fill("");
+    await page.locator("#run").click();
+    await waitState("running");
+    await page.locator("#stop").click();
+    await waitState("idle");
+    assert.equal(await page.locator("#status").textContent(), "Stopped.");
+  });
+
+  test("summarize: document box and guidance, then the screenshot", async () => {
+    await page.locator("#task-summarize").check();
+    assert.equal(await page.locator("#run").textContent(), "Summarize");
+    await page.locator("#run").click();
+    await waitState("error");
+    assert.match((await page.locator("#status").textContent()) ?? "", /Paste a document/);
+
+    await page.locator("#document").fill(DOC);
+    await page.locator("#guidance").fill("2");
+    await page.locator("#steps").fill("20");
+    await page.locator("#n").fill("2");
+    await page.locator("#seed").fill("3");
+    await page.locator("#sampler").selectOption("ddim");
+    await page.locator("#run").click();
+    await waitState("done");
+    const expected = await sdk.summarize({ document: DOC, guidance: 2, steps: 20, n: 2, seed: 3, sampler: "ddim" });
+    assert.deepEqual(await texts(), expected.texts.map(visible));
+    assert.match((await page.locator('#timings tr[data-key="document"]').textContent()) ?? "", /\d+ tokens/);
+    assert.match((await page.locator('#timings tr[data-key="guidance"]').textContent()) ?? "", /2/);
+
+    const tmp = `${SCREENSHOT}.${process.pid}.tmp.png`;
+    await page.screenshot({ path: tmp, fullPage: true });
+    renameSync(tmp, SCREENSHOT);
+  });
+});
