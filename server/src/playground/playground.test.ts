@@ -110,6 +110,7 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
     assert.match((await page.locator('#timings tr[data-key="document"]').textContent()) ?? "", /\d+ tokens/);
     assert.match((await page.locator('#timings tr[data-key="guidance"]').textContent()) ?? "", /2/);
 
+    await page.waitForTimeout(300); // the progress bar's width transition
     const tmp = `${SCREENSHOT}.${process.pid}.tmp.png`;
     await page.screenshot({ path: tmp, fullPage: true });
     renameSync(tmp, SCREENSHOT);
