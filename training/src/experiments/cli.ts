@@ -3,11 +3,12 @@
 // command after an interruption). `--scale tiny` is a one-minute smoke test of the runner.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { EXPERIMENTS, type ExperimentName, markdownTable } from "./report.ts";
+import { EXPERIMENTS, type ExperimentName, markdownTable, writeIndex } from "./report.ts";
 import { SCALES, type ScaleName } from "./scale.ts";
 import { defaultDirs, runExperiment } from "./run.ts";
 
 const USAGE = `usage: npm run experiment -- <${EXPERIMENTS.join("|")}|all> [options]
+       npm run experiment -- index [--scale tiny|cpu] [--reports <dir>]   (rewrite the reports index only)
 
   --scale tiny|cpu     tiny: ~1 minute smoke test (meaningless numbers); cpu: the real CPU-scale setting (default cpu)
   --artifact <dir>     steps: the generate artifact to sweep (default: the shipped model under models/)
@@ -17,7 +18,7 @@ const USAGE = `usage: npm run experiment -- <${EXPERIMENTS.join("|")}|all> [opti
 Finished pieces (trained runs, artifacts, reference LMs, evaluations) are found by their result files and skipped.
 `;
 
-export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; scale: ScaleName; artifact?: string; work?: string; reports?: string; progress: boolean } {
+export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; indexOnly: boolean; scale: ScaleName; artifact?: string; work?: string; reports?: string; progress: boolean } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -30,11 +31,12 @@ export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; 
   }
   if (positionals.length !== 1) throw new Error("name one experiment (or all)");
   const name = positionals[0];
-  if (name !== "all" && !(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment "${name}" (one of ${EXPERIMENTS.join(", ")}, all)`);
+  if (name !== "all" && name !== "index" && !(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment "${name}" (one of ${EXPERIMENTS.join(", ")}, all)`);
   const scale = (values.scale ?? "cpu") as ScaleName;
   if (!SCALES.includes(scale)) throw new Error(`--scale must be tiny or cpu, got "${scale}"`);
   return {
-    names: name === "all" ? [...EXPERIMENTS] : [name as ExperimentName],
+    names: name === "all" ? [...EXPERIMENTS] : name === "index" ? [] : [name as ExperimentName],
+    indexOnly: name === "index",
     scale,
     progress: !values["no-progress"],
     ...(values.artifact ? { artifact: values.artifact } : {}),
@@ -50,6 +52,12 @@ async function main(): Promise<void> {
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (a.indexOnly) {
+    const dir = a.reports ?? defaultDirs(a.scale).reportsDir;
+    await writeIndex(dir);
+    process.stdout.write(`written: ${dir}/README.md\n`);
+    return;
   }
   for (const name of a.names) {
     const r = await runExperiment({ name, scale: a.scale, artifact: a.artifact, workDir: a.work, reportsDir: a.reports, progress: a.progress });
