@@ -57,6 +57,8 @@ function referenceConfig(): ModelConfig {
 
 interface Measured {
   stepMs: number[];
+  /** Process CPU time per step (all threads; OpenBLAS's spinning workers count too). */
+  cpuMs: number[];
   tokensPerSec: number;
   flopsPerStep: number;
   losses: { lossDif: number; lossAe: number };
@@ -67,18 +69,22 @@ function measure(step: BenchStep, warmup: number, steps: number, tokens: number,
   for (let i = 0; i < warmup; i++) {
     const t0 = performance.now();
     losses = step.run();
-    log(`  ${label} warm-up step ${i + 1}/${warmup}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    log(`  ${label} warm-up step ${i + 1}/${warmup}: ${((performance.now() - t0) / 1000).toFixed(2)} s (L_dif ${losses.lossDif.toFixed(5)}, L_ae ${losses.lossAe.toFixed(5)})`);
   }
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   blasMatMulStats.flops = 0;
   for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     losses = step.run();
     stepMs.push(performance.now() - t0);
-    log(`  ${label} step ${i + 1}/${steps}: ${(stepMs[i] / 1000).toFixed(2)} s`);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
+    log(`  ${label} step ${i + 1}/${steps}: ${(stepMs[i] / 1000).toFixed(2)} s (L_dif ${losses.lossDif.toFixed(5)}, L_ae ${losses.lossAe.toFixed(5)})`);
   }
   const total = stepMs.reduce((a, b) => a + b, 0);
-  return { stepMs, tokensPerSec: (tokens * steps * 1000) / total, flopsPerStep: blasMatMulStats.flops / steps, losses };
+  return { stepMs, cpuMs, tokensPerSec: (tokens * steps * 1000) / total, flopsPerStep: blasMatMulStats.flops / steps, losses };
 }
 
 function median(xs: number[]): number {
@@ -116,10 +122,13 @@ async function main(): Promise<void> {
   // One more step under per-kernel timers for the breakdown (kept out of the timing above).
   const timer = new KernelTimer();
   timer.install("wasm");
+  blasMatMulStats.byShape = new Map();
   const t0 = performance.now();
   step.run();
   const profiledMs = performance.now() - t0;
   timer.uninstall();
+  const shapes = [...blasMatMulStats.byShape.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  blasMatMulStats.byShape = null;
   const breakdown = timer.report();
   step.dispose();
 
@@ -152,10 +161,18 @@ async function main(): Promise<void> {
   log(`  ${("project (" + info.kernels.length + " kernels/patches)").padEnd(34)} ${project.tokensPerSec.toFixed(0).padStart(10)} ${(projectMedian / 1000).toFixed(2).padStart(8)}  ${project.stepMs.length}`);
   if (ratio !== null) log(`  ratio ${ratio.toFixed(1)}× (target ≥ 25)`);
   log(`  matmul work ${(project.flopsPerStep / 1e9).toFixed(1)} GFLOP/step → ${effectiveGflops.toFixed(1)} GFLOP/s effective over the whole step`);
-  log(`  project step times (s): ${project.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}`);
+  log(`  project step times (s): ${project.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${project.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
+  if (stock !== null) log(`  stock step times (s): ${stock.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${stock.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
+  log(`  load average ${load0.toFixed(2)} at start → ${load1.toFixed(2)} at end (2 cores; above ~2 means these numbers are slowed by other processes)`);
   log("");
   log(`where the project step's time goes (one extra step under kernel timers, ${(profiledMs / 1000).toFixed(2)} s):`);
   log(breakdownTable(breakdown, profiledMs));
+  log("");
+  log("BatchMatMul by product shape (rows×cols×inner; batch×(…) for batched):");
+  log(`  ${"shape".padEnd(30)} ${"ms/step".padStart(9)} ${"calls".padStart(6)} ${"GFLOP/s".padStart(8)}`);
+  for (const [key, r] of shapes.slice(0, 12)) {
+    log(`  ${key.padEnd(30)} ${r.ms.toFixed(1).padStart(9)} ${String(r.calls).padStart(6)} ${(r.flops / r.ms / 1e6).toFixed(1).padStart(8)}`);
+  }
   log("");
 
   const json = {
@@ -175,6 +192,9 @@ async function main(): Promise<void> {
       stockSteps: stock?.stepMs.length ?? 0,
       stock: args.pureStock ? "pure tfjs-backend-wasm 4.22 + UnsortedSegmentSum" : "stock compute kernels + UnsortedSegmentSum + memory patches (zero-copy Identity/Cast, lean backprop)",
       loadAverage: [Number(load0.toFixed(2)), Number(load1.toFixed(2))],
+      projectStepSec: project.stepMs.map((m) => Number((m / 1000).toFixed(3))),
+      projectCpuSecPerStep: project.cpuMs.map((m) => Number((m / 1000).toFixed(3))),
+      stockStepSec: stock?.stepMs.map((m) => Number((m / 1000).toFixed(3))) ?? [],
     },
     stockWasmTokensPerSec: stock !== null ? Number(stock.tokensPerSec.toFixed(1)) : null,
     projectTokensPerSec: Number(project.tokensPerSec.toFixed(1)),

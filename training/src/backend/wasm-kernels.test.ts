@@ -136,4 +136,34 @@ describe("wasm kernels vs the cpu backend", () => {
     };
     assertClose(await on("wasm", f), await on("cpu", f));
   });
+
+  const bcastCases: Array<[string, number[], number[]]> = [
+    ["bias over rows", [6, 5, 8], [8]],
+    ["bias first", [8], [6, 5, 8]],
+    ["rotary table over heads", [2, 3, 4, 8], [4, 8]],
+    ["per-row scale", [6, 5, 8], [6, 5, 1]],
+    ["scalar", [6, 5, 7], []],
+    ["odd widths", [3, 7], [1, 7]],
+    ["not handled: middle axis", [6, 5, 8], [6, 1, 8]],
+  ];
+  for (const [name, as, bs] of bcastCases) {
+    test(`broadcast Add/Multiply (${name}) and their gradients`, async () => {
+      const f = () => {
+        const a = t(rand(as, 51));
+        const b = t(rand(bs, 52));
+        const r = t(rand(tf.broadcast_util.assertAndGetBroadcastShape(as, bs), 53));
+        const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.mul(x, y), tf.add(x, y)), r));
+        return [tf.add(a, b), tf.mul(a, b), ...tf.grads(loss)([a, b])];
+      };
+      assertClose(await on("wasm", f), await on("cpu", f));
+    });
+  }
+
+  test("Sum over leading axes (keepDims or not) and over other axes", async () => {
+    const f = () => {
+      const x = t(rand([4, 3, 10], 61));
+      return [tf.sum(x, 0), tf.sum(x, [0, 1]), tf.sum(x, [1, 0], true), tf.sum(x, -1), tf.sum(x, [0, 2]), tf.sum(x)];
+    };
+    assertClose(await on("wasm", f), await on("cpu", f));
+  });
 });

@@ -11,6 +11,7 @@ import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.ts";
 import { zeroCopyCastConfig, zeroCopyIdentityConfig } from "./kernels/zero-copy.ts";
 import { fusedJsKernelConfigs } from "./kernels/fused-js.ts";
 import { fusedWasmKernelConfigs, loadFusedWasm } from "./kernels/fused-wasm.ts";
+import { broadcastWasmKernelConfigs } from "./kernels/broadcast-wasm.ts";
 
 export interface WasmKernelChoice {
   /** OpenBLAS-backed matmuls; null keeps wasm's own (XNNPACK for 2-D, a scalar loop otherwise). */
@@ -71,6 +72,12 @@ export function installWasmKernels(choice: WasmKernelChoice): string[] {
     for (const config of configs) {
       swapIn(config);
       active.push(`${config.kernelName}:${mod !== null ? "wasm-simd" : "js"}`);
+    }
+    if (mod !== null) {
+      for (const config of broadcastWasmKernelConfigs(mod, replacedOrCurrent)) {
+        swapIn(config);
+        active.push(`${config.kernelName}:wasm-simd(broadcast)`);
+      }
     }
   }
   if (choice.blas !== null) {

@@ -8,8 +8,23 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensor
 import { NO_TRANS, TRANS, type Sgemm } from "../blas.ts";
 import { f32View, type WasmBackendLike } from "../wasm-heap.ts";
 
-/** Multiply-add FLOPs done by the BLAS kernel since the last reset (2·M·N·K per product). */
-export const blasMatMulStats = { flops: 0, calls: 0 };
+/** Work done by the BLAS kernel since the last reset: FLOPs (2·M·N·K per product), sgemm calls, and —
+ * when `byShape` is a Map — time per product shape `[batch×]M×N×K tA tB` (for the bench's breakdown). */
+export const blasMatMulStats: { flops: number; calls: number; byShape: Map<string, { calls: number; ms: number; flops: number }> | null } = {
+  flops: 0,
+  calls: 0,
+  byShape: null,
+};
+
+function record(key: string, ms: number, flops: number): void {
+  const map = blasMatMulStats.byShape;
+  if (map === null) return;
+  const r = map.get(key) ?? { calls: 0, ms: 0, flops: 0 };
+  r.calls += 1;
+  r.ms += ms;
+  r.flops += flops;
+  map.set(key, r);
+}
 
 interface BatchMatMulArgs {
   inputs: { a: TensorInfo; b: TensorInfo };
@@ -75,13 +90,16 @@ export function makeBlasBatchMatMul(sgemm: Sgemm): KernelFunc {
     const tb = transposeB ? TRANS : NO_TRANS;
     const lda = transposeA ? m : k;
     const ldb = transposeB ? k : n;
-    blasMatMulStats.flops += 2 * batches * m * n * k;
+    const flops = 2 * batches * m * n * k;
+    blasMatMulStats.flops += flops;
+    const t0 = blasMatMulStats.byShape !== null ? performance.now() : 0;
     const aBatches = product(aBatch);
     const bBatches = product(bBatch);
     if (bBatches === 1 && !transposeA && aBatches === batches) {
       // x @ W with a shared W: the a-matrices are consecutive rows, so one big GEMM does it all.
       blasMatMulStats.calls += 1;
       sgemm(ta, tb, batches * m, n, k, 1, av, lda, bv, ldb, 0, cv, n);
+      if (t0 !== 0) record(`${batches * m}×${n}×${k}${transposeB ? " Bᵀ" : ""}`, performance.now() - t0, flops);
       return out;
     }
     const aStrides = broadcastStrides(aBatch, outBatch);
@@ -119,6 +137,7 @@ export function makeBlasBatchMatMul(sgemm: Sgemm): KernelFunc {
         coords[d] = 0;
       }
     }
+    if (t0 !== 0) record(`${batches}×(${m}×${n}×${k})${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`, performance.now() - t0, flops);
     return out;
   }
   return batchMatMul as unknown as KernelFunc;

@@ -7,7 +7,9 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensor
 import type { WasmBackendLike } from "../wasm-heap.ts";
 import { FUSED_KERNELS, fusedJsKernelConfigs } from "./fused-js.ts";
 
-interface FusedExports {
+import type { BroadcastExports } from "./broadcast-wasm.ts";
+
+export interface FusedExports extends BroadcastExports {
   adamw(p: number, g: number, m: number, v: number, po: number, mo: number, vo: number, n: number, b1: number, b2: number, lr: number, eps: number, ib1: number, ib2: number, keep: number, gs: number): void;
   ema(e: number, p: number, o: number, n: number, k: number): void;
   sumsq(x: number, n: number): number;

@@ -116,3 +116,56 @@ void xent(const float* x, const int32_t* labels, const float* w, float* grad, fl
     stats[2 * r + 1] = s;
   }
 }
+
+// Column sums of x [rows, cols]: out[j] = Σ_r x[r, j] (reductions over leading axes: bias and gain
+// gradients). tfjs's wasm Sum transposes the whole tensor first when the axes are not innermost.
+EXPORT(colsum)
+void colsum(const float* x, float* out, uint32_t rows, uint32_t cols) {
+  uint32_t j = 0;
+  for (; j + 4 <= cols; j += 4) wasm_v128_store(out + j, wasm_f32x4_splat(0.0f));
+  for (; j < cols; j++) out[j] = 0.0f;
+  for (uint32_t r = 0; r < rows; r++) {
+    const float* xr = x + (uint64_t)r * cols;
+    j = 0;
+    for (; j + 4 <= cols; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(xr + j)));
+    for (; j < cols; j++) out[j] += xr[j];
+  }
+}
+
+// Broadcast add/multiply (op 0: +, 1: ×) for the two shapes transformer layers produce, which tfjs's
+// wasm binary kernels run on a slow generic broadcast path:
+//   trailing: b repeats along a's leading axes (bias [N] over [.., N]; rotary tables [L, dh] over [B, H, L, dh])
+//   rows:     b holds one value per row of a [rows, cols] (RMSNorm's [.., 1] scales)
+EXPORT(bcast_trailing)
+void bcast_trailing(const float* a, const float* b, float* out, uint32_t n, uint32_t bsize, uint32_t op) {
+  for (uint32_t base = 0; base < n; base += bsize) {
+    const float* ar = a + base;
+    float* orow = out + base;
+    uint32_t j = 0;
+    if (op == 0) {
+      for (; j + 4 <= bsize; j += 4) wasm_v128_store(orow + j, wasm_f32x4_add(wasm_v128_load(ar + j), wasm_v128_load(b + j)));
+      for (; j < bsize; j++) orow[j] = ar[j] + b[j];
+    } else {
+      for (; j + 4 <= bsize; j += 4) wasm_v128_store(orow + j, wasm_f32x4_mul(wasm_v128_load(ar + j), wasm_v128_load(b + j)));
+      for (; j < bsize; j++) orow[j] = ar[j] * b[j];
+    }
+  }
+}
+
+EXPORT(bcast_rows)
+void bcast_rows(const float* a, const float* b, float* out, uint32_t rows, uint32_t cols, uint32_t op) {
+  for (uint32_t r = 0; r < rows; r++) {
+    const float* ar = a + (uint64_t)r * cols;
+    float* orow = out + (uint64_t)r * cols;
+    const float s = b[r];
+    const v128_t S = wasm_f32x4_splat(s);
+    uint32_t j = 0;
+    if (op == 0) {
+      for (; j + 4 <= cols; j += 4) wasm_v128_store(orow + j, wasm_f32x4_add(wasm_v128_load(ar + j), S));
+      for (; j < cols; j++) orow[j] = ar[j] + s;
+    } else {
+      for (; j + 4 <= cols; j += 4) wasm_v128_store(orow + j, wasm_f32x4_mul(wasm_v128_load(ar + j), S));
+      for (; j < cols; j++) orow[j] = ar[j] * s;
+    }
+  }
+}
