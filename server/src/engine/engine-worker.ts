@@ -1,6 +1,8 @@
 // Main-thread handle on one engine worker: starts it (TypeScript through tsx's loader), opens the
 // sessions, and turns run requests into promises. A worker that dies fails its pending calls.
 import { Worker } from "node:worker_threads";
+import type { ScheduleConfig } from "@ldtext/core";
+import type { SamplePlan } from "../scheduler/types.ts";
 import type { ExecutionProvider, FromWorker, InitReply, RunReply, ToWorker, WireTensor } from "./protocol.ts";
 
 export interface EngineWorkerOptions {
@@ -9,6 +11,8 @@ export interface EngineWorkerOptions {
   strict: boolean;
   deviceId: number;
   intraOpThreads: number;
+  /** Noise schedule for the sampler math done in the worker (default tan-d, d = 9). */
+  schedule?: ScheduleConfig;
 }
 
 export class EngineStartError extends Error {}
@@ -49,7 +53,7 @@ export class EngineWorker {
       w.worker.on("message", onMsg);
       w.worker.once("error", reject);
       w.worker.once("exit", (code) => reject(new EngineStartError(`engine worker exited during start (code ${code})`)));
-      w.post({ kind: "init", ...opts });
+      w.post({ kind: "init", ...opts, schedule: opts.schedule ?? { name: "tan-d", d: 9 } });
     });
     if (!reply.ok) {
       await w.close();
@@ -88,6 +92,18 @@ export class EngineWorker {
     const reply = await new Promise<RunReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.post({ kind: "run", id, graph, feeds, outputs }, Object.values(feeds).map((f) => f.data));
+    });
+    if (reply.error || !reply.outputs) throw new Error(reply.error ?? "no outputs");
+    return reply.outputs;
+  }
+
+  /** Denoiser call + sampler update in the worker; returns the new latents `x` and predictions `x0`. */
+  async step(feeds: Record<string, WireTensor>, samples: SamplePlan[], ld: number): Promise<Record<string, WireTensor>> {
+    if (this.dead) throw this.dead;
+    const id = this.nextId++;
+    const reply = await new Promise<RunReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post({ kind: "step", id, feeds, samples, ld }, Object.values(feeds).map((f) => f.data));
     });
     if (reply.error || !reply.outputs) throw new Error(reply.error ?? "no outputs");
     return reply.outputs;

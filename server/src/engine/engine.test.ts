@@ -8,6 +8,8 @@ import { gaussianNoise } from "@ldtext/core";
 import { tempDir, writeModel } from "../testing/fixtures.ts";
 import { EngineStartError, EngineWorker } from "./engine-worker.ts";
 import { OnnxBackend } from "./onnx-backend.ts";
+import { applySampler } from "../scheduler/apply.ts";
+import { coreMath } from "../scheduler/math.ts";
 
 let dir: string;
 const L = 16;
@@ -89,6 +91,31 @@ describe("worker round trip", () => {
     assert.deepEqual(Array.from(ids), Array.from(direct.ids.data as BigInt64Array, Number));
     await s.release();
     await dec.release();
+    await w.close();
+  });
+
+  test("step (denoiser + sampler math in the worker) equals the same math on this thread", async () => {
+    const w = await EngineWorker.start(opts("cpu"));
+    const b = new OnnxBackend(w, L, d, 24);
+    const ld = L * d;
+    const rows = 3;
+    const x = gaussianNoise(5, 0, 0, rows * ld);
+    const xsc = new Float32Array(rows * ld);
+    const t = new Float32Array([0.8, 0.8, 0.3]);
+    const cond = gaussianNoise(5, 1, 0, rows * 2 * 24);
+    const mask = new Float32Array(rows * 2).fill(1);
+    mask[5] = 0; // the null row has one real key
+    // sample 0 guided (rows 0 and 1), sample 1 plain sde (row 2)
+    const samples = [
+      { row: 0, uncondRow: 1, guidance: 2, sampler: "ddim" as const, t: 0.8, s: 0.7, seed: 9, step: 2, sample: 0 },
+      { row: 2, uncondRow: -1, guidance: 0, sampler: "sde" as const, t: 0.3, s: 0.2, seed: 9, step: 7, sample: 1 },
+    ];
+    const batch = () => ({ rows, x: x.slice(), xsc: xsc.slice(), t: t.slice(), cond: { data: cond.slice(), mask: mask.slice(), S: 2 }, samples });
+    const viaWorker = await b.step(batch());
+    const here = applySampler(await b.denoise(batch()), batch(), coreMath({ name: "tan-d", d: 9 }), ld);
+    assert.deepEqual(viaWorker.x, here.x);
+    assert.deepEqual(viaWorker.x0, here.x0);
+    assert.equal(viaWorker.x.length, 2 * ld);
     await w.close();
   });
 

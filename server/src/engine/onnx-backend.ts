@@ -1,6 +1,6 @@
 // ModelBackend over an engine worker: shapes the scheduler's flat arrays into the MODEL-SPEC graph
 // inputs (denoiser x_t/x_sc/t[/cond/cond_mask], decoder latents → ids, cond_encoder tokens/mask).
-import type { ConditionEncoding, DenoiseBatch, ModelBackend } from "../scheduler/types.ts";
+import type { ConditionEncoding, DenoiseBatch, ModelBackend, StepBatch, StepResult } from "../scheduler/types.ts";
 import type { EngineWorker } from "./engine-worker.ts";
 import type { WireTensor } from "./protocol.ts";
 
@@ -19,7 +19,7 @@ export class OnnxBackend implements ModelBackend {
     readonly condDim: number,
   ) {}
 
-  async denoise(b: DenoiseBatch): Promise<Float32Array> {
+  private feeds(b: DenoiseBatch): Record<string, WireTensor> {
     const { L, d } = this;
     const feeds: Record<string, WireTensor> = {
       x_t: f32(b.x, [b.rows, L, d]),
@@ -31,8 +31,18 @@ export class OnnxBackend implements ModelBackend {
       feeds.cond = f32(b.cond.data, [b.rows, b.cond.S, this.condDim]);
       feeds.cond_mask = f32(b.cond.mask, [b.rows, b.cond.S]);
     }
-    const out = await this.worker.run("denoiser", feeds, ["x0_hat"]);
+    return feeds;
+  }
+
+  /** The denoiser alone (warm-up, tests). */
+  async denoise(b: DenoiseBatch): Promise<Float32Array> {
+    const out = await this.worker.run("denoiser", this.feeds(b), ["x0_hat"]);
     return new Float32Array(out.x0_hat.data);
+  }
+
+  async step(b: StepBatch): Promise<StepResult> {
+    const out = await this.worker.step(this.feeds(b), b.samples, this.L * this.d);
+    return { x: new Float32Array(out.x.data), x0: new Float32Array(out.x0.data) };
   }
 
   async decode(latents: Float32Array, rows: number): Promise<Int32Array> {

@@ -1,6 +1,9 @@
 // Messages between the main thread and an engine worker. Tensors travel as raw ArrayBuffers listed
 // as transferables, so a batch crosses the thread boundary without a copy.
 
+import type { ScheduleConfig } from "@ldtext/core";
+import type { SamplePlan } from "../scheduler/types.ts";
+
 export type TensorType = "float32" | "int64";
 
 export interface WireTensor {
@@ -19,6 +22,8 @@ export interface InitRequest {
   strict: boolean;
   deviceId: number;
   intraOpThreads: number;
+  /** The model's noise schedule, for the sampler math of `step`. */
+  schedule: ScheduleConfig;
 }
 
 export interface InitReply {
@@ -46,9 +51,19 @@ export interface RunReply {
   error?: string;
 }
 
+/** A denoiser call plus the sampler update (scheduler/apply.ts), both in the worker. */
+export interface StepRequest {
+  kind: "step";
+  id: number;
+  feeds: Record<string, WireTensor>;
+  samples: SamplePlan[];
+  /** L·d, one latent row. */
+  ld: number;
+}
+
 export interface CloseRequest {
   kind: "close";
 }
 
-export type ToWorker = InitRequest | RunRequest | CloseRequest;
+export type ToWorker = InitRequest | RunRequest | StepRequest | CloseRequest;
 export type FromWorker = InitReply | RunReply;

@@ -2,7 +2,10 @@
 // that calls it, so it runs here and never on the HTTP thread.
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import type { ExecutionProvider, FromWorker, InitRequest, RunRequest, ToWorker, WireTensor } from "./protocol.ts";
+import type { ExecutionProvider, FromWorker, InitRequest, RunRequest, StepRequest, ToWorker, WireTensor } from "./protocol.ts";
+import { applySampler } from "../scheduler/apply.ts";
+import { coreMath } from "../scheduler/math.ts";
+import type { SamplingMath } from "../scheduler/types.ts";
 
 if (!parentPort) throw new Error("engine/worker.ts must run in a worker thread");
 const port = parentPort;
@@ -32,7 +35,10 @@ function firstLine(e: unknown): string {
   return s.replace(/\u001b\[[0-9;]*m/g, "").split("\n")[0].slice(0, 400);
 }
 
+let math: SamplingMath | null = null;
+
 async function handleInit(init: InitRequest): Promise<void> {
+  math = coreMath(init.schedule);
   let ep: ExecutionProvider = init.ep === "cpu" ? "cpu" : "cuda";
   let fallbackReason: string | undefined;
   try {
@@ -86,8 +92,31 @@ async function handleRun(req: RunRequest): Promise<void> {
   }
 }
 
+async function handleStep(req: StepRequest): Promise<void> {
+  const session = sessions.get("denoiser");
+  if (!session || !math) {
+    reply({ kind: "run", id: req.id, error: "no denoiser session" });
+    return;
+  }
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(req.feeds)) feeds[name] = toOrt(t);
+    const out = await session.run(feeds, ["x0_hat"]);
+    const x = new Float32Array(req.feeds.x_t.data);
+    const res = applySampler(out.x0_hat.data as Float32Array, { rows: x.length / req.ld, x, xsc: x, t: new Float32Array(0), samples: req.samples }, math, req.ld);
+    const outputs: Record<string, WireTensor> = {
+      x: { type: "float32", dims: [req.samples.length, req.ld], data: res.x.buffer as ArrayBuffer },
+      x0: { type: "float32", dims: [req.samples.length, req.ld], data: res.x0.buffer as ArrayBuffer },
+    };
+    reply({ kind: "run", id: req.id, outputs }, [res.x.buffer as ArrayBuffer, res.x0.buffer as ArrayBuffer]);
+  } catch (e) {
+    reply({ kind: "run", id: req.id, error: firstLine(e) });
+  }
+}
+
 port.on("message", (msg: ToWorker) => {
   if (msg.kind === "init") void handleInit(msg);
+  else if (msg.kind === "step") void handleStep(msg);
   else if (msg.kind === "run") void handleRun(msg);
   else if (msg.kind === "close") {
     void (async () => {

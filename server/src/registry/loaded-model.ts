@@ -63,7 +63,7 @@ export class LoadedModel {
     try {
       for (let i = 0; i < config.WORKERS; i++) {
         workers.push(
-          await EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS }),
+          await EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, schedule: manifest.config.schedule }),
         );
       }
     } catch (e) {

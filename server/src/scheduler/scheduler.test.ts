@@ -4,6 +4,10 @@ import { Scheduler, rowsOf } from "./scheduler.ts";
 import type { ConditionEncoding, DenoiseBatch, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
 import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError } from "./errors.ts";
 import { coreMath } from "./math.ts";
+import { applySampler } from "./apply.ts";
+import type { StepBatch, StepResult } from "./types.ts";
+
+const testMath = coreMath({ name: "tan-d", d: 9 });
 
 const L = 4;
 const d = 3;
@@ -37,6 +41,9 @@ class RecordingBackend implements ModelBackend {
       for (let i = 0; i < ld; i++) out[r * ld + i] = 0.5 * b.x[r * ld + i] + 0.1 * b.xsc[r * ld + i] + 0.2 * b.t[r] + 0.01 * c;
     }
     return out;
+  }
+  async step(b: StepBatch): Promise<StepResult> {
+    return applySampler(await this.denoise(b), b, testMath, L * d);
   }
   async decode(lat: Float32Array, rows: number): Promise<Int32Array> {
     await new Promise((r) => setImmediate(r));

@@ -1,10 +1,11 @@
 // Step-level continuous batching (in the spirit of text-generation-inference's router/queue.rs):
 // a bounded FIFO of waiting jobs shared by one or more lanes; each lane owns a backend (one ONNX
 // worker) and loops: drop cancelled/expired jobs, admit waiting jobs up to the row budget, encode
-// new documents, one denoiser call over every active row with per-row t, each row's sampler update,
-// then finished rows (and streaming snapshots) through the decoder. Jobs with different step counts,
+// new documents, one denoiser call over every active row with per-row t plus each sample's sampler
+// update (both executed by the backend — in the ONNX worker thread — from a plan built here; see
+// ./apply.ts), then finished rows (and streaming snapshots) through the decoder. Jobs with different step counts,
 // samplers and guidance share a call; a job's numbers depend only on its own seed and parameters.
-import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
+import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplePlan, SamplingMath } from "./types.ts";
 import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "./errors.ts";
 
 export interface SchedulerEvents {
@@ -303,7 +304,6 @@ class Lane {
   private async tick(): Promise<void> {
     const { L, d, condDim } = this.backend;
     const ld = L * d;
-    const math = this.opts.math;
     const jobs = this.active.slice();
     const rows = jobs.reduce((s, a) => s + a.rows, 0);
     const x = new Float32Array(rows * ld);
@@ -335,32 +335,39 @@ class Lane {
         row += a.spec.n;
       }
     }
-    const t0 = performance.now();
-    const out = await this.backend.denoise({ rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined });
-    this.opts.events?.tick?.(rows, performance.now() - t0);
-
-    // Sampler updates, row by row, with this job's own noise stream.
-    const finished: Active[] = [];
-    const snapshots: Active[] = [];
+    // Each sample's update: its x sits in its conditional row; guided samples also name their null row.
+    const samples: SamplePlan[] = [];
     row = 0;
-    const x0hat = new Float32Array(ld);
-    const next = new Float32Array(ld);
     for (const a of jobs) {
       const n = a.spec.n;
-      const tNow = a.grid[a.step];
-      const sNext = a.grid[a.step + 1];
       for (let r = 0; r < n; r++) {
-        const c = out.subarray((row + r) * ld, (row + r + 1) * ld);
-        if (a.rows > n) math.cfg(c, out.subarray((row + n + r) * ld, (row + n + r + 1) * ld), a.spec.guidance, x0hat);
-        else x0hat.set(c);
-        const xr = a.x.subarray(r * ld, (r + 1) * ld);
-        const noise = a.spec.sampler === "sde" ? math.noise(a.spec.seed, a.step + 1, r, ld) : null;
-        math.step(a.spec.sampler, xr, x0hat, tNow, sNext, noise, next);
-        xr.set(next);
-        a.xsc.set(x0hat, r * ld);
-        a.x0.set(x0hat, r * ld);
+        samples.push({
+          row: row + r,
+          uncondRow: a.rows > n ? row + n + r : -1,
+          guidance: a.spec.guidance,
+          sampler: a.spec.sampler,
+          t: a.grid[a.step],
+          s: a.grid[a.step + 1],
+          seed: a.spec.seed,
+          step: a.step,
+          sample: r,
+        });
       }
       row += a.rows;
+    }
+    const t0 = performance.now();
+    const res = await this.backend.step({ rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined, samples });
+    this.opts.events?.tick?.(rows, performance.now() - t0);
+
+    const finished: Active[] = [];
+    const snapshots: Active[] = [];
+    let k = 0;
+    for (const a of jobs) {
+      const n = a.spec.n;
+      a.x.set(res.x.subarray(k * ld, (k + n) * ld));
+      a.x0.set(res.x0.subarray(k * ld, (k + n) * ld));
+      a.xsc.set(a.x0); // self-conditioning: the next step sees this step's x̂0
+      k += n;
       a.step++;
       if (a.step >= a.spec.steps) finished.push(a);
       else if (a.spec.onProgress && a.spec.progressEvery && a.step % a.spec.progressEvery === 0 && !a.failure) snapshots.push(a);

@@ -21,13 +21,44 @@ export interface ConditionEncoding {
   nullCond: Float32Array;
 }
 
-/** What one engine lane (an ONNX worker, or a test double) offers the scheduler. */
+/** One sample's sampler update after the denoiser call (see ./apply.ts). */
+export interface SamplePlan {
+  /** Batch row with this sample's x and its conditional (or only) prediction. */
+  row: number;
+  /** Batch row with the null-condition prediction (guided samples), else −1. */
+  uncondRow: number;
+  guidance: number;
+  sampler: SamplerName;
+  t: number;
+  s: number;
+  /** SDE noise is noise(seed, step + 1, sample, L·d): the request's own stream. */
+  seed: number;
+  step: number;
+  sample: number;
+}
+
+/** A denoiser call plus the sampler update of every sample in it. */
+export interface StepBatch extends DenoiseBatch {
+  samples: SamplePlan[];
+}
+
+/** `[samples, L, d]` each: the updated latents and the (guided) x̂0 predictions. */
+export interface StepResult {
+  x: Float32Array;
+  x0: Float32Array;
+}
+
+/**
+ * What one engine lane (an ONNX worker, or a test double) offers the scheduler. `step` runs the
+ * denoiser and the sampler math where the lane lives (the ONNX worker thread), so neither blocks
+ * the HTTP thread.
+ */
 export interface ModelBackend {
   readonly L: number;
   readonly d: number;
   /** Condition width Dc; 0 for unconditional models. */
   readonly condDim: number;
-  denoise(batch: DenoiseBatch): Promise<Float32Array>;
+  step(batch: StepBatch): Promise<StepResult>;
   /** Argmax token ids `[rows, L]` of the decoder. */
   decode(latents: Float32Array, rows: number): Promise<Int32Array>;
   encodeCondition(tokens: Int32Array): Promise<ConditionEncoding>;
