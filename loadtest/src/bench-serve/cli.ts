@@ -1,0 +1,222 @@
+// npm run bench:serve -- [--models <dir>] [--steps 10,50] [--quick] [--concurrency 1,8,32]
+//   [--batches 1,4,8,16,32] [--workers <cpus>] [--threads 1] [--row-budget 32] [--seconds S]
+//   [--engine-seconds S] [--max-minutes M] [--no-int8] [--out loadtest/results]
+// The serving benchmark, one run, on one model and the same steps: the engine ceiling (no HTTP,
+// batch-size sweep), the server under closed-loop load (batching, then ROW_BUDGET=1: one request per
+// denoiser call), the fp32 GEMM peak through ONNX Runtime, the denoiser's GFLOP/s against it, fp32
+// vs int8. Writes <out>/bench-serve.json, bench-serve.md and bench-serve-latency.{svg,png}.
+// Exit 0 = measured and written (targets met or not: see the table), 2 = bad input or a failure.
+import { parseArgs } from "node:util";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "@ldtext/charts";
+import { startServer, type RunningServer } from "../server-process.ts";
+import { chooseModel } from "./model.ts";
+import { EnginePool, sweepEngine } from "./engine.ts";
+import { denoiserFlopsPerRow } from "./flops.ts";
+import { measureGemmPeak } from "./peak.ts";
+import { runClosedLoop } from "./server-load.ts";
+import { buildResult, formatMarkdown, type EngineCeiling, type GemmPeak, type ServerLevel, type StepsResult } from "./summary.ts";
+import { writeBenchChart } from "./plot.ts";
+import { Progress } from "./progress.ts";
+
+const repoRoot = new URL("../../../", import.meta.url).pathname;
+
+export class UsageError extends Error {}
+
+/** "10,50" → [10, 50]: positive integers within [1, max]. */
+export function intList(name: string, raw: string, max: number): number[] {
+  const xs = raw.split(",").filter((s) => s.trim() !== "").map((s) => Number(s));
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1 || x > max)) throw new UsageError(`--${name} wants a comma list of integers 1..${max}, got "${raw}"`);
+  return [...new Set(xs)].sort((a, b) => a - b);
+}
+
+function positive(name: string, raw: string): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} must be a positive number, got "${raw}"`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: "string" },
+      steps: { type: "string", default: "10,50" },
+      quick: { type: "boolean", default: false },
+      concurrency: { type: "string", default: "1,8,32" },
+      batches: { type: "string" },
+      workers: { type: "string", default: String(cpus().length) },
+      threads: { type: "string", default: "1" },
+      "row-budget": { type: "string", default: "32" },
+      seconds: { type: "string" },
+      "engine-seconds": { type: "string" },
+      "max-minutes": { type: "string" },
+      "no-int8": { type: "boolean", default: false },
+      out: { type: "string", default: join(repoRoot, "loadtest/results") },
+    },
+  });
+  const quick = values.quick;
+  const stepsList = intList("steps", values.steps, 200);
+  const concurrencies = intList("concurrency", values.concurrency, 256);
+  const batches = intList("batches", values.batches ?? (quick ? "8,32" : "1,4,8,16,32"), 256);
+  const workers = intList("workers", values.workers, 64)[0];
+  const threads = intList("threads", values.threads, 256)[0];
+  const rowBudget = intList("row-budget", values["row-budget"], 4096)[0];
+  const seconds = positive("seconds", values.seconds ?? (quick ? "6" : "30"));
+  const engineSeconds = positive("engine-seconds", values["engine-seconds"] ?? (quick ? "2" : "8"));
+  const maxMinutes = positive("max-minutes", values["max-minutes"] ?? (quick ? "15" : "40"));
+  const outDir = resolve(values.out);
+  const scratch = mkdtempSync(join(tmpdir(), "ldtext-bench-serve-"));
+  const notes: string[] = [];
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const loadStart = loadavg();
+  const log = (s: string) => console.error(s);
+
+  // Phases, with planned seconds for the progress line (a level lasts at least one round of requests,
+  // so the plan is a lower bound).
+  const progress = new Progress(
+    [
+      { name: "GEMM peak", seconds: 3 },
+      ...stepsList.flatMap((s) => [{ name: `engine fp32, ${s} steps`, seconds: batches.length * (engineSeconds + 2) }, { name: `engine int8, ${s} steps`, seconds: engineSeconds + 2 }]),
+      ...(["batching", "no batching"] as const).flatMap((m) => stepsList.flatMap((s) => concurrencies.map((c) => ({ name: `server ${m}, ${s} steps, c=${c}`, seconds: seconds + 2 })))),
+      { name: "GEMM peak (again)", seconds: 3 },
+    ],
+    log,
+  );
+
+  let server: RunningServer | undefined;
+  const watchdog = setTimeout(() => {
+    log(`bench:serve: over --max-minutes ${maxMinutes}, aborting`);
+    void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(2));
+  }, maxMinutes * 60_000);
+  watchdog.unref();
+  try {
+    const model = await chooseModel({ explicitDir: values.models, defaultDir: join(repoRoot, "models"), scratch, log });
+    const cfg = model.manifest.config;
+    log(`model ${model.info.id}@${model.info.version} (${model.info.source}) at ${model.dir}; ${workers} worker(s) × ${threads} thread(s); load average ${loadStart.map((x) => x.toFixed(1)).join(" ")}`);
+    if (model.info.source === "random") notes.push("No trained generate model under models/: a random-weight artifact at the small preset's shapes was used (speed depends on shapes, not on weights).");
+    const flops = denoiserFlopsPerRow(cfg);
+    const graph = (role: "denoiser" | "denoiser_int8" | "decoder") => join(model.dir, model.manifest.graphs[role]!.file);
+
+    progress.begin("GEMM peak");
+    const peaks: GemmPeak[] = [await measureGemmPeak({ threads: workers * threads, seconds: quick ? 2 : 4 })];
+    progress.done(`${peaks[0].gflops} GFLOP/s best, ${peaks[0].medianGflops} median`);
+
+    const perSteps = new Map<number, { engine: EngineCeiling; engineInt8?: EngineCeiling; server: ServerLevel[]; noBatching: ServerLevel[] }>();
+    const poolOpts = { workers, threads, L: cfg.maxLen, d: cfg.latentDim, schedule: cfg.schedule, decoder: graph("decoder") };
+    const fp32 = await EnginePool.start({ ...poolOpts, denoiser: graph("denoiser") });
+    try {
+      for (const steps of stepsList) {
+        progress.begin(`engine fp32, ${steps} steps`);
+        const engine = await sweepEngine(fp32, { precision: "fp32", steps, batches, seconds: engineSeconds, flopsPerRow: flops.total, onPoint: (p) => progress.note(`batch ${p.batch}: ${p.samplesPerSec} samples/s, ${p.denoiserGflops} GFLOP/s`) });
+        progress.done(`best batch ${engine.best.batch}: ${engine.best.samplesPerSec} samples/s`);
+        perSteps.set(steps, { engine, server: [], noBatching: [] });
+      }
+    } finally {
+      await fp32.close();
+    }
+    if (model.info.hasInt8 && !values["no-int8"]) {
+      const int8 = await EnginePool.start({ ...poolOpts, denoiser: graph("denoiser_int8") });
+      try {
+        for (const steps of stepsList) {
+          progress.begin(`engine int8, ${steps} steps`);
+          const r = perSteps.get(steps)!;
+          // The fp32 sweep's best batch (and its neighbours in quick mode would cost a full sweep).
+          r.engineInt8 = await sweepEngine(int8, { precision: "int8", steps, batches: [r.engine.best.batch], seconds: engineSeconds, flopsPerRow: flops.total });
+          progress.done(`batch ${r.engineInt8.best.batch}: ${r.engineInt8.best.samplesPerSec} samples/s (fp32 ${r.engine.best.samplesPerSec})`);
+        }
+      } finally {
+        await int8.close();
+      }
+    } else {
+      for (const steps of stepsList) progress.skip(`engine int8, ${steps} steps`);
+      notes.push(model.info.hasInt8 ? "int8 skipped (--no-int8)." : "The artifact has no denoiser_int8 graph: no int8 comparison.");
+    }
+    notes.push("The server always serves the fp32 denoiser (it has no switch for denoiser_int8), so int8 is compared at the engine level only.");
+
+    for (const mode of ["batching", "no-batching"] as const) {
+      const budget = mode === "batching" ? rowBudget : 1;
+      server = await startServer({
+        repoRoot,
+        modelsDir: model.dir,
+        logFile: join(scratch, `server-${mode}.log`),
+        env: {
+          WORKERS: String(workers),
+          INTRA_OP_THREADS: String(threads),
+          ROW_BUDGET: String(budget),
+          QUEUE_SIZE: String(Math.max(64, 2 * Math.max(...concurrencies))),
+          RESPONSE_CACHE_SIZE: "0",
+          REQUEST_DEADLINE_MS: "900000",
+          EP: "cpu",
+          LOG_LEVEL: "warn",
+        },
+      });
+      try {
+        for (const steps of stepsList) {
+          for (const c of concurrencies) {
+            const label = `server ${mode === "batching" ? "batching" : "no batching"}, ${steps} steps, c=${c}`;
+            progress.begin(label);
+            const level = await runClosedLoop({ url: server.url, mode, steps, concurrency: c, seconds, capSeconds: seconds + (quick ? 150 : 240), model: model.info.id, seed: 1 + 100_000 * c + steps });
+            const r = perSteps.get(steps)!;
+            (mode === "batching" ? r.server : r.noBatching).push(level);
+            progress.done(`${level.samplesPerSec} samples/s, p50 ${level.latencyMs.p50} ms, p99 ${level.latencyMs.p99} ms, ${level.meanRowsPerDenoiserCall} rows/call${level.failed ? `, ${level.failed} failed` : ""}${level.truncated ? ", cut at the cap" : ""}`);
+          }
+        }
+      } finally {
+        await server.stop();
+        server = undefined;
+      }
+    }
+
+    progress.begin("GEMM peak (again)");
+    peaks.push(await measureGemmPeak({ threads: workers * threads, seconds: quick ? 2 : 4 }));
+    progress.done(`${peaks[1].gflops} GFLOP/s best, ${peaks[1].medianGflops} median`);
+    const peak = peaks.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+    notes.push(`GEMM peak: the best single call of a ${peak.M}×${peak.K}×${peak.N} MatMul over two runs (start ${peaks[0].gflops}, end ${peaks[1].gflops} GFLOP/s; medians ${peaks[0].medianGflops}, ${peaks[1].medianGflops}).`);
+    notes.push("Denoiser FLOPs: matrix products of the Dif network per row and step (docs/MODEL-SPEC.md), " + `${(flops.total / 1e6).toFixed(1)} MFLOP; denoiserGflops = FLOPs of every denoiser row the engine ran / wall time of the engine run at its best batch (decoder and sampler time included).`);
+    notes.push("Server samples/s: finished samples / time from the level's start to its last answer (closed loop: clients stop sending at the window's end; requests in flight are waited for).");
+
+    const results: Omit<StepsResult, "comparison">[] = stepsList.map((steps) => ({ steps, ...perSteps.get(steps)! }));
+    const result = buildResult({
+      startedAt,
+      durationSeconds: (performance.now() - t0) / 1000,
+      quick,
+      model: model.info,
+      layout: { workers, intraOpThreads: threads, rowBudget, noBatchingRowBudget: 1 },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? "?", loadAverageStart: loadStart, loadAverageEnd: loadavg(), node: process.version, onnxruntime: ortVersion() },
+      denoiserFlopsPerRow: flops.total,
+      peak,
+      results,
+      notes,
+    });
+    const md = formatMarkdown(result);
+    await writeFileAtomic(join(outDir, "bench-serve.json"), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFileAtomic(join(outDir, "bench-serve.md"), `${md}\n![latency vs throughput](bench-serve-latency.png)\n`);
+    const chart = await writeBenchChart(result, join(outDir, "bench-serve-latency"));
+    console.log(md);
+    console.log(`wrote ${join(outDir, "bench-serve.json")}, bench-serve.md, ${chart.svgPath}${chart.pngPath ? `, ${chart.pngPath}` : ""}`);
+  } finally {
+    clearTimeout(watchdog);
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function ortVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(repoRoot, "node_modules/onnxruntime-node/package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
+  try {
+    await main();
+  } catch (err) {
+    console.error(`bench:serve: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
+}

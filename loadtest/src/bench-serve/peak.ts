@@ -1,0 +1,66 @@
+// The machine's fp32 GEMM peak as ONNX Runtime reaches it: one large MatMul graph (built with
+// export's GraphBuilder, weights as an initializer like the denoiser's) run repeatedly on the CPU
+// provider with the thread count the engine uses. The best call is the peak; the median is kept too
+// because the machine is shared.
+import * as ort from "onnxruntime-node";
+import { GraphBuilder } from "@ldtext/export";
+import { gemmFlops } from "./flops.ts";
+import type { GemmPeak } from "./summary.ts";
+
+const FLOAT = 1; // ONNX TensorProto.FLOAT
+
+/** A `[M, K] × [K, N]` MatMul model with a seeded constant right-hand side, serialized. */
+export function matmulModel(M: number, K: number, N: number, seed = 1): Uint8Array {
+  const g = new GraphBuilder("gemm");
+  const a = g.input("a", FLOAT, [M, K]);
+  let s = seed >>> 0;
+  // xorshift: any values do; they only need to be finite and not denormal.
+  const w = Float32Array.from({ length: K * N }, () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) / 2 ** 32 - 0.5) * 0.1;
+  });
+  g.op("MatMul", [a, g.initializer("w", w, [K, N])], {}, "y");
+  g.output("y", FLOAT, [M, N]);
+  return g.serialize().model;
+}
+
+export interface PeakOptions {
+  M?: number;
+  K?: number;
+  N?: number;
+  threads: number;
+  seconds: number;
+  /** At least this many timed calls even past `seconds`. */
+  minCalls?: number;
+}
+
+export async function measureGemmPeak(o: PeakOptions): Promise<GemmPeak> {
+  const M = o.M ?? 1024;
+  const K = o.K ?? 1024;
+  const N = o.N ?? 1024;
+  const session = await ort.InferenceSession.create(matmulModel(M, K, N), {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: o.threads,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
+  try {
+    const a = new ort.Tensor("float32", Float32Array.from({ length: M * K }, (_, i) => ((i % 97) - 48) / 97), [M, K]);
+    await session.run({ a }); // warm-up: first call allocates and packs the weights
+    const flops = gemmFlops(M, K, N);
+    const rates: number[] = [];
+    const end = performance.now() + o.seconds * 1000;
+    while (performance.now() < end || rates.length < (o.minCalls ?? 3)) {
+      const t0 = performance.now();
+      await session.run({ a });
+      rates.push(flops / ((performance.now() - t0) / 1000) / 1e9);
+    }
+    rates.sort((x, y) => x - y);
+    return { M, K, N, threads: o.threads, calls: rates.length, gflops: Number(rates[rates.length - 1].toFixed(2)), medianGflops: Number(rates[Math.floor(rates.length / 2)].toFixed(2)) };
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,274 @@
+// The shape of `loadtest/results/bench-serve.json` and the arithmetic on it: which measurements the
+// headline fields come from, the server/engine ratios, the denoiser's share of the GEMM peak, and
+// the markdown table. Pure functions, so they are unit-tested without a server.
+
+export interface LatencyMs {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  mean: number | null;
+}
+
+/** One batch size of the engine sweep: W workers, each running whole samples of `batch` rows. */
+export interface EngineBatchPoint {
+  batch: number;
+  samples: number;
+  seconds: number;
+  samplesPerSec: number;
+  denoiserCalls: number;
+  /** Mean wall time of one denoiser call (ms). */
+  denoiserMsMean: number;
+  /** Denoiser FLOPs executed / wall seconds of the run (all workers together). */
+  denoiserGflops: number;
+  /** Mean wall time of one batch, start to decoded ids (what one sample waits). */
+  sampleLatencyMs: number;
+}
+
+export interface EngineCeiling {
+  precision: "fp32" | "int8";
+  steps: number;
+  sweep: EngineBatchPoint[];
+  best: EngineBatchPoint;
+}
+
+export interface ServerLevel {
+  mode: "batching" | "no-batching";
+  steps: number;
+  concurrency: number;
+  requests: number;
+  failed: number;
+  seconds: number;
+  samplesPerSec: number;
+  latencyMs: LatencyMs;
+  /** Δ ldtext_batch_rows_sum / Δ ldtext_batch_rows_count over the level (null without calls). */
+  meanRowsPerDenoiserCall: number | null;
+  denoiserCalls: number;
+  /** The level hit its hard time cap; requests still running then were abandoned (not counted). */
+  truncated: boolean;
+}
+
+export interface GemmPeak {
+  M: number;
+  K: number;
+  N: number;
+  threads: number;
+  calls: number;
+  /** Best call (the peak). */
+  gflops: number;
+  medianGflops: number;
+}
+
+export interface StepsResult {
+  steps: number;
+  engine: EngineCeiling;
+  engineInt8?: EngineCeiling;
+  server: ServerLevel[];
+  noBatching: ServerLevel[];
+  comparison: ConcurrencyComparison[];
+}
+
+export interface ConcurrencyComparison {
+  concurrency: number;
+  serverSamplesPerSec: number | null;
+  noBatchingSamplesPerSec: number | null;
+  /** server / engine ceiling. */
+  serverOverEngine: number | null;
+  /** server / no-batching. */
+  batchingSpeedup: number | null;
+}
+
+export interface Target {
+  target: number;
+  value: number | null;
+  met: boolean;
+}
+
+export interface BenchServeResult {
+  schema: "ldtext-bench-serve/1";
+  /** Headline fields: steps `headline.steps` (50), concurrency `headline.concurrency` (32). */
+  engineSamplesPerSec: number;
+  serverSamplesPerSecAt32: number | null;
+  ratioAt32: number | null;
+  noBatchingSamplesPerSecAt32: number | null;
+  denoiserGflops: number;
+  peakGflops: number;
+  denoiserPeakFraction: number;
+  /** int8 / fp32 engine ceiling at the headline steps (absent without denoiser_int8). */
+  int8EngineSpeedup?: number;
+  headline: { steps: number; concurrency: number };
+  targets: { serverOverEngineAt32: Target; denoiserOverPeak: Target };
+  startedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  model: ModelInfo;
+  layout: { workers: number; intraOpThreads: number; rowBudget: number; noBatchingRowBudget: number };
+  machine: MachineInfo;
+  denoiserFlopsPerRow: number;
+  peak: GemmPeak;
+  results: StepsResult[];
+  notes: string[];
+}
+
+export interface ModelInfo {
+  dir: string;
+  id: string;
+  version: string;
+  /** "models/" (the shipped model), "--models", or "random" (a random-weight artifact made for this run). */
+  source: string;
+  preset?: string;
+  L: number;
+  d: number;
+  dif: { dModel: number; heads: number; layers: number; ffn: number };
+  hasInt8: boolean;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+  node: string;
+  onnxruntime: string;
+}
+
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** a / b, or null when either is missing or b is 0. */
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
+  return round(a / b, 4);
+}
+
+/** The sweep point with the most samples/s. */
+export function bestPoint(sweep: EngineBatchPoint[]): EngineBatchPoint {
+  if (sweep.length === 0) throw new Error("empty engine sweep");
+  return sweep.reduce((best, p) => (p.samplesPerSec > best.samplesPerSec ? p : best));
+}
+
+/** Server, no-batching and engine side by side per concurrency. */
+export function compare(engine: EngineCeiling, server: ServerLevel[], noBatching: ServerLevel[]): ConcurrencyComparison[] {
+  const cs = [...new Set([...server, ...noBatching].map((l) => l.concurrency))].sort((a, b) => a - b);
+  return cs.map((c) => {
+    const s = server.find((l) => l.concurrency === c)?.samplesPerSec ?? null;
+    const nb = noBatching.find((l) => l.concurrency === c)?.samplesPerSec ?? null;
+    return { concurrency: c, serverSamplesPerSec: s, noBatchingSamplesPerSec: nb, serverOverEngine: ratio(s, engine.best.samplesPerSec), batchingSpeedup: ratio(s, nb) };
+  });
+}
+
+export interface SummaryInput {
+  startedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  model: ModelInfo;
+  layout: BenchServeResult["layout"];
+  machine: MachineInfo;
+  denoiserFlopsPerRow: number;
+  peak: GemmPeak;
+  results: Omit<StepsResult, "comparison">[];
+  notes?: string[];
+  /** Defaults: steps 50 (else the most steps run), concurrency 32 (else the highest run). */
+  headlineSteps?: number;
+  headlineConcurrency?: number;
+}
+
+/** Assembles the result file: comparisons per steps and the headline fields. */
+export function buildResult(o: SummaryInput): BenchServeResult {
+  if (o.results.length === 0) throw new Error("no results");
+  const results: StepsResult[] = o.results.map((r) => ({ ...r, comparison: compare(r.engine, r.server, r.noBatching) }));
+  const stepsRun = results.map((r) => r.steps);
+  const steps = o.headlineSteps ?? (stepsRun.includes(50) ? 50 : Math.max(...stepsRun));
+  const head = results.find((r) => r.steps === steps);
+  if (!head) throw new Error(`no results for ${steps} steps`);
+  const concs = head.comparison.map((c) => c.concurrency);
+  const concurrency = o.headlineConcurrency ?? (concs.includes(32) ? 32 : Math.max(0, ...concs));
+  const at = head.comparison.find((c) => c.concurrency === concurrency);
+  const engineSamplesPerSec = head.engine.best.samplesPerSec;
+  const serverAt = at?.serverSamplesPerSec ?? null;
+  const denoiserGflops = head.engine.best.denoiserGflops;
+  const fraction = round(denoiserGflops / o.peak.gflops, 4);
+  const ratioAt32 = ratio(serverAt, engineSamplesPerSec);
+  const int8 = head.engineInt8 ? ratio(head.engineInt8.best.samplesPerSec, engineSamplesPerSec) : null;
+  return {
+    schema: "ldtext-bench-serve/1",
+    engineSamplesPerSec,
+    serverSamplesPerSecAt32: serverAt,
+    ratioAt32,
+    noBatchingSamplesPerSecAt32: at?.noBatchingSamplesPerSec ?? null,
+    denoiserGflops,
+    peakGflops: o.peak.gflops,
+    denoiserPeakFraction: fraction,
+    ...(int8 !== null ? { int8EngineSpeedup: int8 } : {}),
+    headline: { steps, concurrency },
+    targets: {
+      serverOverEngineAt32: { target: 0.9, value: ratioAt32, met: ratioAt32 !== null && ratioAt32 >= 0.9 },
+      denoiserOverPeak: { target: 0.5, value: fraction, met: fraction >= 0.5 },
+    },
+    startedAt: o.startedAt,
+    durationSeconds: round(o.durationSeconds, 1),
+    quick: o.quick,
+    model: o.model,
+    layout: o.layout,
+    machine: o.machine,
+    denoiserFlopsPerRow: o.denoiserFlopsPerRow,
+    peak: o.peak,
+    results,
+    notes: o.notes ?? [],
+  };
+}
+
+const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? "—" : x.toFixed(digits));
+const ms = (x: number | null | undefined): string => (x === null || x === undefined ? "—" : Math.round(x).toString());
+
+/** The markdown report: headline, one table per steps, the GEMM/FLOP table. */
+export function formatMarkdown(r: BenchServeResult): string {
+  const out: string[] = [];
+  const m = r.model;
+  out.push(`# Serving benchmark (\`npm run bench:serve\`)`);
+  out.push("");
+  out.push(
+    `Model \`${m.id}@${m.version}\` (${m.source}${m.preset ? `, ${m.preset} preset` : ""}: L=${m.L}, d=${m.d}, Dif ${m.dif.layers}×${m.dif.dModel}, F=${m.dif.ffn}), ` +
+      `${r.layout.workers} worker(s) × ${r.layout.intraOpThreads} intra-op thread(s), ROW_BUDGET ${r.layout.rowBudget} (no batching: ${r.layout.noBatchingRowBudget}). ` +
+      `${r.machine.cpus} × ${r.machine.cpuModel}, load average ${r.machine.loadAverageStart.map((x) => x.toFixed(1)).join("/")} at start` +
+      `, ${r.machine.loadAverageEnd.map((x) => x.toFixed(1)).join("/")} at end. ${r.quick ? "**--quick** run (short windows). " : ""}${r.startedAt}, ${r.durationSeconds} s.`,
+  );
+  out.push("");
+  const t = r.targets;
+  out.push(`| headline (steps ${r.headline.steps}) | value | target |`);
+  out.push(`|---|---|---|`);
+  out.push(`| engine ceiling, samples/s | ${fmt(r.engineSamplesPerSec)} | |`);
+  out.push(`| server at concurrency ${r.headline.concurrency}, samples/s | ${fmt(r.serverSamplesPerSecAt32)} | |`);
+  out.push(`| server / engine | ${fmt(r.ratioAt32, 3)} | ≥ ${t.serverOverEngineAt32.target} ${t.serverOverEngineAt32.met ? "✓" : "✗"} |`);
+  out.push(`| no batching at concurrency ${r.headline.concurrency}, samples/s | ${fmt(r.noBatchingSamplesPerSecAt32)} | |`);
+  out.push(`| denoiser GFLOP/s (engine, best batch) | ${fmt(r.denoiserGflops, 1)} | |`);
+  out.push(`| fp32 GEMM peak GFLOP/s (${r.peak.M}×${r.peak.K}×${r.peak.N}, ${r.peak.threads} thread(s)) | ${fmt(r.peakGflops, 1)} | |`);
+  out.push(`| denoiser / peak | ${fmt(r.denoiserPeakFraction, 3)} | ≥ ${t.denoiserOverPeak.target} ${t.denoiserOverPeak.met ? "✓" : "✗"} |`);
+  if (r.int8EngineSpeedup !== undefined) out.push(`| int8 / fp32 engine ceiling | ${fmt(r.int8EngineSpeedup, 3)} | |`);
+  out.push("");
+  for (const s of r.results) {
+    out.push(`## ${s.steps} steps`);
+    out.push("");
+    out.push(`| setup | concurrency / batch | samples/s | × engine | p50 ms | p95 ms | p99 ms | rows / denoiser call | requests |`);
+    out.push(`|---|---|---|---|---|---|---|---|---|`);
+    const eng = s.engine.best.samplesPerSec;
+    for (const e of [s.engine, ...(s.engineInt8 ? [s.engineInt8] : [])]) {
+      for (const p of e.sweep) {
+        const star = p === e.best ? " (best)" : "";
+        out.push(`| engine ${e.precision}, no HTTP | batch ${p.batch}${star} | ${fmt(p.samplesPerSec)} | ${fmt(ratio(p.samplesPerSec, eng), 3)} | | | | ${p.batch} | ${p.samples} samples |`);
+      }
+    }
+    for (const l of [...s.server, ...s.noBatching]) {
+      const label = l.mode === "batching" ? "server, batching" : "server, no batching";
+      out.push(
+        `| ${label} | ${l.concurrency} | ${fmt(l.samplesPerSec)} | ${fmt(ratio(l.samplesPerSec, eng), 3)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p95)} | ${ms(l.latencyMs.p99)} | ${fmt(l.meanRowsPerDenoiserCall, 1)} | ${l.requests}${l.failed ? ` (${l.failed} failed)` : ""}${l.truncated ? " (cut at the time cap)" : ""} |`,
+      );
+    }
+    out.push("");
+  }
+  if (r.notes.length > 0) {
+    out.push("Notes:");
+    out.push("");
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
