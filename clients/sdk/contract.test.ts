@@ -183,6 +183,25 @@ describe("operations", () => {
   });
 });
 
+describe("body limit", () => {
+  let srv: RunningServer;
+  before(async () => {
+    srv = await startTestServer(generateOnly);
+  });
+  // Known server issue (reported): after a 413 on a body still being uploaded, RunningServer.shutdown()
+  // never settles (the loop empties with server.close() pending). Bounded here so the suite ends.
+  after(() => Promise.race([srv.shutdown(), new Promise((r) => setTimeout(r, 1500))]));
+
+  test("413: a document over the body limit is refused with the limit in the message", async () => {
+    const client = new DiffusionTextClient({ baseUrl: srv.url });
+    await rejectsWith(client.summarize({ document: "x".repeat(3 * 1024 * 1024), steps: 2 }), (e) => {
+      assert.equal(e.status, 413);
+      assert.equal(e.code, "payload_too_large");
+      assert.match(e.message, /\d+ bytes/);
+    });
+  });
+});
+
 describe("API keys and rate limiting", () => {
   let srv: RunningServer;
   before(async () => {
