@@ -1,0 +1,230 @@
+// The parts of bench:serve that need no server: FLOP count, the result's shape and ratio math, the
+// markdown table, /metrics parsing, argument lists, and the GEMM graph run through ONNX Runtime.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS } from "@ldtext/core";
+import { denoiserFlopsPerRow, gemmFlops } from "./flops.ts";
+import { bestPoint, buildResult, compare, formatMarkdown, ratio, type EngineBatchPoint, type EngineCeiling, type ServerLevel, type SummaryInput } from "./summary.ts";
+import { metricSum } from "./server-load.ts";
+import { intList, UsageError } from "./cli.ts";
+import { matmulModel, measureGemmPeak } from "./peak.ts";
+import { benchSeries } from "./plot.ts";
+
+describe("denoiser FLOPs", () => {
+  test("small preset, by hand: 459.5 MFLOP per row and step, MLP and projections dominate", () => {
+    const cfg = modelConfigFromPreset("small", "generate", FIRST_BPE_ID + PRESETS.small.topK);
+    const f = denoiserFlopsPerRow(cfg);
+    // L=64, d=64, D=256, F=768, 4 layers.
+    assert.equal(f.time, 2 * 2 * 256 * 256);
+    assert.equal(f.input, 2 * 64 * 128 * 256);
+    assert.equal(f.attnProj, 4 * 4 * 2 * 64 * 256 * 256);
+    assert.equal(f.attnScores, 4 * 2 * 2 * 64 * 64 * 256);
+    assert.equal(f.mlp, 4 * 3 * 2 * 64 * 256 * 768);
+    assert.equal(f.output, 2 * 64 * 256 * 64);
+    assert.equal(f.cross, 0);
+    assert.equal(f.total, 459_538_432);
+    assert.equal(f.total, f.time + f.input + f.attnProj + f.attnScores + f.cross + f.mlp + f.output);
+  });
+
+  test("summarize adds cross-attention that grows with the document length", () => {
+    const cfg = modelConfigFromPreset("tiny", "summarize", 300);
+    const gen = denoiserFlopsPerRow(modelConfigFromPreset("tiny", "generate", 300));
+    const full = denoiserFlopsPerRow(cfg);
+    const short = denoiserFlopsPerRow(cfg, 8);
+    // tiny: L=16, D=32, Dc=32, S=32, 2 layers.
+    assert.equal(full.cross, 2 * (2 * 2 * 16 * 32 * 32 + 2 * 2 * 32 * 32 * 32 + 2 * 2 * 16 * 32 * 32));
+    assert.ok(short.cross < full.cross && short.cross > 0);
+    assert.equal(full.total - full.cross, gen.total);
+    assert.equal(gemmFlops(2, 3, 4), 48);
+  });
+});
+
+const point = (batch: number, samplesPerSec: number, over: Partial<EngineBatchPoint> = {}): EngineBatchPoint => ({
+  batch,
+  samples: 10,
+  seconds: 1,
+  samplesPerSec,
+  denoiserCalls: 10,
+  denoiserMsMean: 5,
+  denoiserGflops: samplesPerSec * 10,
+  sampleLatencyMs: 100 * batch,
+  ...over,
+});
+const engine = (steps: number, sweep: EngineBatchPoint[], precision: "fp32" | "int8" = "fp32"): EngineCeiling => ({ precision, steps, sweep, best: bestPoint(sweep) });
+const level = (mode: ServerLevel["mode"], steps: number, concurrency: number, samplesPerSec: number): ServerLevel => ({
+  mode,
+  steps,
+  concurrency,
+  requests: 20,
+  failed: 0,
+  seconds: 10,
+  samplesPerSec,
+  latencyMs: { p50: 100 * concurrency, p95: 150 * concurrency, p99: 160 * concurrency, mean: 110 * concurrency },
+  meanRowsPerDenoiserCall: mode === "batching" ? concurrency / 2 : 1,
+  denoiserCalls: 100,
+  truncated: false,
+});
+
+function input(over: Partial<SummaryInput> = {}): SummaryInput {
+  const steps = (s: number, k: number) => ({
+    steps: s,
+    engine: engine(s, [point(1, 2 * k), point(8, 4 * k), point(32, 3 * k)]),
+    engineInt8: engine(s, [point(8, 6 * k)], "int8"),
+    server: [level("batching", s, 1, 1.5 * k), level("batching", s, 8, 3.2 * k), level("batching", s, 32, 3.8 * k)],
+    noBatching: [level("no-batching", s, 1, 1.6 * k), level("no-batching", s, 8, 2 * k), level("no-batching", s, 32, 1.9 * k)],
+  });
+  return {
+    startedAt: "2026-01-01T00:00:00.000Z",
+    durationSeconds: 123.45,
+    quick: true,
+    model: { dir: "/m", id: "gen", version: "1", source: "random", preset: "small", L: 64, d: 64, dif: { dModel: 256, heads: 4, layers: 4, ffn: 768 }, hasInt8: true },
+    layout: { workers: 2, intraOpThreads: 1, rowBudget: 32, noBatchingRowBudget: 1 },
+    machine: { cpus: 2, cpuModel: "x", loadAverageStart: [1, 2, 3], loadAverageEnd: [1, 2, 3], node: "v20", onnxruntime: "1.30.0" },
+    denoiserFlopsPerRow: 459_538_432,
+    peak: { M: 1024, K: 1024, N: 1024, threads: 2, calls: 10, gflops: 80, medianGflops: 70 },
+    results: [steps(10, 5), steps(50, 1)],
+    ...over,
+  };
+}
+
+describe("result and ratios", () => {
+  test("ratio: a / b rounded, null when a side is missing or zero", () => {
+    assert.equal(ratio(3.6, 4), 0.9);
+    assert.equal(ratio(1, 3), 0.3333);
+    assert.equal(ratio(null, 4), null);
+    assert.equal(ratio(1, 0), null);
+    assert.equal(ratio(1, undefined), null);
+  });
+
+  test("best batch and per-concurrency comparison", () => {
+    const e = engine(50, [point(1, 2), point(8, 4), point(32, 3)]);
+    assert.equal(e.best.batch, 8);
+    const c = compare(e, [level("batching", 50, 32, 3.8), level("batching", 50, 1, 1.5)], [level("no-batching", 50, 32, 1.9)]);
+    assert.deepEqual(c.map((x) => x.concurrency), [1, 32]);
+    assert.deepEqual(c[1], { concurrency: 32, serverSamplesPerSec: 3.8, noBatchingSamplesPerSec: 1.9, serverOverEngine: 0.95, batchingSpeedup: 2 });
+    assert.equal(c[0].noBatchingSamplesPerSec, null);
+    assert.equal(c[0].batchingSpeedup, null);
+    assert.throws(() => bestPoint([]), /empty/);
+  });
+
+  test("headline fields come from 50 steps at concurrency 32, with targets judged", () => {
+    const r = buildResult(input());
+    assert.equal(r.schema, "ldtext-bench-serve/1");
+    assert.deepEqual(r.headline, { steps: 50, concurrency: 32 });
+    assert.equal(r.engineSamplesPerSec, 4);
+    assert.equal(r.serverSamplesPerSecAt32, 3.8);
+    assert.equal(r.ratioAt32, 0.95);
+    assert.equal(r.noBatchingSamplesPerSecAt32, 1.9);
+    assert.equal(r.denoiserGflops, 40);
+    assert.equal(r.peakGflops, 80);
+    assert.equal(r.denoiserPeakFraction, 0.5);
+    assert.equal(r.int8EngineSpeedup, 1.5);
+    assert.deepEqual(r.targets, { serverOverEngineAt32: { target: 0.9, value: 0.95, met: true }, denoiserOverPeak: { target: 0.5, value: 0.5, met: true } });
+    for (const k of ["engineSamplesPerSec", "serverSamplesPerSecAt32", "ratioAt32", "noBatchingSamplesPerSecAt32", "denoiserGflops", "peakGflops"] as const) {
+      assert.equal(typeof r[k], "number", k);
+    }
+    assert.equal(r.results.length, 2);
+    assert.equal(r.results[0].comparison.length, 3);
+    assert.equal(r.durationSeconds, 123.5);
+    // Round-trips through JSON unchanged (what is written is what was computed).
+    assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+  });
+
+  test("missed targets, and fallbacks without 50 steps or concurrency 32", () => {
+    const slow = input({ peak: { M: 1, K: 1, N: 1, threads: 2, calls: 1, gflops: 1000, medianGflops: 900 } });
+    slow.results[1].server[2] = level("batching", 50, 32, 2);
+    const r = buildResult(slow);
+    assert.equal(r.ratioAt32, 0.5);
+    assert.equal(r.targets.serverOverEngineAt32.met, false);
+    assert.equal(r.targets.denoiserOverPeak.met, false);
+
+    const only10 = input();
+    only10.results = [only10.results[0]];
+    only10.results[0].server = only10.results[0].server.slice(0, 2);
+    only10.results[0].noBatching = only10.results[0].noBatching.slice(0, 2);
+    const f = buildResult(only10);
+    assert.deepEqual(f.headline, { steps: 10, concurrency: 8 });
+    assert.equal(f.serverSamplesPerSecAt32, 16);
+    assert.throws(() => buildResult(input({ results: [] })), /no results/);
+    const noInt8 = input();
+    for (const s of noInt8.results) delete s.engineInt8;
+    assert.equal("int8EngineSpeedup" in buildResult(noInt8), false);
+  });
+
+  test("markdown: headline with target marks, one table per steps, every setup a row", () => {
+    const md = formatMarkdown(buildResult(input()));
+    assert.match(md, /\| server \/ engine \| 0\.950 \| ≥ 0\.9 ✓ \|/);
+    assert.match(md, /\| denoiser \/ peak \| 0\.500 \| ≥ 0\.5 ✓ \|/);
+    assert.match(md, /## 10 steps/);
+    assert.match(md, /## 50 steps/);
+    assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \|/);
+    assert.match(md, /\| server, no batching \| 32 \| 1\.90 \| 0\.475 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
+    assert.equal(md.split("\n").filter((l) => l.startsWith("| server, batching |")).length, 6);
+  });
+
+  test("plot series: server and no-batching curves labelled by concurrency, engine by batch", () => {
+    const s = benchSeries(buildResult(input()));
+    assert.deepEqual(s.map((x) => x.name), ["server, 10 st", "no batch, 10 st", "engine, 10 st", "int8 eng, 10 st", "server, 50 st", "no batch, 50 st", "engine, 50 st", "int8 eng, 50 st"]);
+    assert.deepEqual(s[0].points.map((p) => p.label), ["c=1", "c=8", "c=32"]);
+    assert.deepEqual(s[2].points.map((p) => p.label), ["b=1", "b=8", "b=32"]);
+    for (const x of s) assert.ok(x.name.length <= 16, x.name);
+  });
+});
+
+describe("inputs", () => {
+  test("metricSum adds every labelled sample of exactly that metric", () => {
+    const text = [
+      "# HELP ldtext_batch_rows Rows per denoiser call",
+      "# TYPE ldtext_batch_rows histogram",
+      'ldtext_batch_rows_bucket{le="1",model="a"} 3',
+      'ldtext_batch_rows_sum{model="a"} 40',
+      'ldtext_batch_rows_count{model="a"} 10',
+      'ldtext_batch_rows_sum{model="b"} 2',
+      "ldtext_batch_rows_sum_other 99",
+      "ldtext_batch_rows_count 5",
+    ].join("\n");
+    assert.equal(metricSum(text, "ldtext_batch_rows_sum"), 42);
+    assert.equal(metricSum(text, "ldtext_batch_rows_count"), 15);
+    assert.equal(metricSum(text, "missing"), 0);
+  });
+
+  test("intList: sorted unique integers in range, clear errors otherwise", () => {
+    assert.deepEqual(intList("steps", "50,10,10", 200), [10, 50]);
+    assert.throws(() => intList("steps", "10,abc", 200), UsageError);
+    assert.throws(() => intList("steps", "0", 200), /--steps wants a comma list of integers 1\.\.200/);
+    assert.throws(() => intList("steps", "500", 200), UsageError);
+    assert.throws(() => intList("steps", "", 200), UsageError);
+  });
+});
+
+describe("GEMM through ONNX Runtime", () => {
+  test("the MatMul graph computes a @ w (checked against a JS product)", async () => {
+    const [M, K, N] = [3, 5, 4];
+    const session = await ort.InferenceSession.create(matmulModel(M, K, N, 7));
+    const a = Float32Array.from({ length: M * K }, (_, i) => i - 7);
+    const y = (await session.run({ a: new ort.Tensor("float32", a, [M, K]) })).y.data as Float32Array;
+    // Recover w from unit rows: e_k @ w = row k of w.
+    const eye = new Float32Array(K * K);
+    for (let k = 0; k < K; k++) eye[k * K + k] = 1;
+    const session2 = await ort.InferenceSession.create(matmulModel(K, K, N, 7));
+    const w = (await session2.run({ a: new ort.Tensor("float32", eye, [K, K]) })).y.data as Float32Array;
+    assert.ok(w.some((v) => v !== 0));
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[m * K + k] * w[k * N + n];
+        assert.ok(Math.abs(s - y[m * N + n]) < 1e-4, `y[${m},${n}]`);
+      }
+    }
+    await session.release();
+    await session2.release();
+  });
+
+  test("measureGemmPeak: positive GFLOP/s, best ≥ median, at least minCalls calls", async () => {
+    const p = await measureGemmPeak({ M: 64, K: 64, N: 64, threads: 1, seconds: 0.05, minCalls: 5 });
+    assert.ok(p.calls >= 5);
+    assert.ok(p.gflops > 0 && p.gflops >= p.medianGflops);
+    assert.deepEqual([p.M, p.K, p.N, p.threads], [64, 64, 64, 1]);
+  });
+});
