@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const quick = values.quick;
   const stepsList = intList("steps", values.steps, 200);
   const concurrencies = intList("concurrency", values.concurrency, 256);
-  const batches = intList("batches", values.batches ?? (quick ? "8,32" : "1,4,8,16,32"), 256);
+  const batches = intList("batches", values.batches ?? (quick ? "8,16" : "1,4,8,16,32"), 256);
   const workers = intList("workers", values.workers, 64)[0];
   const threads = intList("threads", values.threads, 256)[0];
   const rowBudget = intList("row-budget", values["row-budget"], 4096)[0];

@@ -26,10 +26,10 @@ async function sampleBatch(run: EngineRun, seed: number): Promise<{ denoiserMs: 
   const B = run.batch;
   const sch = makeSchedule(init!.schedule);
   const grid = timeGrid(run.steps);
-  let x = new Float32Array(B * ld);
+  let x: Float32Array = new Float32Array(B * ld);
   for (let r = 0; r < B; r++) gaussianNoiseInto(x, r * ld, seed, 0, r, ld);
-  let xsc = new Float32Array(B * ld);
-  let x0 = new Float32Array(B * ld);
+  let xsc: Float32Array = new Float32Array(B * ld);
+  let x0: Float32Array = new Float32Array(B * ld);
   let denoiserMs = 0;
   for (let i = 0; i < run.steps; i++) {
     const t = new Float32Array(B).fill(grid[i]);
