@@ -3,7 +3,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { SeededRandom } from "@ldtext/core";
-import { modelsFolder, postJson, startTestServer } from "../testing/fixtures.ts";
+import { metricValue, modelsFolder, postJson, startTestServer } from "../testing/fixtures.ts";
 import type { RunningServer } from "../server.ts";
 
 let models: string;
@@ -84,6 +84,20 @@ describe("validation errors are 4xx naming the field", () => {
     const r = await rawPost("/summarize", big);
     assert.equal(r.status, 413);
     assert.match(r.body, /exceeds/);
+    // the same without Content-Length (chunked): the limit applies while reading
+    const chunked = await new Promise<number>((resolve) => {
+      const req = httpRequest(`${url}/summarize`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", () => {});
+      req.on("socket", (so) => so.on("error", () => {}));
+      req.write('{"document":"');
+      for (let i = 0; i < 10; i++) req.write("a".repeat(1024 * 1024));
+      req.end('"}');
+    });
+    assert.equal(chunked, 413);
+    assert.equal((await fetch(`${url}/health/ready`)).status, 200);
   });
 });
 
@@ -171,6 +185,8 @@ describe("security, limits and deadlines (a second server)", () => {
     }
     assert.ok(codes.includes(429), codes.join());
     assert.equal(codes[0], 200);
+    const text = await (await fetch(`${s2.url}/metrics`)).text();
+    assert.equal(metricValue(text, 'ldtext_failures_total{reason="rejected"}'), codes.filter((c) => c === 429).length);
     // key-two used one token in the previous test; it still has room
     assert.equal((await postJson(`${s2.url}/generate`, { steps: 1 }, { authorization: "Bearer key-two" })).status, 200);
   });

@@ -84,6 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   };
   const notDraining: MiddlewareHandler<Env> = async (c, next) => {
     if (lifecycle.draining) {
+      metrics.fail("rejected");
       c.header("Retry-After", "5");
       return c.json({ error: { code: "unavailable", message: "the server is shutting down", requestId: c.get("requestId") } }, 503);
     }
@@ -102,7 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   const inferenceGuards = [
     notDraining,
     bearerAuth({ keys: config.API_KEYS }),
-    rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, burst: config.RATE_LIMIT_BURST, keyOf }),
+    rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, burst: config.RATE_LIMIT_BURST, keyOf, onLimited: () => metrics.fail("rejected") }),
     limitBody,
     jsonOnly,
   ] as MiddlewareHandler<Env>[];

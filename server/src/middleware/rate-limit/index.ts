@@ -12,6 +12,8 @@ export interface RateLimitOptions {
   now?: () => number;
   /** Forget idle buckets beyond this many keys. */
   maxKeys?: number;
+  /** Called for each refused request (metrics). */
+  onLimited?: () => void;
 }
 
 export class TokenBuckets {
@@ -48,6 +50,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
   return async (c, next) => {
     const waitMs = buckets.take(opts.keyOf(c), now());
     if (waitMs > 0) {
+      opts.onLimited?.();
       c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
       return c.json({ error: { code: "rate_limited", message: `rate limit of ${opts.perMinute} requests per minute exceeded` } }, 429);
     }
