@@ -27,6 +27,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --no-decoder-noise  --decoder-noise-tmax X (0.15)
   --no-ae-warmup  --ae-warmup-steps N  --ae-ramp-steps N   (default 10 % of steps each)
   --no-adaptive-t
+  --samples N (3)  --sample-steps N (50)   texts sampled (EMA weights, DDIM) at every validation
   --no-progress                 no progress bar
 `;
 
@@ -35,7 +36,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
   "val-every": "valEvery", "val-examples": "valExamples", "ckpt-every": "ckptEvery", "max-train": "maxTrain",
   "warmup-steps": "warmupSteps", "weight-decay": "weightDecay", "clip-norm": "clipNorm", "ema-decay": "emaDecay",
   "self-cond-prob": "selfCondProb", "cond-dropout": "condDropout", "t-min": "tMin", "decoder-noise-tmax": "decoderNoiseTMax",
-  "ae-warmup-steps": "aeWarmupSteps", "ae-ramp-steps": "aeRampSteps",
+  "ae-warmup-steps": "aeWarmupSteps", "ae-ramp-steps": "aeRampSteps", samples: "samples", "sample-steps": "sampleSteps",
 };
 
 export function parseTrainArgs(argv: string[]): TrainConfigInput {

@@ -52,6 +52,9 @@ export const TrainConfigSchema = z
     /** Cap on training examples read (the Wikipedia split is large). */
     maxTrain: z.number().int().positive().optional(),
     progress: z.boolean().default(true),
+    /** Texts sampled (EMA weights, DDIM) at every validation; 0 = none. */
+    samples: z.number().int().min(0).default(3),
+    sampleSteps: z.number().int().positive().default(50),
   })
   .superRefine((c, ctx) => {
     if (c.config !== 3) {

@@ -123,6 +123,10 @@ test("a run killed with SIGKILL and resumed reproduces the uninterrupted run's l
   const va = readLog(a).filter((r) => r.kind === "val");
   const vb = readLog(b).filter((r) => r.kind === "val");
   assert.deepEqual(vb, va);
+  // Samples come from the EMA weights: they match only if the EMA resumed exactly.
+  const sa = readLog(a).filter((r) => r.kind === "samples");
+  assert.ok(sa.length > 0);
+  assert.deepEqual(readLog(b).filter((r) => r.kind === "samples"), sa);
   const [wa, wb] = [await loadCheckpoint(a), await loadCheckpoint(b)];
   for (const [name, w] of wa.weights) assert.deepEqual(wb.weights.get(name)!.data, w.data, name);
   assert.deepEqual(wb.norm, wa.norm);

@@ -31,6 +31,8 @@ import { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./optimizer.ts";
 import { Progress } from "./progress.ts";
 import { TimestepSampler, type TimestepState } from "./timesteps.ts";
 import { writeLossPlot } from "./plot.ts";
+import { sampleTexts } from "./samples.ts";
+import { buildNetworks } from "../model/inference.ts";
 
 export interface TrainRecord extends Partial<StepLosses> {
   kind: "train";
@@ -56,7 +58,15 @@ export interface ValRecord {
   reconAcc: number;
 }
 
-export type LogRecord = TrainRecord | ValRecord;
+export interface SamplesRecord {
+  kind: "samples";
+  step: number;
+  /** DDIM steps and the texts (EMA weights). */
+  steps: number;
+  texts: string[];
+}
+
+export type LogRecord = TrainRecord | ValRecord | SamplesRecord;
 
 export interface TrainSummary {
   out: string;
@@ -114,6 +124,9 @@ export class Trainer {
       for (const k of RUN_CONTROL) if (this.input[k] !== undefined) Object.assign(overrides, { [k]: this.input[k] });
       cfg = resolveTrainConfig({ ...(resumeFrom.trainConfig as TrainConfigInput), ...overrides, out, resume: true, initFrom: undefined });
       this.print(`[resume] ${resumeFrom.dir} at step ${resumeFrom.step} of ${cfg.steps}`);
+    }
+    if (!resumeFrom && existsSync(join(out, "checkpoint"))) {
+      throw new Error(`${out} already holds a run (checkpoint/): pass --resume to continue it, or choose another --out`);
     }
     const initFrom = cfg.initFrom && !resumeFrom ? await loadCheckpoint(cfg.initFrom) : null;
 
@@ -226,6 +239,12 @@ export class Trainer {
           history.push(lastVal);
           await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
           progress.log(`[val] step ${step}: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}, acc ${(100 * lastVal.reconAcc).toFixed(1)} %`);
+          if (cfg.samples > 0) {
+            const rec = this.samples(model, optimizer, tokenizer, valSplit, cfg, step);
+            history.push(rec);
+            await appendFile(logPath, `${JSON.stringify(rec)}\n`);
+            rec.texts.forEach((text, i) => progress.log(`[sample ${i + 1}] ${text}`));
+          }
           await writeLossPlot(join(out, "loss"), history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
         }
         // Yield to the event loop so SIGINT/SIGTERM handlers run between steps.
@@ -269,6 +288,21 @@ export class Trainer {
       noise.decEps = gaussianNoise(cfg.seed, step, 1, n);
     }
     return noise;
+  }
+
+  /** A few texts from the EMA weights (fixed seed, so consecutive validations are comparable). */
+  samples(model: LatentDiffusionModel, optimizer: AdamW, tokenizer: CompactTokenizer, split: TokenizedSplit, cfg: ResolvedTrainConfig, step: number): SamplesRecord {
+    const nets = buildNetworks(model.cfg, optimizer.state().ema, model.norm.stateful && !model.norm.mean ? undefined : model.norm.state());
+    try {
+      const count = split.cond ? Math.min(cfg.samples, split.count) : cfg.samples;
+      const documents = split.cond
+        ? { tokens: split.cond.tokens.slice(0, count * split.cond.length), mask: split.cond.mask.slice(0, count * split.cond.length), length: split.cond.length }
+        : undefined;
+      const texts = sampleTexts(nets, tokenizer, { count, steps: cfg.sampleSteps, seed: cfg.seed + 2, ...(documents ? { documents } : {}) });
+      return { kind: "samples", step, steps: cfg.sampleSteps, texts };
+    } finally {
+      nets.dispose();
+    }
   }
 
   /** Validation at fixed noise (the same every time, so curves are comparable). */
