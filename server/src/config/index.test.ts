@@ -28,6 +28,10 @@ describe("loadConfig", () => {
       return true;
     });
   });
+  test("timers are capped (setTimeout would fire at once above 2^31 ms)", () => {
+    assert.throws(() => loadConfig({ REQUEST_DEADLINE_MS: "3000000000" }), /REQUEST_DEADLINE_MS/);
+    assert.throws(() => loadConfig({ QUEUE_SIZE: "0" }), /QUEUE_SIZE/);
+  });
   test("default steps above max is refused", () => {
     assert.throws(() => loadConfig({ MAX_STEPS: "10", DEFAULT_STEPS: "50" }), /DEFAULT_STEPS/);
   });

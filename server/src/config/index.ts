@@ -14,6 +14,9 @@ const list = z
   .default("")
   .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
 
+/** Timer values are capped at a day: setTimeout treats anything above 2^31 − 1 ms as 1 ms. */
+const DAY_MS = 86_400_000;
+
 export const ExecutionProviderSchema = z.enum(["cpu", "cuda", "auto"]);
 export type ExecutionProviderChoice = z.infer<typeof ExecutionProviderSchema>;
 
@@ -27,11 +30,11 @@ export const ConfigSchema = z.object({
   DEFAULT_STEPS: int(50, 1, 10_000),
   MAX_N: int(16, 1, 1024),
   /** Waiting requests per model version before 429. */
-  QUEUE_SIZE: int(64, 0),
+  QUEUE_SIZE: int(64, 1),
   /** Denoiser rows one engine lane runs per tick (guided rows count twice). */
   ROW_BUDGET: int(32, 1),
   /** Default and maximum time a request may take end to end (504 after it). */
-  REQUEST_DEADLINE_MS: int(120_000, 1),
+  REQUEST_DEADLINE_MS: int(120_000, 1, DAY_MS),
   API_KEYS: list,
   ADMIN_KEYS: list,
   /** Requests per minute per API key (or per client address without keys); 0 = unlimited. */
@@ -42,7 +45,7 @@ export const ConfigSchema = z.object({
   INTRA_OP_THREADS: int(1, 1, 256),
   COND_CACHE_SIZE: int(256, 0),
   RESPONSE_CACHE_SIZE: int(512, 0),
-  DRAIN_TIMEOUT_MS: int(30_000, 0),
+  DRAIN_TIMEOUT_MS: int(30_000, 0, DAY_MS),
   EP: ExecutionProviderSchema.default("auto"),
   /** With EP=cuda: fail the start instead of falling back to CPU. */
   EP_STRICT: bool(false),
@@ -51,7 +54,7 @@ export const ConfigSchema = z.object({
   /** SSE: a `step` event every k denoising steps. */
   STREAM_EVERY: int(5, 1),
   /** Poll MODELS_DIR for new version folders every this many ms; 0 = off (SIGHUP/admin only). */
-  MODEL_POLL_MS: int(0, 0),
+  MODEL_POLL_MS: int(0, 0, DAY_MS),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type ServerConfig = z.infer<typeof ConfigSchema>;

@@ -136,8 +136,10 @@ export class LoadedModel {
     const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
     clearTimeout(timer);
     if (timedOut) {
+      // Fail what is left; lanes drop it at their next tick. A lane stuck in a hung worker call is
+      // released by close() (which terminates the worker), so do not wait for the drain forever.
       this.scheduler.abortAll();
-      await drained;
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     await this.close();
   }

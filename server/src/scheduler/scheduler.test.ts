@@ -204,6 +204,20 @@ describe("Scheduler", () => {
     assert.ok(s.idle);
   });
 
+  test("abortAll after a drain timeout fails queued and running jobs; the drain then completes", async () => {
+    const b = new RecordingBackend(0, 2);
+    const { s } = sched([b], { rowBudget: 1 });
+    const running = s.submit(job({ steps: 10_000 }));
+    const queued = s.submit(job({ steps: 10_000 }));
+    while (b.calls.length < 2) await new Promise((r) => setTimeout(r, 2));
+    const drained = s.drain();
+    s.abortAll();
+    await assert.rejects(running, DrainingError);
+    await assert.rejects(queued, DrainingError);
+    await drained;
+    assert.ok(s.idle);
+  });
+
   test("progress callbacks every k steps with current ids", async () => {
     const b = new RecordingBackend();
     const { s } = sched([b]);
