@@ -31,8 +31,8 @@ test("the stage list shows status, time and, for the running stage, progress wit
   const now = 1_000_000;
   const lines = renderStages(s, { stage: "export", since: now - 12_000, progress: { fraction: 0.5, etaSeconds: 12, detail: "step 1/2" } }, now);
   assert.equal(lines.length, STAGES.length);
-  assert.match(lines[0], /✓  1\/9 train +done +1 min 15 s  200 steps/);
-  assert.match(lines[1], /▶  2\/9 export +running +\[█{10}░{10}\] +50 %  12 s, ETA 12 s  step 1\/2/);
+  assert.match(lines[0], /✓ {2}1\/9 train +done +1 min 15 s {2}200 steps/);
+  assert.match(lines[1], /▶ {2}2\/9 export +running +\[█{10}░{10}\] +50 % {2}12 s, ETA 12 s {2}step 1\/2/);
   assert.match(lines[2], /· +3\/9 verify +pending/);
   assert.equal(formatDuration(4.25), "4.3 s");
   assert.equal(formatDuration(3725), "1 h 02 min");
