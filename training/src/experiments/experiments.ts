@@ -7,6 +7,7 @@ import { writeLineChart } from "@ldtext/charts";
 import { writeFileAtomic, type SamplerKind } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
 import type { EvalResult } from "../eval/run/evaluate.ts";
+import type { UnconditionalMetrics } from "../eval/features/index.ts";
 import { REFLM_NOTE, BERTSCORE_NOTE } from "../eval/reflm/index.ts";
 import { METEOR_NOTE } from "../eval/metrics/index.ts";
 import type { ExperimentName, ExperimentReport } from "./report.ts";
@@ -34,7 +35,16 @@ function uncond(r: EvalResult) {
     entropy: num(u.entropy.sampleTokens),
     emptySamples: u.emptySamples,
     meanWords: u.meanWords,
+    referenceTexts: u.referenceTexts ?? null,
   };
+}
+
+/** The test texts' own PPL / Div / entropy (same length), as the last table row: what the data scores. */
+function referenceRow(first: { referenceTexts: NonNullable<UnconditionalMetrics["referenceTexts"]> | null }, width: number): (string | number | null)[][] {
+  const r = first.referenceTexts;
+  if (!r) return [];
+  const cells: (string | number | null)[] = ["test texts (reference)", num(r.ppl?.mean), num(r.ppl?.trimmedMean), null, r.div, null, r.entropy];
+  return [cells.slice(0, width)];
 }
 
 type Uncond = ReturnType<typeof uncond>;
@@ -90,7 +100,7 @@ async function table1(w: ExperimentContext): Promise<ExperimentBody> {
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, norm: "data", length: L, alphas: [0.99, 0.01] },
     results,
-    table: { columns: ["α", ...UNCOND_COLUMNS], rows: results.map((r) => [String(r.alpha), ...uncondCells(r)]) },
+    table: { columns: ["α", ...UNCOND_COLUMNS], rows: [...results.map((r) => [String(r.alpha), ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
     preprint: { columns: ["α", "PPL", "MAUVE", "Div", "Mem"], rows: [["0.99", 293.9, 0.921, 0.645, 0.362], ["0.01", 294.3, 0.943, 0.666, 0.354]] },
     reading: [
       `Preprint: α = 0.01 has the higher MAUVE (.943 vs .921). Here ${fmt(lo.mauve)} vs ${fmt(hi.mauve)}: ${held(cmp(lo.mauve, hi.mauve, MAUVE_TOL))}.`,
@@ -117,7 +127,7 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, alpha: 0.01, length: L, norms },
     results,
-    table: { columns: ["normalization", ...UNCOND_COLUMNS], rows: results.map((r) => [r.norm, ...uncondCells(r)]) },
+    table: { columns: ["normalization", ...UNCOND_COLUMNS], rows: [...results.map((r) => [r.norm, ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
     preprint: {
       columns: ["normalization", "PPL", "MAUVE", "Div", "Mem"],
       rows: [["sphere", 319.5, 0.932, 0.672, 0.324], ["batch", 344.1, 0.934, 0.705, 0.319], ["layer", 326.0, 0.904, 0.674, 0.322], ["data", 294.4, 0.943, 0.666, 0.354]],
@@ -188,7 +198,7 @@ async function table3(w: ExperimentContext): Promise<ExperimentBody> {
   return {
     setting: { ...evalSetting(w), data: "wikipedia", norm: "data", alpha: 0.01, length: L, configs: CONFIGS, twoStage: "half the steps autoencoder (configuration 3 warm-up over the whole run), half Dif on the frozen autoencoder" },
     results,
-    table: { columns: ["model", ...UNCOND_COLUMNS], rows: results.map((r, i) => [configName(CONFIGS[i]), ...uncondCells(r)]) },
+    table: { columns: ["model", ...UNCOND_COLUMNS], rows: [...results.map((r, i) => [configName(CONFIGS[i]), ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
     preprint: {
       columns: ["model", "PPL", "MAUVE", "Div", "Mem"],
       rows: [["configuration 1", 71.9, 0.908, 0.447, 0.355], ["configuration 2", 71.6, 0.914, 0.527, 0.304], ["LD4LG (separate)", 70.3, 0.912, 0.533, 0.295], ["TEncDM (separate)", 68.9, 0.921, 0.54, 0.286]],

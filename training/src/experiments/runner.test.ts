@@ -43,6 +43,8 @@ describe("npm run experiment --scale tiny", () => {
   test("table1 writes its report next to the preprint's numbers; a rerun skips every finished piece", async () => {
     const r = await runExperiment({ name: "table1", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
     assert.equal(r.results.length, 2);
+    assert.equal(r.table.rows.length, 3, "two α rows and the test texts' own scores");
+    assert.equal(r.table.rows[2][0], "test texts (reference)");
     assert.deepEqual(r.table.columns.slice(0, 3), ["α", "PPL", "PPL 5–95 %"]);
     assert.equal(r.preprint!.rows.length, 2);
     const onDisk = JSON.parse(readFileSync(join(reports, "table1.json"), "utf8")) as ExperimentReport;

@@ -28,6 +28,8 @@ export interface UnconditionalMetrics {
   mauve: { mauve: number; numBuckets: number; pcaDims: number; references: number } | null;
   div: { div: number; distinct: { n: number; ratio: number }[] };
   mem: { mem: number; found: number; total: number } | null;
+  /** The same measures on the reference texts (set by the evaluation): what "like the data" looks like. */
+  referenceTexts?: { ppl: UnconditionalMetrics["ppl"]; div: number; entropy: number; meanWords: number; count: number };
   notes: string[];
 }
 

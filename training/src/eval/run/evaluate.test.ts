@@ -7,7 +7,7 @@ import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
 import { trainRefLm, RefLm } from "../reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
-import { evaluate, type EvalResult } from "./evaluate.ts";
+import { evaluate, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
 
 const NAMES = ["Anna", "Ben", "Cleo", "Dan", "Eve"];
@@ -58,6 +58,9 @@ describe("npm run eval", () => {
     assert.equal(samples.length, 8);
     assert.match(readFileSync(join(out, "result.md"), "utf8"), /\| PPL \(mean\) \| PPL \(5–95 % trimmed\) \| token entropy \| MAUVE \| Div \| Mem \|/);
     assert.ok(r.notes.some((n) => /not comparable/.test(n)));
+    // MAUVE references are cut to the model's L − 1 = 15 tokens, and scored alongside
+    assert.equal(u.referenceTexts!.count, 8);
+    assert.ok(r.notes.some((n) => /cut to the model's 15 tokens/.test(n)));
     // the same seed gives the same samples
     const again = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, out: join(root, "eval-gen2"), noMem: true, progress: false });
     assert.deepEqual(readFileSync(join(root, "eval-gen2", "samples.jsonl"), "utf8"), readFileSync(join(out, "samples.jsonl"), "utf8"));
@@ -76,6 +79,14 @@ describe("npm run eval", () => {
     const lines = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reference: string });
     assert.equal(lines[0].reference, texts(1)[0]);
     assert.ok(r.notes.some((n) => /WordNet/.test(n)));
+  });
+
+  test("truncateTexts cuts to whole tokens of the vocabulary", () => {
+    const tok = CompactTokenizer.fromJSON(vocabulary);
+    const [cut] = truncateTexts([texts(1)[0]], vocabulary, 3);
+    assert.equal(tok.encode(cut).length, 3);
+    assert.ok(texts(1)[0].startsWith(cut));
+    tok.free();
   });
 
   test("the metric glue on known cases: Mem of training texts is 1, identical summaries score 1", async () => {

@@ -6,7 +6,7 @@
 // `samples.jsonl` into the output folder, each atomically.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind } from "@ldtext/core";
+import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
@@ -51,6 +51,16 @@ export interface EvalResult {
   seconds: number;
 }
 
+/** Texts cut to their first `tokens` compact tokens (the MODEL-SPEC layout without EOS/PAD). */
+export function truncateTexts(texts: readonly string[], vocabulary: Vocabulary, tokens: number): string[] {
+  const tok = CompactTokenizer.fromJSON(vocabulary);
+  try {
+    return texts.map((t) => tok.decode(tok.encode(t).slice(0, tokens)));
+  } finally {
+    tok.free();
+  }
+}
+
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
 
 export function resultMarkdown(r: EvalResult): string {
@@ -64,6 +74,8 @@ export function resultMarkdown(r: EvalResult): string {
     const u = r.unconditional;
     lines.push("| PPL (mean) | PPL (5–95 % trimmed) | token entropy | MAUVE | Div | Mem |", "|---:|---:|---:|---:|---:|---:|");
     lines.push(`| ${f(u.ppl?.mean, 1)} | ${f(u.ppl?.trimmedMean, 1)} | ${f(u.entropy.sampleTokens)} | ${f(u.mauve?.mauve)} | ${f(u.div.div)} | ${f(u.mem?.mem)} |`);
+    const rt = u.referenceTexts;
+    if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), token entropy ${f(rt.entropy)}, Div ${f(rt.div)}.`);
   }
   if (r.summarization) {
     const s = r.summarization;
@@ -133,8 +145,15 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
         mb.stop();
         memIndex = m.index;
       }
-      unconditional = unconditionalMetrics(sampled.texts, { reflm, references: split0.texts.slice(0, nRefs), memIndex, seed: 25 });
-      notes.push(...unconditional.notes);
+      // References in the model's own layout: cut to L − 1 tokens, as the training texts were, so
+      // MAUVE compares texts of the same length (the preprint's ablations use 8-token texts).
+      const references = truncateTexts(split0.texts.slice(0, nRefs), manifest.vocabulary, manifest.config.maxLen - 1);
+      unconditional = unconditionalMetrics(sampled.texts, { reflm, references, memIndex, seed: 25 });
+      if (reflm) {
+        const ref = unconditionalMetrics(references, { reflm });
+        unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
+      }
+      notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
       summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
       notes.push(...summarization.notes.filter((n) => n !== METEOR_NOTE), METEOR_NOTE);
