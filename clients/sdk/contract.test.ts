@@ -28,6 +28,16 @@ async function collect<R>(it: AsyncIterable<StreamEvent<R>>): Promise<{ steps: S
   return { steps, done };
 }
 
+/** Polls `cond` until it holds (true) or the time is up (false). */
+async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return cond();
+}
+
 async function rejectsWith(p: Promise<unknown>, check: (e: ApiError) => void): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof ApiError, `expected ApiError, got ${String(e)}`);
@@ -167,19 +177,17 @@ describe("operations", () => {
     const metrics = async () => (await fetch(`${srv.url}/metrics`)).text();
     const metric = async () => metricValue(await metrics(), 'ldtext_failures_total{reason="cancelled"}') || 0;
     const runningRows = (text: string) => text.split("\n").filter((l) => l.startsWith("ldtext_running_rows{")).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
-    // Earlier tests' cancelled requests leave at their next tick: wait until no row runs.
-    for (let i = 0; i < 100 && runningRows(await metrics()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // Earlier tests' cancelled requests leave at their next tick: wait until no row runs (generous
+    // bounds: the machine may be busy; each loop ends as soon as its condition holds).
+    assert.ok(await until(async () => runningRows(await metrics()) === 0, 10_000), "earlier requests left");
     const before = await metric();
     for await (const e of client.generateStream({ n: 4, steps: 200 })) {
       assert.equal(e.type, "step");
       break;
     }
-    let now = before;
-    for (let i = 0; i < 50 && now <= before; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      now = await metric();
-    }
-    assert.equal(now, before + 1);
+    await until(async () => (await metric()) > before, 10_000);
+
+    assert.equal(await metric(), before + 1);
   });
 });
 
@@ -251,14 +259,30 @@ describe("API keys and rate limiting", () => {
 
 describe("queue full", () => {
   let srv: RunningServer;
+  const background = new AbortController();
   before(async () => {
-    srv = await startTestServer(generateOnly, { QUEUE_SIZE: "0" });
+    srv = await startTestServer(generateOnly, { QUEUE_SIZE: "1", ROW_BUDGET: "1", MAX_STEPS: "10000" });
   });
-  after(() => srv.shutdown());
+  after(async () => {
+    background.abort();
+    await srv.shutdown();
+  });
 
-  test("429 queue_full is retried `retries` times with backoff, then surfaces", async () => {
+  test("429 queue_full is retried `retries` times after Retry-After, then surfaces", async () => {
+    // Two long requests: one holds the only row, one holds the only queue slot (both cancelled at the end).
+    const sum = (text: string, name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    for (let i = 0; i < 2; i++) {
+      fetch(`${srv.url}/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ steps: 10_000 }), signal: background.signal }).catch(() => {});
+    }
+    const metrics = async () => (await fetch(`${srv.url}/metrics`)).text();
+    const full = await until(async () => {
+      const m = await metrics();
+      return sum(m, "ldtext_running_rows") === 1 && sum(m, "ldtext_queue_size") === 1;
+    }, 10_000);
+    assert.ok(full, "one request running and one waiting");
+
     const f = countingFetch();
-    const c = new DiffusionTextClient({ baseUrl: srv.url, fetch: f, maxRetryDelayMs: 2000 });
+    const c = new DiffusionTextClient({ baseUrl: srv.url, fetch: f, maxRetryDelayMs: 5000 });
     await rejectsWith(c.generate({ steps: 2 }, { retries: 1 }), (e) => {
       assert.equal(e.status, 429);
       assert.equal(e.code, "queue_full");
