@@ -8,7 +8,7 @@ import { gaussianNoise } from "@ldtext/core";
 import { tempDir, writeModel } from "../testing/fixtures.ts";
 import { EngineStartError, EngineWorker } from "./engine-worker.ts";
 import { OnnxBackend } from "./onnx-backend.ts";
-import { applySampler } from "../scheduler/apply.ts";
+import { applySampler, initLatents } from "../scheduler/apply.ts";
 import { coreMath } from "../scheduler/math.ts";
 
 let dir: string;
@@ -107,12 +107,16 @@ describe("worker round trip", () => {
     mask[5] = 0; // the null row has one real key
     // sample 0 guided (rows 0 and 1), sample 1 plain sde (row 2)
     const samples = [
-      { row: 0, uncondRow: 1, guidance: 2, sampler: "ddim" as const, t: 0.8, s: 0.7, seed: 9, step: 2, sample: 0 },
-      { row: 2, uncondRow: -1, guidance: 0, sampler: "sde" as const, t: 0.3, s: 0.2, seed: 9, step: 7, sample: 1 },
+      { row: 0, uncondRow: 1, guidance: 2, sampler: "ddim" as const, t: 1, s: 0.7, seed: 9, step: 0, sample: 0, init: true },
+      { row: 2, uncondRow: -1, guidance: 0, sampler: "sde" as const, t: 0.3, s: 0.2, seed: 9, step: 7, sample: 1, init: false },
     ];
     const batch = () => ({ rows, x: x.slice(), xsc: xsc.slice(), t: t.slice(), cond: { data: cond.slice(), mask: mask.slice(), S: 2 }, samples });
     const viaWorker = await b.step(batch());
-    const here = applySampler(await b.denoise(batch()), batch(), coreMath({ name: "tan-d", d: 9 }), ld);
+    const math = coreMath({ name: "tan-d", d: 9 });
+    const local = batch();
+    initLatents(local, math, ld);
+    assert.deepEqual(local.x.subarray(0, ld), gaussianNoise(9, 0, 0, ld));
+    const here = applySampler(await b.denoise({ ...local, x: local.x.slice() }), local, math, ld);
     assert.deepEqual(viaWorker.x, here.x);
     assert.deepEqual(viaWorker.x0, here.x0);
     assert.equal(viaWorker.x.length, 2 * ld);

@@ -3,7 +3,7 @@
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { ExecutionProvider, FromWorker, InitRequest, RunRequest, StepRequest, ToWorker, WireTensor } from "./protocol.ts";
-import { applySampler } from "../scheduler/apply.ts";
+import { applySampler, initLatents } from "../scheduler/apply.ts";
 import { coreMath } from "../scheduler/math.ts";
 import type { SamplingMath } from "../scheduler/types.ts";
 
@@ -99,11 +99,13 @@ async function handleStep(req: StepRequest): Promise<void> {
     return;
   }
   try {
+    const x = new Float32Array(req.feeds.x_t.data);
+    const plan = { rows: x.length / req.ld, x, xsc: x, t: new Float32Array(0), samples: req.samples };
+    initLatents(plan, math, req.ld); // in place: x is the x_t feed's buffer
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(req.feeds)) feeds[name] = toOrt(t);
     const out = await session.run(feeds, ["x0_hat"]);
-    const x = new Float32Array(req.feeds.x_t.data);
-    const res = applySampler(out.x0_hat.data as Float32Array, { rows: x.length / req.ld, x, xsc: x, t: new Float32Array(0), samples: req.samples }, math, req.ld);
+    const res = applySampler(out.x0_hat.data as Float32Array, plan, math, req.ld);
     const outputs: Record<string, WireTensor> = {
       x: { type: "float32", dims: [req.samples.length, req.ld], data: res.x.buffer as ArrayBuffer },
       x0: { type: "float32", dims: [req.samples.length, req.ld], data: res.x0.buffer as ArrayBuffer },

@@ -3,6 +3,16 @@
 // so the per-element math and noise generation stay off the HTTP thread.
 import type { SamplingMath, StepBatch, StepResult } from "./types.ts";
 
+/** Step 0: the initial latent x ~ N(0, I) of each new sample, written into its row(s) of `x`. */
+export function initLatents(batch: StepBatch, math: SamplingMath, ld: number): void {
+  for (const p of batch.samples) {
+    if (!p.init) continue;
+    const noise = math.noise(p.seed, 0, p.sample, ld);
+    batch.x.set(noise, p.row * ld);
+    if (p.uncondRow >= 0) batch.x.set(noise, p.uncondRow * ld);
+  }
+}
+
 export function applySampler(out: Float32Array, batch: StepBatch, math: SamplingMath, ld: number): StepResult {
   const k = batch.samples.length;
   const x = new Float32Array(k * ld);

@@ -4,7 +4,7 @@ import { Scheduler, rowsOf } from "./scheduler.ts";
 import type { ConditionEncoding, DenoiseBatch, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
 import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError } from "./errors.ts";
 import { coreMath } from "./math.ts";
-import { applySampler } from "./apply.ts";
+import { applySampler, initLatents } from "./apply.ts";
 import type { StepBatch, StepResult } from "./types.ts";
 
 const testMath = coreMath({ name: "tan-d", d: 9 });
@@ -43,6 +43,7 @@ class RecordingBackend implements ModelBackend {
     return out;
   }
   async step(b: StepBatch): Promise<StepResult> {
+    initLatents(b, testMath, L * d);
     return applySampler(await this.denoise(b), b, testMath, L * d);
   }
   async decode(lat: Float32Array, rows: number): Promise<Int32Array> {

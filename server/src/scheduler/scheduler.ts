@@ -270,7 +270,7 @@ class Lane {
     for (const w of fresh) {
       const { spec } = w;
       const x = new Float32Array(spec.n * ld);
-      for (let r = 0; r < spec.n; r++) x.set(math.noise(spec.seed, 0, r, ld), r * ld);
+      // x stays zero here: the initial noise is drawn by the backend (SamplePlan.init), off this thread.
       const a: Active = Object.assign(w, {
         admittedAt: now,
         rows: rowsOf(spec),
@@ -351,6 +351,7 @@ class Lane {
           seed: a.spec.seed,
           step: a.step,
           sample: r,
+          init: a.step === 0,
         });
       }
       row += a.rows;

@@ -35,6 +35,8 @@ export interface SamplePlan {
   seed: number;
   step: number;
   sample: number;
+  /** First step: the backend fills this sample's x (and its null row) with noise(seed, 0, sample). */
+  init: boolean;
 }
 
 /** A denoiser call plus the sampler update of every sample in it. */
