@@ -52,9 +52,21 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
     return { train: all.slice(0, all.length - nVal).slice(0, maxTrain), validation: all.slice(all.length - nVal), source: `${data} (last ${nVal} lines held out)` };
   }
   const train = await read(trainSplit, maxTrain);
-  const validation = await read("validation", maxVal);
   if (train.length === 0) throw new Error(`${data}: the training split is empty`);
-  return { train, validation, source: `${splitFile(data === "wiki-pairs" ? "wikipedia" : data, trainSplit)} + validation` };
+  const source = splitFile(data === "wiki-pairs" ? "wikipedia" : data, trainSplit);
+  let hasValidation = true;
+  try {
+    splitFile(data === "wiki-pairs" ? "wikipedia" : data, "validation");
+  } catch {
+    hasValidation = false;
+  }
+  if (!hasValidation) {
+    // A folder without a validation split: hold out the tail of the training split.
+    const nVal = Math.min(maxVal, Math.max(1, Math.floor(train.length * 0.05)));
+    return { train: train.slice(0, train.length - nVal), validation: train.slice(train.length - nVal), source: `${source} (no validation split: last ${nVal} held out)` };
+  }
+  const validation = await read("validation", maxVal);
+  return { train, validation, source: `${source} + validation` };
 }
 
 /** A corpus tokenized into fixed-length rows (and documents for summarization). */
