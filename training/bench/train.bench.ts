@@ -12,6 +12,7 @@
 // and lean backprop — with tfjs's own copies and retention the batch-32 step exceeds the wasm heap
 // and aborts (measured; `--pure-stock` tries it, as the last thing the run does).
 import os from "node:os";
+import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, modelConfigFromPreset } from "@ldtext/core";
 import { blasMatMulStats, initBackend, installLeanBackprop, installWasmKernels, uninstallLeanBackprop } from "../src/backend/index.ts";
 import { KernelTimer, type KernelTiming } from "./kernel-timer.ts";
@@ -56,6 +57,8 @@ function referenceConfig(): ModelConfig {
 }
 
 interface Measured {
+  /** Losses of the first step run (warm-up or measured): both paths start from the same weights. */
+  firstLosses: { lossDif: number; lossAe: number };
   stepMs: number[];
   /** Process CPU time per step (all threads; OpenBLAS's spinning workers count too). */
   cpuMs: number[];
@@ -66,9 +69,11 @@ interface Measured {
 
 function measure(step: BenchStep, warmup: number, steps: number, tokens: number, log: (s: string) => void, label: string): Measured {
   let losses = { lossDif: NaN, lossAe: NaN };
+  let firstLosses: { lossDif: number; lossAe: number } | null = null;
   for (let i = 0; i < warmup; i++) {
     const t0 = performance.now();
     losses = step.run();
+    firstLosses ??= losses;
     log(`  ${label} warm-up step ${i + 1}/${warmup}: ${((performance.now() - t0) / 1000).toFixed(2)} s (L_dif ${losses.lossDif.toFixed(5)}, L_ae ${losses.lossAe.toFixed(5)})`);
   }
   const stepMs: number[] = [];
@@ -79,12 +84,13 @@ function measure(step: BenchStep, warmup: number, steps: number, tokens: number,
     const t0 = performance.now();
     losses = step.run();
     stepMs.push(performance.now() - t0);
+    firstLosses ??= losses;
     const c = process.cpuUsage(c0);
     cpuMs.push((c.user + c.system) / 1000);
     log(`  ${label} step ${i + 1}/${steps}: ${(stepMs[i] / 1000).toFixed(2)} s (L_dif ${losses.lossDif.toFixed(5)}, L_ae ${losses.lossAe.toFixed(5)})`);
   }
   const total = stepMs.reduce((a, b) => a + b, 0);
-  return { stepMs, cpuMs, tokensPerSec: (tokens * steps * 1000) / total, flopsPerStep: blasMatMulStats.flops / steps, losses };
+  return { firstLosses: firstLosses ?? losses, stepMs, cpuMs, tokensPerSec: (tokens * steps * 1000) / total, flopsPerStep: blasMatMulStats.flops / steps, losses };
 }
 
 function median(xs: number[]): number {
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
   blasMatMulStats.byShape = null;
   const breakdown = timer.report();
   step.dispose();
+  const heapBytes = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
 
   // 2. Stock wasm compute kernels (see the header for what is kept and why).
   let stock: Measured | null = null;
@@ -160,6 +167,17 @@ async function main(): Promise<void> {
   if (stock !== null) log(`  ${(args.pureStock ? "stock wasm (pure)" : "stock wasm kernels (+memory patches)").padEnd(34)} ${stock.tokensPerSec.toFixed(0).padStart(10)} ${(median(stock.stepMs) / 1000).toFixed(2).padStart(8)}  ${stock.stepMs.length}`);
   log(`  ${("project (" + info.kernels.length + " kernels/patches)").padEnd(34)} ${project.tokensPerSec.toFixed(0).padStart(10)} ${(projectMedian / 1000).toFixed(2).padStart(8)}  ${project.stepMs.length}`);
   if (ratio !== null) log(`  ratio ${ratio.toFixed(1)}× (target ≥ 25)`);
+  const lossGap =
+    stock !== null
+      ? Math.max(
+          Math.abs(stock.firstLosses.lossDif - project.firstLosses.lossDif) / Math.abs(stock.firstLosses.lossDif),
+          Math.abs(stock.firstLosses.lossAe - project.firstLosses.lossAe) / Math.abs(stock.firstLosses.lossAe),
+        )
+      : null;
+  if (lossGap !== null) {
+    log(`  same first step on both paths: L_dif ${project.firstLosses.lossDif.toFixed(6)} vs ${stock!.firstLosses.lossDif.toFixed(6)}, L_ae ${project.firstLosses.lossAe.toFixed(6)} vs ${stock!.firstLosses.lossAe.toFixed(6)} (max relative gap ${lossGap.toExponential(1)})`);
+  }
+  log(`  wasm heap after the project steps: ${(heapBytes / 2 ** 30).toFixed(2)} GiB (of 4 GiB addressable)`);
   log(`  matmul work ${(project.flopsPerStep / 1e9).toFixed(1)} GFLOP/step → ${effectiveGflops.toFixed(1)} GFLOP/s effective over the whole step`);
   log(`  project step times (s): ${project.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${project.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
   if (stock !== null) log(`  stock step times (s): ${stock.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${stock.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
@@ -187,6 +205,7 @@ async function main(): Promise<void> {
       network: { dModel: 256, heads: 4, layers: 4, ffn: 768 },
       parameters: paramCount,
       kernels: info.kernels,
+      wasmHeapMiB: Math.round(heapBytes / 2 ** 20),
       blasThreads: info.blasThreads ?? null,
       projectSteps: project.stepMs.length,
       stockSteps: stock?.stepMs.length ?? 0,
@@ -200,6 +219,7 @@ async function main(): Promise<void> {
     projectTokensPerSec: Number(project.tokensPerSec.toFixed(1)),
     ratio: ratio !== null ? Number(ratio.toFixed(2)) : null,
     effectiveGflops: Number(effectiveGflops.toFixed(1)),
+    firstStepLossRelativeGap: lossGap !== null ? Number(lossGap.toExponential(2)) : null,
     ...(stockError !== undefined ? { stockError } : {}),
     breakdownMsPerStep: Object.fromEntries(breakdown.slice(0, 12).map((r) => [r.kernel, Number(r.ms.toFixed(1))])),
   };
