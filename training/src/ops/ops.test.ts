@@ -5,7 +5,7 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index.ts";
-import { adamwStep, emaStep, hasFusedKernel, linear, matMul, rotateHalfMatrix, softmaxCrossEntropy, stopGradient, sumOfSquares } from "./index.ts";
+import { adamwStep, emaStep, hasFusedKernel, linear, matMul, rmsNorm, rotateHalfMatrix, softmaxCrossEntropy, stopGradient, sumOfSquares, swiglu } from "./index.ts";
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.randomUniform(shape, -scale, scale, "float32", seed);
@@ -166,4 +166,29 @@ describe("ops", () => {
     const want = await on("cpu", f);
     assertClose(await on("wasm", f), want, 1e-5);
   });
+
+  for (const d of [16, 13]) {
+    test(`rmsNorm (d=${d}) and swiglu: values and gradients vs tfjs formulas`, async () => {
+      const f = (mine: boolean) => () => {
+        const x = rand([2, 5, d], 71, 3);
+        const g = rand([d], 72, 2);
+        const a = rand([3, d], 73, 12); // wide range: both branches of the sigmoid
+        const b = rand([3, d], 74, 2);
+        const rx = rand([2, 5, d], 75);
+        const rb = rand([3, d], 76);
+        const norm = (x: tf.Tensor, g: tf.Tensor) => (mine ? rmsNorm(x, g) : tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6))), g));
+        const gate = (a: tf.Tensor, b: tf.Tensor) => (mine ? swiglu(a, b) : tf.mul(tf.mul(a, tf.sigmoid(a)), b));
+        return [
+          norm(x, g),
+          ...tf.grads((x: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(norm(x, g), rx)))([x, g]),
+          gate(a, b),
+          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gate(a, b), rb)))([a, b]),
+        ];
+      };
+      await tf.setBackend("wasm");
+      assert.ok(hasFusedKernel("LdRmsNorm") && hasFusedKernel("LdSwiGlu"));
+      assertClose(await on("wasm", f(true)), await on("cpu", f(false)), 1e-5);
+      assertClose(await on("cpu", f(true)), await on("cpu", f(false)), 1e-6);
+    });
+  }
 });

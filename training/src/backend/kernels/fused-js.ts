@@ -15,6 +15,11 @@ export const FUSED_KERNELS = {
   adamw: "LdAdamW",
   ema: "LdEma",
   sumSquares: "LdSumSquares",
+  // SIMD module only (ops fall back to tfjs ops without it):
+  rmsNorm: "LdRmsNorm",
+  rmsNormGrad: "LdRmsNormGrad",
+  swiGlu: "LdSwiGlu",
+  swiGluGrad: "LdSwiGluGrad",
 } as const;
 
 interface Args<I> {

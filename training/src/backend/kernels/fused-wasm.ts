@@ -14,6 +14,10 @@ export interface FusedExports extends BroadcastExports {
   ema(e: number, p: number, o: number, n: number, k: number): void;
   sumsq(x: number, n: number): number;
   xent(x: number, labels: number, w: number, grad: number, stats: number, n: number, v: number): void;
+  rmsnorm_fwd(x: number, g: number, y: number, r: number, rows: number, d: number, eps: number): void;
+  rmsnorm_bwd(dy: number, x: number, g: number, r: number, dx: number, dg: number, rows: number, d: number): void;
+  swiglu_fwd(a: number, b: number, y: number, n: number): void;
+  swiglu_bwd(dy: number, a: number, b: number, da: number, db: number, n: number): void;
 }
 
 interface BackendWithMemory extends WasmBackendLike {
@@ -108,11 +112,46 @@ export function fusedWasmKernelConfigs(mod: FusedExports): KernelConfig[] {
     return [loss, grad];
   };
 
+  const rmsNorm = ({ inputs, backend, attrs }: Args<{ x: TensorInfo; g: TensorInfo }>): TensorInfo[] => {
+    const d = inputs.x.shape[inputs.x.shape.length - 1];
+    const rows = size(inputs.x.shape) / d;
+    const y = backend.makeOutput(inputs.x.shape, "float32");
+    const r = backend.makeOutput([rows], "float32");
+    mod.rmsnorm_fwd(offset(backend, inputs.x), offset(backend, inputs.g), offset(backend, y), offset(backend, r), rows, d, Number(attrs.eps));
+    return [y, r];
+  };
+
+  const rmsNormGrad = ({ inputs, backend }: Args<{ dy: TensorInfo; x: TensorInfo; g: TensorInfo; r: TensorInfo }>): TensorInfo[] => {
+    const d = inputs.x.shape[inputs.x.shape.length - 1];
+    const rows = size(inputs.x.shape) / d;
+    const dx = backend.makeOutput(inputs.x.shape, "float32");
+    const dg = backend.makeOutput([d], "float32");
+    mod.rmsnorm_bwd(offset(backend, inputs.dy), offset(backend, inputs.x), offset(backend, inputs.g), offset(backend, inputs.r), offset(backend, dx), offset(backend, dg), rows, d);
+    return [dx, dg];
+  };
+
+  const swiGlu = ({ inputs, backend }: Args<{ a: TensorInfo; b: TensorInfo }>): TensorInfo => {
+    const y = backend.makeOutput(inputs.a.shape, "float32");
+    mod.swiglu_fwd(offset(backend, inputs.a), offset(backend, inputs.b), offset(backend, y), size(inputs.a.shape));
+    return y;
+  };
+
+  const swiGluGrad = ({ inputs, backend }: Args<{ dy: TensorInfo; a: TensorInfo; b: TensorInfo }>): TensorInfo[] => {
+    const da = backend.makeOutput(inputs.a.shape, "float32");
+    const db = backend.makeOutput(inputs.a.shape, "float32");
+    mod.swiglu_bwd(offset(backend, inputs.dy), offset(backend, inputs.a), offset(backend, inputs.b), offset(backend, da), offset(backend, db), size(inputs.a.shape));
+    return [da, db];
+  };
+
   const config = (kernelName: string, f: unknown): KernelConfig => ({ kernelName, backendName: "wasm", kernelFunc: f as KernelFunc });
   return [
     config(FUSED_KERNELS.softmaxXent, softmaxXent),
     config(FUSED_KERNELS.adamw, adamw),
     config(FUSED_KERNELS.ema, ema),
     config(FUSED_KERNELS.sumSquares, sumSquares),
+    config(FUSED_KERNELS.rmsNorm, rmsNorm),
+    config(FUSED_KERNELS.rmsNormGrad, rmsNormGrad),
+    config(FUSED_KERNELS.swiGlu, swiGlu),
+    config(FUSED_KERNELS.swiGluGrad, swiGluGrad),
   ];
 }

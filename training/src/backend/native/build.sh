@@ -8,7 +8,7 @@ LLD_DIR=/usr/lib/llvm-14/bin; command -v wasm-ld >/dev/null && LLD_DIR=$(dirname
 "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding \
   -B "$LLD_DIR" -fuse-ld=lld \
   -Wl,--no-entry -Wl,--import-memory -Wl,--max-memory=4294967296 -Wl,-z,stack-size=0 \
-  -Wl,--export=adamw -Wl,--export=ema -Wl,--export=sumsq -Wl,--export=xent -Wl,--export=colsum -Wl,--export=bcast_trailing -Wl,--export=bcast_rows \
+  -Wl,--export=adamw -Wl,--export=ema -Wl,--export=sumsq -Wl,--export=xent -Wl,--export=colsum -Wl,--export=bcast_trailing -Wl,--export=bcast_rows -Wl,--export=rmsnorm_fwd -Wl,--export=rmsnorm_bwd -Wl,--export=swiglu_fwd -Wl,--export=swiglu_bwd \
   -o fused.wasm fused.c
 node -e '
 const m = new WebAssembly.Module(require("fs").readFileSync("fused.wasm"));

@@ -169,3 +169,107 @@ void bcast_rows(const float* a, const float* b, float* out, uint32_t rows, uint3
     }
   }
 }
+
+// RMSNorm over rows of x [rows, d]: r = 1/√(mean(x²) + eps), y = x·r·g. Saves r for the backward.
+EXPORT(rmsnorm_fwd)
+void rmsnorm_fwd(const float* x, const float* g, float* y, float* r, uint32_t rows, uint32_t d, float eps) {
+  for (uint32_t i = 0; i < rows; i++) {
+    const float* xr = x + (uint64_t)i * d;
+    float* yr = y + (uint64_t)i * d;
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    uint32_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+      v128_t v = wasm_v128_load(xr + j);
+      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v));
+    }
+    float ss = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+               wasm_f32x4_extract_lane(acc, 3);
+    for (; j < d; j++) ss += xr[j] * xr[j];
+    const float ri = 1.0f / __builtin_sqrtf(ss / (float)d + eps);
+    r[i] = ri;
+    const v128_t R = wasm_f32x4_splat(ri);
+    j = 0;
+    for (; j + 4 <= d; j += 4) wasm_v128_store(yr + j, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(xr + j), R), wasm_v128_load(g + j)));
+    for (; j < d; j++) yr[j] = xr[j] * ri * g[j];
+  }
+}
+
+// RMSNorm backward: dx = r·g·dy − x·r³·mean(g·dy·x); dg = Σ_rows dy·x·r (dg zeroed here).
+EXPORT(rmsnorm_bwd)
+void rmsnorm_bwd(const float* dy, const float* x, const float* g, const float* r, float* dx, float* dg, uint32_t rows, uint32_t d) {
+  uint32_t j = 0;
+  for (; j + 4 <= d; j += 4) wasm_v128_store(dg + j, wasm_f32x4_splat(0.0f));
+  for (; j < d; j++) dg[j] = 0.0f;
+  for (uint32_t i = 0; i < rows; i++) {
+    const float* dyr = dy + (uint64_t)i * d;
+    const float* xr = x + (uint64_t)i * d;
+    float* dxr = dx + (uint64_t)i * d;
+    const float ri = r[i];
+    const v128_t R = wasm_f32x4_splat(ri);
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    j = 0;
+    for (; j + 4 <= d; j += 4) {
+      v128_t dyv = wasm_v128_load(dyr + j), xv = wasm_v128_load(xr + j);
+      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(g + j), dyv), xv));
+      wasm_v128_store(dg + j, wasm_f32x4_add(wasm_v128_load(dg + j), wasm_f32x4_mul(wasm_f32x4_mul(dyv, xv), R)));
+    }
+    float dot = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+                wasm_f32x4_extract_lane(acc, 3);
+    for (; j < d; j++) {
+      dot += g[j] * dyr[j] * xr[j];
+      dg[j] += dyr[j] * xr[j] * ri;
+    }
+    const float c = ri * ri * ri * dot / (float)d;
+    const v128_t C = wasm_f32x4_splat(c);
+    j = 0;
+    for (; j + 4 <= d; j += 4) {
+      v128_t t = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(g + j), wasm_v128_load(dyr + j)), R);
+      wasm_v128_store(dxr + j, wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(xr + j), C)));
+    }
+    for (; j < d; j++) dxr[j] = ri * g[j] * dyr[j] - xr[j] * c;
+  }
+}
+
+// σ(a) for any a, through exp of −|a| (exp_neg's domain).
+static inline v128_t sigmoid4(v128_t a) {
+  v128_t e = exp_neg(wasm_f32x4_neg(wasm_f32x4_abs(a)));
+  v128_t one = wasm_f32x4_splat(1.0f);
+  v128_t inv = wasm_f32x4_div(one, wasm_f32x4_add(one, e));
+  // a ≥ 0: 1/(1+e); a < 0: e/(1+e)
+  return wasm_v128_bitselect(inv, wasm_f32x4_mul(e, inv), wasm_f32x4_ge(a, wasm_f32x4_splat(0.0f)));
+}
+
+static inline float sigmoid1(float a) {
+  v128_t s = sigmoid4(wasm_f32x4_splat(a));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+
+// SwiGLU gate: y = silu(a)·b = a·σ(a)·b.
+EXPORT(swiglu_fwd)
+void swiglu_fwd(const float* a, const float* b, float* y, uint32_t n) {
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t av = wasm_v128_load(a + i);
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_f32x4_mul(av, sigmoid4(av)), wasm_v128_load(b + i)));
+  }
+  for (; i < n; i++) y[i] = a[i] * sigmoid1(a[i]) * b[i];
+}
+
+// da = dy·b·σ(a)·(1 + a·(1 − σ(a))), db = dy·a·σ(a).
+EXPORT(swiglu_bwd)
+void swiglu_bwd(const float* dy, const float* a, const float* b, float* da, float* db, uint32_t n) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t av = wasm_v128_load(a + i), dyv = wasm_v128_load(dy + i);
+    v128_t s = sigmoid4(av);
+    v128_t dsilu = wasm_f32x4_mul(s, wasm_f32x4_add(one, wasm_f32x4_mul(av, wasm_f32x4_sub(one, s))));
+    wasm_v128_store(da + i, wasm_f32x4_mul(wasm_f32x4_mul(dyv, wasm_v128_load(b + i)), dsilu));
+    wasm_v128_store(db + i, wasm_f32x4_mul(dyv, wasm_f32x4_mul(av, s)));
+  }
+  for (; i < n; i++) {
+    float s = sigmoid1(a[i]);
+    da[i] = dy[i] * b[i] * s * (1.0f + a[i] * (1.0f - s));
+    db[i] = dy[i] * a[i] * s;
+  }
+}
