@@ -218,6 +218,10 @@ export class Trainer {
         const noise = this.drawNoise(cfg, modelConfig, rng, timesteps, batch, step);
         const coupling = cfg.config === 3 ? couplingAt(cfg, step) : 1;
         const r = objective.step(batch, noise, { config: cfg.config, coupling, want: { dif: true, ae: true } });
+        if (!Number.isFinite(r.losses.dif) || !Number.isFinite(r.losses.ae)) {
+          tf.dispose([...r.difGrads.values(), ...r.aeGrads.values()]);
+          throw new Error(`the loss diverged at step ${step} (L_dif ${r.losses.dif}, L_ae ${r.losses.ae}); nothing was written after the last checkpoint; start again with a lower --lr`);
+        }
         timesteps.observe(noise.t, r.difPerRow);
         const gradNormDif = optimizer.apply(r.difGrads, step);
         const gradNormAe = optimizer.apply(r.aeGrads, step);
