@@ -3,6 +3,7 @@
 // layout and a table. Bounded: each layout runs for --seconds (default 8).
 // Usage: npx tsx server/bench/throughput.bench.ts [--preset small] [--seconds 8] [--clients 8] [--steps 20] [--layouts 1x2,2x1]
 import { parseArgs } from "node:util";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { modelConfigFromPreset } from "@ldtext/core";
 import type { PresetName } from "@ldtext/core";
@@ -35,6 +36,9 @@ for (const layout of values.layouts!.split(",")) {
   const srv = await startTestServer(models, { WORKERS: workers, INTRA_OP_THREADS: threads, ROW_BUDGET: "64", QUEUE_SIZE: "1024", RESPONSE_CACHE_SIZE: "0" });
   const lat: number[] = [];
   let failed = 0;
+  // The HTTP thread's event-loop delay under load: ONNX runs and sampler math live in workers.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -46,6 +50,7 @@ for (const layout of values.layouts!.split(",")) {
       }
     }),
   );
+  loop.disable();
   const metrics = await (await fetch(`${srv.url}/metrics`)).text();
   await srv.shutdown();
   lat.sort((a, b) => a - b);
@@ -66,11 +71,13 @@ for (const layout of values.layouts!.split(",")) {
     meanRowsPerDenoiserCall: Math.round((Number(rowSum) / Number(calls)) * 10) / 10,
     p50Ms: q(0.5),
     p95Ms: q(0.95),
+    eventLoopDelayP99Ms: Math.round((loop.percentile(99) / 1e6) * 10) / 10,
+    eventLoopDelayMaxMs: Math.round((loop.max / 1e6) * 10) / 10,
   };
   rows.push(row);
   console.log(JSON.stringify(row));
 }
-console.log("\nworkers×threads  req/s   samples/s  rows/call  p50 ms  p95 ms");
+console.log("\nworkers×threads  req/s   samples/s  rows/call  p50 ms  p95 ms  loop p99 ms");
 for (const r of rows) {
-  console.log(`${`${r.workers}×${r.intraOpThreads}`.padEnd(16)} ${String(r.requestsPerSec).padStart(6)}  ${String(r.samplesPerSec).padStart(9)}  ${String(r.meanRowsPerDenoiserCall).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p95Ms).padStart(6)}`);
+  console.log(`${`${r.workers}×${r.intraOpThreads}`.padEnd(16)} ${String(r.requestsPerSec).padStart(6)}  ${String(r.samplesPerSec).padStart(9)}  ${String(r.meanRowsPerDenoiserCall).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p95Ms).padStart(6)}  ${String(r.eventLoopDelayP99Ms).padStart(11)}`);
 }
