@@ -53,8 +53,8 @@ export interface ObjectiveOptions {
 export interface StepLosses {
   /** L_dif = ‖x0 − x̂0‖² (mean over positions and features). */
   dif: number;
-  /** CE(w, Dec(x̂0)). */
-  ce: number;
+  /** CE(w, Dec(x̂0)); absent while the configuration-3 warm-up has the coupling at 0. */
+  ce?: number;
   /** ‖x0 − SG x̂0‖² (configurations 2, 3). */
   align?: number;
   /** CE(w, Dec(x0)) during the configuration-3 warm-up. */
@@ -123,7 +123,7 @@ export class JointObjective {
     const len = batch.length;
     const d = model.cfg.latentDim;
     const lambda = opts.config === 3 ? opts.coupling : 1;
-    const losses: StepLosses = { dif: NaN, ce: NaN, ae: NaN };
+    const losses: StepLosses = { dif: NaN, ae: NaN };
     const aeGrads = new Map<string, tf.Tensor>();
     const difGrads = new Map<string, tf.Tensor>();
     let difPerRow = new Float32Array(b);
