@@ -4,7 +4,8 @@
 // Prints a human table, where the project path's time goes (per kernel), and one JSON line.
 // Options: --steps N (project, default 4), --warmup N (project, default 1), --stock-steps N (default 1;
 // 0 skips stock), --stock-warmup N (default 0: the project steps already grew the heap), --batch B,
-// --threads T (OpenBLAS), --pure-stock, --json-only.
+// --threads T (OpenBLAS), --no-blas (project path as it runs when nblas does not load), --pure-stock,
+// --json-only.
 //
 // "Stock" = tfjs-backend-wasm 4.22's own compute kernels (XNNPACK 2-D matmul, scalar-loop batched and
 // transposed matmuls, no fused cross-entropy/AdamW) plus three things it cannot run this step
@@ -24,13 +25,14 @@ interface Args {
   warmup: number;
   stockWarmup: number;
   pureStock: boolean;
+  noBlas: boolean;
   batch: number;
   threads: number | undefined;
   jsonOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { steps: 4, stockSteps: 1, warmup: 1, stockWarmup: 0, pureStock: false, batch: 32, threads: undefined, jsonOnly: false };
+  const args: Args = { steps: 4, stockSteps: 1, warmup: 1, stockWarmup: 0, pureStock: false, noBlas: false, batch: 32, threads: undefined, jsonOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -43,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--warmup") args.warmup = num();
     else if (a === "--stock-warmup") args.stockWarmup = num();
     else if (a === "--pure-stock") args.pureStock = true;
+    else if (a === "--no-blas") args.noBlas = true;
     else if (a === "--batch") args.batch = Math.max(1, num());
     else if (a === "--threads") args.threads = Math.max(1, num());
     else if (a === "--json-only") args.jsonOnly = true;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
   log(`  machine: ${os.cpus().length} cores, load average ${load0.toFixed(2)} (others' processes share the cores: numbers are noisy)`);
 
   // 1. The project's path: wasm + OpenBLAS matmuls + zero-copy identity + lean backprop.
-  const info = await initBackend("wasm", { log, ...(args.threads !== undefined ? { blasThreads: args.threads } : {}) });
+  const info = await initBackend("wasm", { log, nativeKernels: !args.noBlas, ...(args.threads !== undefined ? { blasThreads: args.threads } : {}) });
   let step = createReferenceStep(cfg, args.batch);
   const paramCount = step.paramCount;
   log(`  parameters: ${(paramCount / 1e6).toFixed(2)} M`);
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
   let stock: Measured | null = null;
   let stockError: string | undefined;
   if (args.stockSteps > 0) {
-    const kept = installWasmKernels({ blas: null, fused: false, zeroCopy: !args.pureStock });
+    const kept = installWasmKernels({ blas: null, fused: false, xnnpackTransposed: false, zeroCopy: !args.pureStock });
     if (args.pureStock) uninstallLeanBackprop();
     log(`[backend] wasm · stock compute kernels; kept: ${[...kept, ...(args.pureStock ? [] : ["backprop:lean"])].join(", ")}`);
     try {

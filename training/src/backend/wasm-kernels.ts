@@ -12,13 +12,17 @@ import { zeroCopyCastConfig, zeroCopyIdentityConfig } from "./kernels/zero-copy.
 import { fusedJsKernelConfigs } from "./kernels/fused-js.ts";
 import { fusedWasmKernelConfigs, loadFusedWasm } from "./kernels/fused-wasm.ts";
 import { broadcastWasmKernelConfigs } from "./kernels/broadcast-wasm.ts";
+import { xnnpackBatchMatMulConfig } from "./kernels/batch-matmul-xnnpack.ts";
 
 export interface WasmKernelChoice {
   /** OpenBLAS-backed matmuls; null keeps wasm's own (XNNPACK for 2-D, a scalar loop otherwise). */
   blas: Blas | null;
+  /** Without BLAS: route transposed / batch-folded products to XNNPACK (default true). */
+  xnnpackTransposed?: boolean;
   /** Zero-copy Identity / same-dtype Cast (default true; pure JS, no native code). */
   zeroCopy?: boolean;
-  /** Fused cross-entropy / AdamW / EMA / Σx² kernels used by training/src/ops (default true; JS). */
+  /** Fused kernels behind training/src/ops (cross-entropy, AdamW, EMA, Σx², RMSNorm, SwiGLU) and SIMD
+   *  broadcast Add/Multiply / leading-axes Sum: native/fused.wasm when it loads, JS otherwise (default true). */
   fused?: boolean;
 }
 
@@ -78,6 +82,14 @@ export function installWasmKernels(choice: WasmKernelChoice): string[] {
         swapIn(config);
         active.push(`${config.kernelName}:wasm-simd(broadcast)`);
       }
+    }
+  }
+  if (choice.blas === null && choice.xnnpackTransposed !== false) {
+    const stockMatMul = replacedOrCurrent("BatchMatMul");
+    const stockTranspose = replacedOrCurrent("Transpose");
+    if (stockMatMul !== null && stockTranspose !== null) {
+      swapIn(xnnpackBatchMatMulConfig(stockMatMul, stockTranspose));
+      active.push("BatchMatMul:xnnpack-transposed");
     }
   }
   if (choice.blas !== null) {
