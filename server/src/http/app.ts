@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
 
   const limitBody = bodyLimit({
     maxSize: config.MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId" as never) } }, 413),
+    onError: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId") } }, 413),
   });
   const jsonOnly: MiddlewareHandler<Env> = async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
@@ -91,8 +91,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     return next();
   };
   // Per API key; without keys, per client address (the socket's, not a spoofable X-Forwarded-For).
-  const keyOf = (c: Context) => {
-    const key = c.get("apiKey" as never) as string | undefined;
+  const keyOf = (c: Context<Env>) => {
+    const key = c.get("apiKey");
     if (key !== undefined) return `key:${key}`;
     try {
       return `addr:${getConnInfo(c).remote.address ?? "unknown"}`;
@@ -257,7 +257,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     if (admin.length === 0) return c.json({ error: { code: "forbidden", message: "admin routes are disabled (set ADMIN_KEYS)", requestId: c.get("requestId") } }, 403);
     return next();
   });
-  app.use("/admin/*", bearerAuth({ keys: admin, realm: "ldtext-admin" }) as unknown as MiddlewareHandler<Env>, limitBody);
+  app.use("/admin/*", bearerAuth({ keys: admin, realm: "ldtext-admin" }), limitBody);
   app.openapi(
     createRoute({
       method: "post",
@@ -281,7 +281,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     openapi: "3.1.0",
     info: { title: "ldtext inference API", version: API_VERSION, description: "Text generation and summarization with latent diffusion (step-level continuous batching on ONNX Runtime)." },
   });
-  mountDocs(app as never);
+  mountDocs(app);
   app.route("/playground", playgroundRoutes());
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));

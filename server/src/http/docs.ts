@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 
 const ASSETS: Record<string, string> = {
   "swagger-ui.css": "text/css; charset=utf-8",
@@ -26,7 +26,7 @@ const PAGE = `<!doctype html>
 // Inline scripts would need a CSP exception; a separate file keeps the secure-headers default policy.
 const INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
 
-export function mountDocs(app: Hono): void {
+export function mountDocs<E extends Env>(app: Hono<E>): void {
   const dir = distDir();
   const cache = new Map<string, Buffer>();
   app.get("/docs", (c) => c.html(PAGE));

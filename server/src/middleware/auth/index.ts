@@ -24,7 +24,9 @@ export function keyMatcher(keys: string[]): (candidate: string) => string | null
 }
 
 /** Sets `apiKey` in the context when a key matched (used by per-key rate limiting). */
-export function bearerAuth(opts: AuthOptions): MiddlewareHandler<{ Variables: { apiKey: string | undefined } }> {
+export type AuthEnv = { Variables: { apiKey: string | undefined; requestId: string } };
+
+export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AuthEnv> {
   const match = keyMatcher(opts.keys);
   const realm = opts.realm ?? "ldtext";
   return async (c, next) => {
@@ -34,7 +36,7 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<{ Variables: { 
     const key = m ? match(m[1]) : null;
     if (key === null) {
       c.header("WWW-Authenticate", `Bearer realm="${realm}"`);
-      return c.json({ error: { code: "unauthorized", message: m ? "invalid API key" : "missing bearer API key (Authorization: Bearer <key>)", requestId: c.get("requestId" as never) } }, 401);
+      return c.json({ error: { code: "unauthorized", message: m ? "invalid API key" : "missing bearer API key (Authorization: Bearer <key>)", requestId: c.get("requestId") } }, 401);
     }
     c.set("apiKey", key);
     return next();
