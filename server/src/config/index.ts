@@ -54,7 +54,7 @@ export const ConfigSchema = z.object({
   /** SSE: a `step` event every k denoising steps. */
   STREAM_EVERY: int(5, 1),
   /** Poll MODELS_DIR for new version folders every this many ms; 0 = off (SIGHUP/admin only). */
-  MODEL_POLL_MS: int(0, 0, DAY_MS),
+  MODEL_POLL_MS: int(10_000, 0, DAY_MS),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type ServerConfig = z.infer<typeof ConfigSchema>;

@@ -35,7 +35,7 @@ export async function modelsFolder(): Promise<string> {
 }
 
 export async function startTestServer(modelsDir: string, env: Record<string, string> = {}): Promise<RunningServer> {
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", ...env });
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", MODEL_POLL_MS: "0", ...env });
   const srv = await startServer(config);
   await srv.loaded;
   return srv;
