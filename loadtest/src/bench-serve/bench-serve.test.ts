@@ -1,5 +1,6 @@
 // The parts of bench:serve that need no server: FLOP count, the result's shape and ratio math, the
-// markdown table, /metrics parsing, argument lists, and the GEMM graph run through ONNX Runtime.
+// markdown table, /metrics parsing, argument lists, the progress plan, and the GEMM graph run through
+// ONNX Runtime.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
@@ -7,7 +8,8 @@ import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS } from "@ldtext/core";
 import { denoiserFlopsPerRow, gemmFlops } from "./flops.ts";
 import { bestPoint, buildResult, compare, formatMarkdown, ratio, type EngineBatchPoint, type EngineCeiling, type ServerLevel, type SummaryInput } from "./summary.ts";
 import { metricSum } from "./server-load.ts";
-import { intList, UsageError } from "./cli.ts";
+import { intList, planPhases, UsageError } from "./cli.ts";
+import { Progress } from "./progress.ts";
 import { matmulModel, measureGemmPeak } from "./peak.ts";
 import { benchSeries } from "./plot.ts";
 
@@ -49,6 +51,8 @@ const point = (batch: number, samplesPerSec: number, over: Partial<EngineBatchPo
   denoiserMsMean: 5,
   denoiserGflops: samplesPerSec * 10,
   sampleLatencyMs: 100 * batch,
+  cpuSeconds: 2,
+  denoiserGflopsPerCpuSecond: samplesPerSec * 5,
   ...over,
 });
 const engine = (steps: number, sweep: EngineBatchPoint[], precision: "fp32" | "int8" = "fp32"): EngineCeiling => ({ precision, steps, sweep, best: bestPoint(sweep) });
@@ -82,7 +86,7 @@ function input(over: Partial<SummaryInput> = {}): SummaryInput {
     layout: { workers: 2, intraOpThreads: 1, rowBudget: 32, noBatchingRowBudget: 1 },
     machine: { cpus: 2, cpuModel: "x", loadAverageStart: [1, 2, 3], loadAverageEnd: [1, 2, 3], node: "v20", onnxruntime: "1.30.0" },
     denoiserFlopsPerRow: 459_538_432,
-    peak: { M: 1024, K: 1024, N: 1024, threads: 2, calls: 10, gflops: 80, medianGflops: 70 },
+    peak: { M: 1024, K: 1024, N: 1024, sessions: 2, threads: 1, calls: 10, gflops: 80, medianGflops: 70, gflopsPerCpuSecond: 25 },
     results: [steps(10, 5), steps(50, 1)],
     ...over,
   };
@@ -120,7 +124,14 @@ describe("result and ratios", () => {
     assert.equal(r.peakGflops, 80);
     assert.equal(r.denoiserPeakFraction, 0.5);
     assert.equal(r.int8EngineSpeedup, 1.5);
-    assert.deepEqual(r.targets, { serverOverEngineAt32: { target: 0.9, value: 0.95, met: true }, denoiserOverPeak: { target: 0.5, value: 0.5, met: true } });
+    assert.equal(r.denoiserGflopsPerCpuSecond, 20);
+    assert.equal(r.peakGflopsPerCpuSecond, 25);
+    assert.equal(r.denoiserPeakFractionCpu, 0.8);
+    assert.deepEqual(r.targets, {
+      serverOverEngineAt32: { target: 0.9, value: 0.95, met: true },
+      denoiserOverPeak: { target: 0.5, value: 0.5, met: true },
+      denoiserOverPeakCpu: { target: 0.5, value: 0.8, met: true },
+    });
     for (const k of ["engineSamplesPerSec", "serverSamplesPerSecAt32", "ratioAt32", "noBatchingSamplesPerSecAt32", "denoiserGflops", "peakGflops"] as const) {
       assert.equal(typeof r[k], "number", k);
     }
@@ -132,12 +143,13 @@ describe("result and ratios", () => {
   });
 
   test("missed targets, and fallbacks without 50 steps or concurrency 32", () => {
-    const slow = input({ peak: { M: 1, K: 1, N: 1, threads: 2, calls: 1, gflops: 1000, medianGflops: 900 } });
+    const slow = input({ peak: { M: 1, K: 1, N: 1, sessions: 1, threads: 2, calls: 1, gflops: 1000, medianGflops: 900, gflopsPerCpuSecond: 500 } });
     slow.results[1].server[2] = level("batching", 50, 32, 2);
     const r = buildResult(slow);
     assert.equal(r.ratioAt32, 0.5);
     assert.equal(r.targets.serverOverEngineAt32.met, false);
     assert.equal(r.targets.denoiserOverPeak.met, false);
+    assert.equal(r.targets.denoiserOverPeakCpu.met, false);
 
     const only10 = input();
     only10.results = [only10.results[0]];
@@ -156,6 +168,7 @@ describe("result and ratios", () => {
     const md = formatMarkdown(buildResult(input()));
     assert.match(md, /\| server \/ engine \| 0\.950 \| ≥ 0\.9 ✓ \|/);
     assert.match(md, /\| denoiser \/ peak \| 0\.500 \| ≥ 0\.5 ✓ \|/);
+    assert.match(md, /\| denoiser \/ peak, per CPU second \| 0\.800 \| ≥ 0\.5 ✓ \|/);
     assert.match(md, /## 10 steps/);
     assert.match(md, /## 50 steps/);
     assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \|/);
@@ -221,10 +234,42 @@ describe("GEMM through ONNX Runtime", () => {
     await session2.release();
   });
 
-  test("measureGemmPeak: positive GFLOP/s, best ≥ median, at least minCalls calls", async () => {
-    const p = await measureGemmPeak({ M: 64, K: 64, N: 64, threads: 1, seconds: 0.05, minCalls: 5 });
+  test("measureGemmPeak: positive GFLOP/s (wall and per CPU second), best ≥ median, at least minCalls rounds", async () => {
+    const p = await measureGemmPeak({ M: 64, K: 64, N: 64, sessions: 2, threads: 1, seconds: 0.05, minCalls: 5 });
     assert.ok(p.calls >= 5);
     assert.ok(p.gflops > 0 && p.gflops >= p.medianGflops);
-    assert.deepEqual([p.M, p.K, p.N, p.threads], [64, 64, 64, 1]);
+    assert.ok(p.gflopsPerCpuSecond > 0 && Number.isFinite(p.gflopsPerCpuSecond));
+    assert.deepEqual([p.M, p.K, p.N, p.sessions, p.threads], [64, 64, 64, 2, 1]);
+  });
+});
+
+describe("progress", () => {
+  test("phases are planned in the order the run visits them; out-of-order or unknown phases throw", () => {
+    const phases = planPhases({ steps: [10, 50], concurrencies: [1, 32], batches: [8, 16], seconds: 6, engineSeconds: 2 });
+    assert.deepEqual(phases.map((p) => p.name), [
+      "GEMM peak",
+      "engine fp32, 10 steps",
+      "engine fp32, 50 steps",
+      "engine int8, 10 steps",
+      "engine int8, 50 steps",
+      "server batching, 10 steps, c=1",
+      "server batching, 10 steps, c=32",
+      "server batching, 50 steps, c=1",
+      "server batching, 50 steps, c=32",
+      "server no batching, 10 steps, c=1",
+      "server no batching, 10 steps, c=32",
+      "server no batching, 50 steps, c=1",
+      "server no batching, 50 steps, c=32",
+      "GEMM peak (again)",
+    ]);
+    const lines: string[] = [];
+    const p = new Progress(phases, (l) => lines.push(l));
+    p.begin("GEMM peak");
+    assert.ok(p.eta() >= phases.reduce((s, x) => s + x.seconds, 0) - 1e-9);
+    p.done("x");
+    p.skip("engine int8, 10 steps");
+    assert.throws(() => p.begin("engine fp32, 10 steps"), /unknown phase/);
+    p.begin("engine int8, 50 steps");
+    assert.match(lines.at(-1)!, /^\[#+\.+\] 4\/14 engine int8, 50 steps … \(elapsed \d+ s, ETA ≥ \d+ s\)$/);
   });
 });

@@ -7,6 +7,7 @@ import type { ScheduleConfig } from "@ldtext/core";
 import type { EngineMessage, EngineRunReply } from "./engine-protocol.ts";
 import type { EngineBatchPoint, EngineCeiling } from "./summary.ts";
 import { bestPoint } from "./summary.ts";
+import { cpuSeconds } from "./peak.ts";
 
 export interface EnginePoolOptions {
   denoiser: string;
@@ -79,8 +80,10 @@ export class EnginePool {
   /** Every worker runs `batch`-row samples for `seconds` (the last batch is finished). */
   async measure(batch: number, steps: number, seconds: number, flopsPerRow: number): Promise<EngineBatchPoint> {
     const t0 = performance.now();
+    const cpu0 = cpuSeconds();
     const replies = await Promise.all(this.threads.map((t, i) => t.request({ kind: "run", batch, steps, seconds, seed: 1000 * (i + 1) })));
     const wallS = (performance.now() - t0) / 1000;
+    const cpuS = cpuSeconds() - cpu0;
     let samples = 0;
     let calls = 0;
     let denoiserMs = 0;
@@ -101,6 +104,8 @@ export class EnginePool {
       denoiserMsMean: Number((denoiserMs / calls).toFixed(2)),
       denoiserGflops: Number(((samples * steps * flopsPerRow) / wallS / 1e9).toFixed(2)),
       sampleLatencyMs: Number((batchMs.reduce((s, v) => s + v, 0) / batchMs.length).toFixed(1)),
+      cpuSeconds: Number(cpuS.toFixed(2)),
+      denoiserGflopsPerCpuSecond: Number(((samples * steps * flopsPerRow) / cpuS / 1e9).toFixed(2)),
     };
   }
 
