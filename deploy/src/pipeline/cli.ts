@@ -3,7 +3,8 @@
 //   [--tolerance 0.02] [--samples N] [--eval-steps N] [--model ID] [--version V] [--reflm DIR]
 //   [--train-arg=--flag …] [--force-gate-fail | --fail-stage STAGE]
 // The stage list goes to stderr, one JSON line with the outcome to stdout. Exit 0 = the new version
-// serves; 1 = a stage failed (served model untouched, or rolled back); 2 = bad options.
+// serves; 1 = a stage failed (served model untouched, or rolled back); 2 = bad options;
+// 130/143 = stopped by SIGINT/SIGTERM (a running training writes its checkpoint; a re-run resumes).
 import { runPipeline, PipelineInputError, type PipelineOptions, type PipelineResult } from "./run.ts";
 import { parsePipelineArgs, USAGE } from "./args.ts";
 
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
         ? `\n${r.model}@${r.version} is serving (previous: ${r.previous ? `${r.previous.id}@${r.previous.version}` : "none"}); run folder ${r.runDir}\n`
         : `\npipeline ${r.outcome}: ${r.error}\n${after(r)}; re-run the same command to resume (state: ${r.runDir}/pipeline.json)\n`,
     );
-    return r.ok ? 0 : 1;
+    return r.ok ? 0 : r.interrupted === "SIGINT" ? 130 : r.interrupted === "SIGTERM" ? 143 : 1;
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return e instanceof PipelineInputError ? 2 : 1;

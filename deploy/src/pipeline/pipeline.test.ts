@@ -155,4 +155,10 @@ test("npm run pipeline -- --preset tiny: the new version serves, no request fail
   assert.ok(readdirSync(join(modelsDir, "generate"), { withFileTypes: true }).every((e) => !e.name.startsWith(".")), "no temporary folder left");
   assert.match(r.stderr, /\[8\/9\] smoke done .*generate@2026\.11\.2 answered/);
   assert.match(r.stderr, /\[9\/9\] rollback skipped/);
+  // A re-run of a finished pipeline changes nothing.
+  const again = await pipeline([]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((again.stderr.match(/done earlier, skipped/g) ?? []).length, 8);
+  assert.deepEqual(versionFolders(), [OLD, NEW]);
+  assert.equal(await served(), NEW);
 });

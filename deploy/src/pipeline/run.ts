@@ -56,6 +56,8 @@ export interface PipelineResult {
   previous: { id: string; version: string } | null;
   runDir: string;
   error?: string;
+  /** The signal that stopped the run (a re-run resumes the stage it stopped). */
+  interrupted?: string;
   stages: { stage: StageName; status: string; seconds?: number; note?: string }[];
 }
 
@@ -89,8 +91,10 @@ function trainProgress(logPath: string, totalSteps: number, seen: { step: number
     .pop();
   if (!rec) return { p: null, seen };
   const now = Date.now();
-  const first = seen ?? { step: rec.step, at: now };
-  const rate = rec.step > first.step ? (rec.step - first.step) / ((now - first.at) / 1000) : 0;
+  // The rate is measured from the first step change this run sees: the log may hold an interrupted
+  // run's records, and the child's start-up (seconds) is no training speed.
+  const first = seen === null ? { step: rec.step, at: Number.NaN } : Number.isNaN(seen.at) && rec.step !== seen.step ? { step: rec.step, at: now } : seen;
+  const rate = rec.step > first.step && now > first.at ? (rec.step - first.step) / ((now - first.at) / 1000) : 0;
   const eta = rate > 0 ? (totalSteps - rec.step) / rate : null;
   return { p: { fraction: rec.step / totalSteps, etaSeconds: eta, detail: `step ${rec.step}/${totalSteps}${rec.dif !== undefined ? `, dif ${rec.dif.toFixed(3)}` : ""}` }, seen: first };
 }
@@ -165,7 +169,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       state.stages[name] = { status: "done", startedAt: state.stages[name].startedAt, seconds: (Date.now() - t0) / 1000, note };
       return true;
     } catch (e) {
-      state.stages[name] = { status: "failed", startedAt: state.stages[name].startedAt, seconds: (Date.now() - t0) / 1000, note: (e as Error).message };
+      const note = interrupted ? `interrupted by ${interrupted as string}; a re-run resumes here` : (e as Error).message;
+      state.stages[name] = { status: "failed", startedAt: state.stages[name].startedAt, seconds: (Date.now() - t0) / 1000, note };
       return false;
     } finally {
       await save();
@@ -183,6 +188,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       previous: state.previous ? { id: state.previous.id, version: state.previous.version } : null,
       runDir,
       ...(error ? { error } : {}),
+      ...(interrupted ? { interrupted: interrupted as string } : {}),
       stages: STAGES.map((s) => ({ stage: s, ...state.stages[s] })),
     };
   };
@@ -281,7 +287,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       if (!(await stage(name, work))) {
         failure = state.stages[name].note ?? name;
         const outcome = name === "gate" ? "gate-failed" : "failed";
-        board.note(`${name} failed: ${failure}${existsSync(join(paths.logs, `${name}.log`)) ? `\n  log: ${join(paths.logs, `${name}.log`)}\n  ${lastLines(join(paths.logs, `${name}.log`), 8).join("\n  ")}` : ""}`);
+        board.note(`${name} failed: ${failure}${!interrupted && existsSync(join(paths.logs, `${name}.log`)) ? `\n  log: ${join(paths.logs, `${name}.log`)}\n  ${lastLines(join(paths.logs, `${name}.log`), 8).join("\n  ")}` : ""}`);
         board.note(`nothing was installed: ${state.previous ? `${id.model}@${state.previous.version}` : "the served model"} is untouched`);
         return result(outcome, failure);
       }

@@ -42,7 +42,7 @@ export async function startTool(repoRoot: string, tool: ToolName, args: string[]
     child.once("error", (e) => reject(new ToolError(`${tool}: could not start (${e.message})`)));
     child.once("exit", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new ToolError(`${tool} exited with ${signal ?? `code ${code}`}: ${lastLines(logFile, 1)[0] ?? "no output"} (log: ${logFile})`));
+      else reject(new ToolError(`${tool} exited with ${signal ?? `code ${code}`}: ${(lastLines(logFile, 1)[0] ?? "no output").slice(0, 300)} (log: ${logFile})`));
     });
   });
   return { child, done };
