@@ -50,6 +50,8 @@ export const ConfigSchema = z.object({
   /** With EP=cuda: fail the start instead of falling back to CPU. */
   EP_STRICT: bool(false),
   CUDA_DEVICE_ID: int(0, 0, 64),
+  /** Which denoiser graph to run: fp32, or the artifact's int8 (dynamically quantized matmuls) when it has one. */
+  DENOISER: z.enum(["fp32", "int8"]).default("fp32"),
   CORS_ORIGINS: list,
   /** SSE: a `step` event every k denoising steps. */
   STREAM_EVERY: int(5, 1),

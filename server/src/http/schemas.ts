@@ -85,6 +85,7 @@ export function makeSchemas(lim: Limits) {
       maxLength: z.number().int(),
       documentLength: z.number().int().nullable(),
       executionProvider: z.string(),
+      denoiser: z.string(),
       workers: z.number().int(),
       dir: z.string(),
       loadedAt: z.string(),

@@ -141,6 +141,7 @@ export class InferenceService implements InferenceApi {
       maxLength: m.manifest.config.maxLen,
       documentLength: m.manifest.config.condMaxLen ?? null,
       executionProvider: m.ep,
+      denoiser: this.config.DENOISER,
       workers: this.config.WORKERS,
       dir: m.dir,
       loadedAt: m.loadedAt,

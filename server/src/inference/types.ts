@@ -72,6 +72,8 @@ export interface ModelInfo {
   maxLength: number;
   documentLength: number | null;
   executionProvider: string;
+  /** The denoiser graph in use: fp32 or int8. */
+  denoiser: string;
   workers: number;
   dir: string;
   loadedAt: string;

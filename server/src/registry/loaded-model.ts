@@ -59,6 +59,11 @@ export class LoadedModel {
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
+    if (config.DENOISER === "int8") {
+      const q = manifest.graphs.denoiser_int8;
+      if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (export with --quantize int8)`);
+      graphs.denoiser = join(dir, q.file);
+    }
     const workers: EngineWorker[] = [];
     try {
       for (let i = 0; i < config.WORKERS; i++) {
@@ -105,7 +110,7 @@ export class LoadedModel {
       await model.close();
       throw new Error(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, workers: workers.length, dir }, "model loaded and warmed");
+    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, denoiser: config.DENOISER, workers: workers.length, dir }, "model loaded and warmed");
     return model;
   }
 

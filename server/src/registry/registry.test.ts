@@ -129,3 +129,28 @@ describe("a crashed engine worker", () => {
     assert.equal(r.status, 200);
   });
 });
+
+describe("DENOISER=int8", () => {
+  test("runs the artifact's quantized denoiser, and refuses an artifact without one", async () => {
+    const models = tempDir("ldtext-int8-");
+    await writeModel(models, "generate", { quantize: "int8" });
+    const srv = await startTestServer(models, { DENOISER: "int8" });
+    try {
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as { models: { denoiser: string }[] };
+      assert.equal(m.models[0].denoiser, "int8");
+      assert.equal((await postJson(`${srv.url}/generate`, { steps: 3 })).status, 200);
+    } finally {
+      await srv.shutdown();
+    }
+    const plain = tempDir("ldtext-int8-");
+    await writeModel(plain, "generate");
+    const srv2 = await startTestServer(plain, { DENOISER: "int8" });
+    try {
+      assert.equal((await fetch(`${srv2.url}/health/ready`)).status, 503);
+      const m = (await (await fetch(`${srv2.url}/models`)).json()) as { lastReload: { failed: { error: string }[] } };
+      assert.match(m.lastReload.failed[0].error, /no denoiser_int8 graph/);
+    } finally {
+      await srv2.shutdown();
+    }
+  });
+});

@@ -13,7 +13,7 @@ export function tempDir(prefix = "ldtext-server-"): string {
 }
 
 /** Writes one random-weight artifact folder `models/<folder>` and returns its path. */
-export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number } = {}): Promise<string> {
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8" } = {}): Promise<string> {
   const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
   const { dir } = await writeRandomArtifact({
     config: tinyConfig(task),
@@ -22,6 +22,7 @@ export async function writeModel(modelsDir: string, task: "generate" | "summariz
     seed: opts.seed ?? 1,
     name: `tiny-${task}`,
     version: opts.version ?? "1",
+    quantize: opts.quantize,
   });
   return dir;
 }
