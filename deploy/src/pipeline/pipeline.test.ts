@@ -117,7 +117,7 @@ test("a failure after promotion rolls back: the new version is removed and the o
   assert.equal(state().stages.promote.status, "undone");
 });
 
-test("npm run pipeline -- --preset tiny: the new version serves, no request fails across the swap", async () => {
+test("npm run pipeline -- --preset tiny: the new version serves, no request fails across the swap", async (t) => {
   let stop = false;
   const seen: string[] = [];
   const failures: string[] = [];
@@ -146,6 +146,7 @@ test("npm run pipeline -- --preset tiny: the new version serves, no request fail
   }
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.result.outcome, "kept");
+  t.diagnostic(`load loop: ${seen.length} requests, ${seen.filter((v) => v === OLD).length} by ${OLD}, ${seen.filter((v) => v === NEW).length} by ${NEW}, ${failures.length} failed`);
   assert.deepEqual(failures, [], "no request failed during the swap");
   assert.ok(seen.includes(OLD) && seen.at(-1) === NEW, `the loop ran across the swap (${seen.length} requests: ${seen[0]} … ${seen.at(-1)})`);
   assert.equal(await served(), NEW);

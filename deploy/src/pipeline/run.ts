@@ -110,10 +110,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   await mkdir(runDir, { recursive: true });
   let state: PipelineState;
   try {
-    state = loadState(runDir, { preset: o.preset, task: o.task, data, ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.model ? { model: o.model } : {}), ...(o.version ? { version: o.version } : {}) }, {
-    version: o.version ?? defaultVersion(),
-    model: o.model ?? o.task,
-  });
+    const given = { preset: o.preset, task: o.task, data, ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.model ? { model: o.model } : {}), ...(o.version ? { version: o.version } : {}) };
+    state = loadState(runDir, given, { version: o.version ?? defaultVersion(), model: o.model ?? o.task });
   } catch (e) {
     throw new PipelineInputError((e as Error).message);
   }
@@ -131,6 +129,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   let current: ToolRun | null = null;
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals) => {
+    if (interrupted) process.exit(s === "SIGINT" ? 130 : 143); // a second signal: stop now (the state file says what ran)
     interrupted = s;
     board.note(`${s}: stopping the current stage (a re-run resumes it)`);
     current?.child.kill("SIGTERM");
