@@ -4,13 +4,15 @@
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { EXPERIMENTS, type ExperimentName, markdownTable, writeIndex } from "./report.ts";
-import { SCALES, type ScaleName } from "./scale.ts";
+import { SCALES, type Scale, type ScaleName } from "./scale.ts";
 import { defaultDirs, runExperiment } from "./run.ts";
 
 const USAGE = `usage: npm run experiment -- <${EXPERIMENTS.join("|")}|all> [options]
        npm run experiment -- index [--scale tiny|cpu] [--reports <dir>]   (rewrite the reports index only)
 
   --scale tiny|cpu     tiny: ~1 minute smoke test (meaningless numbers); cpu: the real CPU-scale setting (default cpu)
+  --steps N --batch B  training steps / batch per run (default from the scale; runs are keyed by them)
+  --samples N --eval-steps S   evaluation samples / denoising steps (default from the scale)
   --artifact <dir>     steps: the generate artifact to sweep (default: the shipped model under models/)
   --work <dir>         runs, checkpoints, artifacts, evaluations (default runs/experiments/<scale>)
   --reports <dir>      report folder (default reports/ for cpu, runs/experiments/tiny/reports for tiny)
@@ -18,12 +20,12 @@ const USAGE = `usage: npm run experiment -- <${EXPERIMENTS.join("|")}|all> [opti
 Finished pieces (trained runs, artifacts, reference LMs, evaluations) are found by their result files and skipped.
 `;
 
-export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; indexOnly: boolean; scale: ScaleName; artifact?: string; work?: string; reports?: string; progress: boolean } {
+export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; indexOnly: boolean; scale: ScaleName; overrides: Partial<Pick<Scale, "steps" | "batch" | "samples" | "evalSteps">>; artifact?: string; work?: string; reports?: string; progress: boolean } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { scale: { type: "string" }, artifact: { type: "string" }, work: { type: "string" }, reports: { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { scale: { type: "string" }, steps: { type: "string" }, batch: { type: "string" }, samples: { type: "string" }, "eval-steps": { type: "string" }, artifact: { type: "string" }, work: { type: "string" }, reports: { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -34,7 +36,16 @@ export function parseExperimentArgs(argv: string[]): { names: ExperimentName[]; 
   if (name !== "all" && name !== "index" && !(EXPERIMENTS as readonly string[]).includes(name)) throw new Error(`unknown experiment "${name}" (one of ${EXPERIMENTS.join(", ")}, all)`);
   const scale = (values.scale ?? "cpu") as ScaleName;
   if (!SCALES.includes(scale)) throw new Error(`--scale must be tiny or cpu, got "${scale}"`);
+  const overrides: Partial<Pick<Scale, "steps" | "batch" | "samples" | "evalSteps">> = {};
+  for (const [flag, key] of [["steps", "steps"], ["batch", "batch"], ["samples", "samples"], ["eval-steps", "evalSteps"]] as const) {
+    const raw = (values as Record<string, string | boolean | undefined>)[flag];
+    if (raw === undefined) continue;
+    const x = Number(raw);
+    if (typeof raw !== "string" || !Number.isInteger(x) || x < 1) throw new Error(`--${flag} needs a positive integer, got "${String(raw)}"`);
+    overrides[key] = x;
+  }
   return {
+    overrides,
     names: name === "all" ? [...EXPERIMENTS] : name === "index" ? [] : [name as ExperimentName],
     indexOnly: name === "index",
     scale,
@@ -60,7 +71,7 @@ async function main(): Promise<void> {
     return;
   }
   for (const name of a.names) {
-    const r = await runExperiment({ name, scale: a.scale, artifact: a.artifact, workDir: a.work, reportsDir: a.reports, progress: a.progress });
+    const r = await runExperiment({ name, scale: a.scale, overrides: a.overrides, artifact: a.artifact, workDir: a.work, reportsDir: a.reports, progress: a.progress });
     const dir = a.reports ?? defaultDirs(a.scale).reportsDir;
     process.stdout.write(`\n# ${r.title} (${r.scale})\n\n${markdownTable(r.table)}\n\n${r.reading.map((l) => `- ${l}`).join("\n")}\n\nwritten: ${dir}/${name}.json, ${dir}/${name}.md\n`);
   }

@@ -95,7 +95,7 @@ async function table1(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.shortLength;
   const runs = [0.99, 0.01].map((alpha): RunSpec => ({ task: "generate", data: "wikipedia", config: 1, norm: "data", alpha, length: L }));
   const results: (Uncond & { alpha: number; run: string })[] = [];
-  for (const r of runs) results.push({ alpha: r.alpha, run: runKey(r), ...uncond(await ensureEval(w, r)) });
+  for (const r of runs) results.push({ alpha: r.alpha, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
   const [hi, lo] = results;
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, norm: "data", length: L, alphas: [0.99, 0.01] },
@@ -118,7 +118,7 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
   const results: (Uncond & { norm: string; run: string })[] = [];
   for (const norm of norms) {
     const r: RunSpec = { task: "generate", data: "wikipedia", config: 1, norm, alpha: 0.01, length: L };
-    results.push({ norm, run: runKey(r), ...uncond(await ensureEval(w, r)) });
+    results.push({ norm, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
   }
   const by = (n: string) => results.find((r) => r.norm === n)!;
   const bestMauve = [...results].sort((a, b) => (b.mauve ?? -1) - (a.mauve ?? -1))[0];
@@ -154,7 +154,7 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
     series.push({ name: data, points: val.map((v) => [v.step, v.dif] as const) });
     const min = val.reduce((m, v) => (v.dif < m.dif ? v : m), val[0] ?? { step: 0, dif: NaN, ce: NaN });
     const last = val[val.length - 1] ?? { step: 0, dif: NaN, ce: NaN };
-    results.push({ data, run: runKey(r), finalValDif: last.dif, minValDif: min.dif, minStep: min.step, degradation: last.dif - min.dif, finalValCe: last.ce, curve: val });
+    results.push({ data, run: runKey(r, w.scale), finalValDif: last.dif, minValDif: min.dif, minStep: min.step, degradation: last.dif - min.dif, finalValCe: last.ce, curve: val });
   }
   await mkdir(w.reportsDir, { recursive: true });
   const chart = await writeLineChart(join(w.reportsDir, "fig1-val-dif"), {
@@ -191,7 +191,7 @@ async function table3(w: ExperimentContext): Promise<ExperimentBody> {
   const results = [];
   for (const config of CONFIGS) {
     const r: RunSpec = { task: "generate", data: "wikipedia", config, norm: "data", alpha: 0.01, length: L };
-    results.push({ config: String(config), run: runKey(r), ...uncond(await ensureEval(w, r)) });
+    results.push({ config: String(config), run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
   }
   const [c1, c2, , base] = results;
   const bestJoint = (c1.mauve ?? -1) >= (c2.mauve ?? -1) ? c1 : c2;
@@ -220,7 +220,7 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
   const results = [];
   for (const config of CONFIGS) {
     const r: RunSpec = { task: "summarize", data: "xsum", config, norm: "data", alpha: 0.01, length: L };
-    results.push({ config: String(config), run: runKey(r), ...summ(await ensureEval(w, r)) });
+    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(await ensureEval(w, r)) });
   }
   const [c1, c2, , base] = results;
   const bestJoint = c1.rougeL >= c2.rougeL ? c1 : c2;

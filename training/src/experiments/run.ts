@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { EXPERIMENT_BODIES, type ExperimentContext } from "./experiments.ts";
 import { type ExperimentName, type ExperimentReport, EXPERIMENTS, titleOf, writeReport } from "./report.ts";
-import { SCALE_PRESETS, type ScaleName } from "./scale.ts";
+import { SCALE_PRESETS, type Scale, type ScaleName, withOverrides } from "./scale.ts";
 
 export interface RunExperimentOptions {
   name: ExperimentName;
@@ -13,6 +13,8 @@ export interface RunExperimentOptions {
   /** Reports folder (default reports/ for cpu; runs/experiments/tiny/reports for tiny, so a smoke run never replaces real results). */
   reportsDir?: string;
   artifact?: string;
+  /** Overrides of the scale's training steps, batch, evaluation samples and denoising steps. */
+  overrides?: Partial<Pick<Scale, "steps" | "batch" | "samples" | "evalSteps">>;
   progress?: boolean;
   log?: (line: string) => void;
 }
@@ -24,8 +26,9 @@ export function defaultDirs(scale: ScaleName): { workDir: string; reportsDir: st
 
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentReport> {
   if (!EXPERIMENTS.includes(o.name)) throw new Error(`unknown experiment "${String(o.name)}" (one of ${EXPERIMENTS.join(", ")})`);
-  const scale = SCALE_PRESETS[o.scale];
-  if (!scale) throw new Error(`unknown scale "${String(o.scale)}" (tiny or cpu)`);
+  const preset = SCALE_PRESETS[o.scale];
+  if (!preset) throw new Error(`unknown scale "${String(o.scale)}" (tiny or cpu)`);
+  const scale = withOverrides(preset, o.overrides ?? {});
   const dirs = defaultDirs(o.scale);
   const progress = o.progress !== false;
   const ctx: ExperimentContext = {

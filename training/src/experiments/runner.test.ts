@@ -53,8 +53,8 @@ describe("npm run experiment --scale tiny", () => {
     assert.match(md, /## The preprint/);
     assert.match(md, /293\.9/);
     assert.match(readFileSync(join(reports, "README.md"), "utf8"), /\[table1\.md\]\(table1\.md\)[\s\S]*not run yet: `npm run experiment -- table2 --scale cpu`/);
-    const result = join(work, "runs", "wikipedia-c1-data-a0.01-L8", "eval", "ddim-s3-n12", "result.json");
-    const trained = join(work, "runs", "wikipedia-c1-data-a0.01-L8", "train", "summary.json");
+    const result = join(work, "runs", "wikipedia-c1-data-a0.01-L8-s8b8", "eval", "ddim-s3-n12", "result.json");
+    const trained = join(work, "runs", "wikipedia-c1-data-a0.01-L8-s8b8", "train", "summary.json");
     const before = [statSync(result).mtimeMs, statSync(trained).mtimeMs];
     const again = await runExperiment({ name: "table1", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
     assert.deepEqual([statSync(result).mtimeMs, statSync(trained).mtimeMs], before, "nothing was retrained or re-evaluated");
@@ -73,7 +73,7 @@ describe("npm run experiment --scale tiny", () => {
   test("table4 trains configurations 1/2/3 and the two-stage baseline on pairs and scores ROUGE/BERTScore", async () => {
     const r = await runExperiment({ name: "table4", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
     assert.equal(r.results.length, 4);
-    const stage2 = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12", "train", "checkpoint", "checkpoint.json");
+    const stage2 = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12-s8b8", "train", "checkpoint", "checkpoint.json");
     const ck = JSON.parse(readFileSync(stage2, "utf8")) as { step: number; trainConfig: { frozen: string[] } };
     assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
     assert.deepEqual(ck.trainConfig.frozen, ["enc", "dec"]);
@@ -87,6 +87,8 @@ describe("npm run experiment --scale tiny", () => {
     assert.deepEqual(parseExperimentArgs(["table2", "--scale", "tiny"]).names, ["table2"]);
     assert.equal(parseExperimentArgs(["all"]).names.length, 6);
     assert.equal(parseExperimentArgs(["steps"]).scale, "cpu");
+    assert.deepEqual(parseExperimentArgs(["table3", "--steps", "500", "--samples", "200"]).overrides, { steps: 500, samples: 200 });
+    assert.throws(() => parseExperimentArgs(["table3", "--steps", "0"]), /--steps needs a positive integer/);
     assert.throws(() => parseExperimentArgs(["table9"]), /unknown experiment/);
     assert.throws(() => parseExperimentArgs(["table1", "--scale", "gpu"]), /--scale must be tiny or cpu/);
   });

@@ -32,6 +32,18 @@ export interface Scale {
   reflm: { steps: number; dModel: number; heads: number; layers: number; ffn: number; maxLen: number; batch: number; maxTrain: number };
 }
 
+/** A scale with command-line overrides (--steps, --batch, --samples, --eval-steps). */
+export function withOverrides(s: Scale, o: Partial<Pick<Scale, "steps" | "batch" | "samples" | "evalSteps">>): Scale {
+  const out = { ...s };
+  for (const k of ["steps", "batch", "samples", "evalSteps"] as const) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+    out[k] = v;
+  }
+  return out;
+}
+
 export const SCALE_PRESETS: Record<ScaleName, Scale> = {
   tiny: {
     name: "tiny",
@@ -52,23 +64,25 @@ export const SCALE_PRESETS: Record<ScaleName, Scale> = {
     samplerSweep: ["ddim", "sde"],
     reflm: { steps: 6, dModel: 32, heads: 2, layers: 1, ffn: 64, maxLen: 24, batch: 8, maxTrain: 200 },
   },
+  // Measured on this 2-core machine (shared, so noisy): the small preset at batch 16 takes ~0.5–2 s
+  // per step at L = 8 and ~6–8 s at L = 64; hence L ≤ 32 and 3,000 steps (use --steps to change).
   cpu: {
     name: "cpu",
     preset: "small",
-    steps: 4000,
-    batch: 32,
+    steps: 3000,
+    batch: 16,
     maxTrain: 60000,
     valEvery: 200,
     valExamples: 256,
     shortLength: 8,
-    longLength: 64,
-    summaryLength: 40,
+    longLength: 32,
+    summaryLength: 32,
     fig1Length: 32,
     samples: 500,
     evalSteps: 50,
     sampler: "ddim",
     stepSweep: [5, 10, 20, 50, 100],
     samplerSweep: ["ddim", "sde", "ode"],
-    reflm: { steps: 6000, dModel: 256, heads: 4, layers: 4, ffn: 768, maxLen: 130, batch: 32, maxTrain: 100000 },
+    reflm: { steps: 3000, dModel: 192, heads: 4, layers: 3, ffn: 512, maxLen: 66, batch: 32, maxTrain: 100000 },
   },
 };

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { NormKind, SamplerKind, Task } from "@ldtext/core";
-import { readArtifact } from "@ldtext/core";
+import { PRESETS, readArtifact } from "@ldtext/core";
 import { exportCheckpoint } from "@ldtext/export";
 import { Trainer } from "../train/trainer.ts";
 import type { TrainConfigInput } from "../train/config.ts";
@@ -38,13 +38,15 @@ export interface Work {
   dataDir?: string;
 }
 
-export function runKey(s: RunSpec): string {
+/** A run's folder name: its setting and training budget (so a changed --steps trains a new run). */
+export function runKey(s: RunSpec, scale?: Pick<Scale, "steps" | "batch">): string {
   const c = s.config === "two-stage" ? "2stage" : `c${s.config}`;
-  return `${s.task === "summarize" ? "sum-" : ""}${s.data}-${c}-${s.norm}-a${s.alpha}-L${s.length}`;
+  const budget = scale ? `-s${scale.steps}b${scale.batch}` : "";
+  return `${s.task === "summarize" ? "sum-" : ""}${s.data}-${c}-${s.norm}-a${s.alpha}-L${s.length}${budget}`;
 }
 
 function runDir(w: Work, s: RunSpec): string {
-  return join(w.dir, "runs", runKey(s));
+  return join(w.dir, "runs", runKey(s, w.scale));
 }
 
 function trainInput(w: Work, s: RunSpec, out: string, extra: Partial<TrainConfigInput> = {}): TrainConfigInput {
@@ -99,7 +101,7 @@ export async function ensureTrained(w: Work, s: RunSpec): Promise<string> {
   const stage2 = join(dir, "train");
   if (!existsSync(join(stage2, "summary.json"))) {
     w.log(`[train] ${stage2} (stage 2: Dif on the frozen autoencoder)`);
-    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: 1e-3, maxTrain: w.scale.maxTrain, progress: w.progress });
+    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: PRESETS[w.scale.preset].lr, maxTrain: w.scale.maxTrain, progress: w.progress });
   }
   return stage2;
 }
@@ -110,7 +112,7 @@ export async function ensureArtifact(w: Work, s: RunSpec): Promise<string> {
   const out = join(runDir(w, s), "artifact");
   if (existsSync(join(out, "manifest.json"))) return out;
   w.log(`[export] ${out}`);
-  await exportCheckpoint({ checkpoint: train, outDir: out, name: runKey(s).toLowerCase().replace(/[^a-z0-9._-]/g, "-"), version: `${w.scale.name}-1`, replace: true });
+  await exportCheckpoint({ checkpoint: train, outDir: out, name: runKey(s, w.scale).toLowerCase().replace(/[^a-z0-9._-]/g, "-"), version: `${w.scale.name}-1`, replace: true });
   return out;
 }
 
