@@ -162,7 +162,8 @@ async function main(): Promise<void> {
   const load1 = os.loadavg()[0];
 
   const projectMedian = median(project.stepMs);
-  const effectiveGflops = project.flopsPerStep / (projectMedian / 1000) / 1e9;
+  // FLOPs are counted by the BLAS kernel; without it (--no-blas) there is no count.
+  const effectiveGflops = project.flopsPerStep > 0 ? project.flopsPerStep / (projectMedian / 1000) / 1e9 : null;
   const ratio = stock !== null ? project.tokensPerSec / stock.tokensPerSec : null;
 
   log("");
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     log(`  same first step on both paths: L_dif ${project.firstLosses.lossDif.toFixed(6)} vs ${stock!.firstLosses.lossDif.toFixed(6)}, L_ae ${project.firstLosses.lossAe.toFixed(6)} vs ${stock!.firstLosses.lossAe.toFixed(6)} (max relative gap ${lossGap.toExponential(1)})`);
   }
   log(`  wasm heap after the project steps: ${(heapBytes / 2 ** 30).toFixed(2)} GiB (of 4 GiB addressable)`);
-  log(`  matmul work ${(project.flopsPerStep / 1e9).toFixed(1)} GFLOP/step → ${effectiveGflops.toFixed(1)} GFLOP/s effective over the whole step`);
+  if (effectiveGflops !== null) log(`  matmul work ${(project.flopsPerStep / 1e9).toFixed(1)} GFLOP/step → ${effectiveGflops.toFixed(1)} GFLOP/s effective over the whole step`);
   log(`  project step times (s): ${project.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${project.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
   if (stock !== null) log(`  stock step times (s): ${stock.stepMs.map((m) => (m / 1000).toFixed(2)).join(", ")}; CPU s/step ${stock.cpuMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`);
   log(`  load average ${load0.toFixed(2)} at start → ${load1.toFixed(2)} at end (2 cores; above ~2 means these numbers are slowed by other processes)`);
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     stockWasmTokensPerSec: stock !== null ? Number(stock.tokensPerSec.toFixed(1)) : null,
     projectTokensPerSec: Number(project.tokensPerSec.toFixed(1)),
     ratio: ratio !== null ? Number(ratio.toFixed(2)) : null,
-    effectiveGflops: Number(effectiveGflops.toFixed(1)),
+    effectiveGflops: effectiveGflops !== null ? Number(effectiveGflops.toFixed(1)) : null,
     firstStepLossRelativeGap: lossGap !== null ? Number(lossGap.toExponential(2)) : null,
     ...(stockError !== undefined ? { stockError } : {}),
     breakdownMsPerStep: Object.fromEntries(breakdown.slice(0, 12).map((r) => [r.kernel, Number(r.ms.toFixed(1))])),
