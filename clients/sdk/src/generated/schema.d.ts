@@ -742,6 +742,7 @@ export interface components {
             timings: components["schemas"]["Timings"];
         };
         ModelInfo: {
+            denoiser: string;
             dir: string;
             documentLength: number | null;
             executionProvider: string;
