@@ -35,7 +35,7 @@ before(async () => {
   // The scores recorded when the old version was deployed (the gate's baseline): low enough that a
   // few training steps pass with the default tolerance.
   const manifest = parseManifest(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
-  await writeManifest(dir, { ...manifest, evaluation: { "unconditional.div.div": 0.2, "unconditional.mem.mem": 0.9, "eval.samples": 8 } });
+  await writeManifest(dir, { ...manifest, evaluation: { "unconditional.div.div": 0.2, "unconditional.mem.mem": 0.9, "eval.samples": 8, "eval.steps": 50 } });
   server = await startServer({ repoRoot, modelsDir, logFile: join(work, "server.log"), readyTimeoutMs: 120_000, env: { API_KEYS: API_KEY, ADMIN_KEYS: ADMIN_KEY, LOG_LEVEL: "info" } });
 });
 
@@ -99,6 +99,7 @@ test("a forced gate failure stops before the models folder: the old version keep
   // The stage list: every stage that ran, with its outcome.
   assert.match(r.stderr, /\[1\/9\] train done in [\d.]+ s: 4 steps/);
   assert.match(r.stderr, /\[5\/9\] gate failed/);
+  assert.match(r.stderr, /warning: generate@2026\.11\.1 was evaluated with other steps \(steps 50\)/);
   assert.match(r.stderr, /nothing was installed: generate@2026\.11\.1 is untouched/);
 });
 

@@ -254,7 +254,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
           await tool("evaluate", args);
           const metrics = extractMetrics(JSON.parse(readFileSync(join(paths.eval, "result.json"), "utf8")));
           const gated = qualityGate(metrics, metrics, { tolerance: 0 }).verdicts;
-          return gated.map((v) => `${v.metric.split(".").slice(-2).join(".")} ${Number(v.baseline.toFixed(4))}`).join(", ") || "no gated metric";
+          return gated.map((v) => `${v.metric.split(".").slice(1).join(".")} ${Number(v.baseline.toFixed(4))}`).join(", ") || "no gated metric";
         },
       ],
       [
@@ -274,6 +274,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
           state.previous = { id: id.model, version: served, dir: folder.dir };
           const recorded = await recordedEvaluation(folder.dir);
           if (!recorded) return `${id.model}@${served} has no recorded scores: nothing to compare`;
+          const differs = (["samples", "steps", "data"] as const).filter((k) => recorded[`eval.${k}`] !== undefined && recorded[`eval.${k}`] !== { samples: o.samples, steps: o.evalSteps, data: id.data }[k]);
+          if (differs.length > 0) {
+            board.note(`warning: ${id.model}@${served} was evaluated with other ${differs.join(", ")} (${differs.map((k) => `${k} ${String(recorded[`eval.${k}`])}`).join(", ")}); the scores may not be comparable`);
+          }
           const verdict = qualityGate(candidate, extractMetrics(recorded), { tolerance: o.tolerance });
           await writeFile(join(runDir, "gate.md"), `${formatGate(verdict)}\n`);
           board.note(formatGate(verdict));
