@@ -17,7 +17,8 @@ export function requestLogger(logger: Logger): MiddlewareHandler<{ Variables: { 
       queueMs: c.res.headers.get("x-queue-time") ?? undefined,
       inferenceMs: c.res.headers.get("x-inference-time") ?? undefined,
     };
-    if (status >= 500) logger.error(line, "request failed");
+    // 503 (loading, draining) and 504 are states the server reports, not its failures.
+    if (status >= 500 && status !== 503 && status !== 504) logger.error(line, "request failed");
     else if (status >= 400) logger.warn(line, "request refused");
     else logger.info(line, "request");
   };
