@@ -64,6 +64,27 @@ function summ(r: EvalResult) {
   };
 }
 
+/** Validation L_dif and CE over training for each run of a table (joint runs and stage 1 of the baseline). */
+async function trainingCurves(w: ExperimentContext, name: string, runs: { label: string; spec: RunSpec }[]): Promise<string[]> {
+  const dif: { name: string; points: (readonly [number, number])[] }[] = [];
+  const ce: { name: string; points: (readonly [number, number])[] }[] = [];
+  for (const r of runs) {
+    const dir = await ensureTrained(w, r.spec);
+    const val = validationLog(r.spec.config === "two-stage" ? join(dir, "..", "stage1") : dir).filter((v) => v.step > 0);
+    if (val.length === 0) continue;
+    dif.push({ name: r.label, points: val.map((v) => [v.step, v.dif] as const) });
+    ce.push({ name: r.label, points: val.map((v) => [v.step, v.ce] as const) });
+  }
+  if (dif.length === 0) return [];
+  await mkdir(w.reportsDir, { recursive: true });
+  const out: string[] = [];
+  for (const [suffix, series, label] of [["val-dif", dif, "validation L_dif"], ["val-ce", ce, "validation CE(w, Dec(x̂0))"]] as const) {
+    const chart = await writeLineChart(join(w.reportsDir, `${name}-${suffix}`), { title: `${label} during training`, xLabel: "training step", yLabel: label, series });
+    out.push(chart.svgPath, ...(chart.pngPath ? [chart.pngPath] : []));
+  }
+  return out.map((p) => p.slice(w.reportsDir.length + 1));
+}
+
 const UNCOND_COLUMNS = ["PPL", "PPL 5–95 %", "MAUVE", "Div", "Mem", "token entropy"];
 const uncondCells = (m: ReturnType<typeof uncond>) => [m.ppl, m.pplTrimmed, m.mauve, m.div, m.mem, m.entropy];
 
@@ -97,6 +118,7 @@ async function table1(w: ExperimentContext): Promise<ExperimentBody> {
   const results: (Uncond & { alpha: number; run: string })[] = [];
   for (const r of runs) results.push({ alpha: r.alpha, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
   const [hi, lo] = results;
+  const plots = await trainingCurves(w, "table1", runs.map((spec) => ({ label: `α ${spec.alpha}`, spec })));
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, norm: "data", length: L, alphas: [0.99, 0.01] },
     results,
@@ -108,7 +130,7 @@ async function table1(w: ExperimentContext): Promise<ExperimentBody> {
       `Preprint: PPL about equal (294.3 vs 293.9). Here ${fmt(lo.ppl, 1)} vs ${fmt(hi.ppl, 1)}.`,
     ],
     notes: baseNotes(w),
-    plots: [],
+    plots,
   };
 }
 
@@ -116,10 +138,9 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.shortLength;
   const norms = ["sphere", "batch", "layer", "data"] as const;
   const results: (Uncond & { norm: string; run: string })[] = [];
-  for (const norm of norms) {
-    const r: RunSpec = { task: "generate", data: "wikipedia", config: 1, norm, alpha: 0.01, length: L };
-    results.push({ norm, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
-  }
+  const specs: RunSpec[] = norms.map((norm) => ({ task: "generate", data: "wikipedia", config: 1, norm, alpha: 0.01, length: L }));
+  for (const r of specs) results.push({ norm: r.norm, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
+  const plots = await trainingCurves(w, "table2", specs.map((spec) => ({ label: spec.norm, spec })));
   const by = (n: string) => results.find((r) => r.norm === n)!;
   const bestMauve = [...results].sort((a, b) => (b.mauve ?? -1) - (a.mauve ?? -1))[0];
   const bestPpl = [...results].sort((a, b) => (a.ppl ?? Infinity) - (b.ppl ?? Infinity))[0];
@@ -139,7 +160,7 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
       `Preprint: LayerNorm has the lowest MAUVE (.904). Here LayerNorm ${fmt(by("layer").mauve)}: ${held(by("layer").mauve === null ? null : results.every((r) => r.norm === "layer" || (r.mauve ?? -1) >= (by("layer").mauve ?? -1)))}.`,
     ],
     notes: baseNotes(w),
-    plots: [],
+    plots,
   };
 }
 
@@ -189,11 +210,13 @@ const configName = (c: RunSpec["config"]) => (c === "two-stage" ? "two-stage (AE
 async function table3(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.longLength;
   const results = [];
+  const specOf = (config: RunSpec["config"]): RunSpec => ({ task: "generate", data: "wikipedia", config, norm: "data", alpha: 0.01, length: L });
   for (const config of CONFIGS) {
-    const r: RunSpec = { task: "generate", data: "wikipedia", config, norm: "data", alpha: 0.01, length: L };
+    const r = specOf(config);
     results.push({ config: String(config), run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
   }
   const [c1, c2, , base] = results;
+  const plots = await trainingCurves(w, "table3", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));
   const bestJoint = (c1.mauve ?? -1) >= (c2.mauve ?? -1) ? c1 : c2;
   return {
     setting: { ...evalSetting(w), data: "wikipedia", norm: "data", alpha: 0.01, length: L, configs: CONFIGS, twoStage: "half the steps autoencoder (configuration 3 warm-up over the whole run), half Dif on the frozen autoencoder" },
@@ -211,18 +234,20 @@ async function table3(w: ExperimentContext): Promise<ExperimentBody> {
       `Length: ${L} tokens here (the preprint used 128).`,
     ],
     notes: baseNotes(w),
-    plots: [],
+    plots,
   };
 }
 
 async function table4(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.summaryLength;
   const results = [];
+  const specOf = (config: RunSpec["config"]): RunSpec => ({ task: "summarize", data: "xsum", config, norm: "data", alpha: 0.01, length: L });
   for (const config of CONFIGS) {
-    const r: RunSpec = { task: "summarize", data: "xsum", config, norm: "data", alpha: 0.01, length: L };
+    const r = specOf(config);
     results.push({ config: String(config), run: runKey(r, w.scale), ...summ(await ensureEval(w, r)) });
   }
   const [c1, c2, , base] = results;
+  const plots = await trainingCurves(w, "table4", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));
   const bestJoint = c1.rougeL >= c2.rougeL ? c1 : c2;
   return {
     setting: { ...evalSetting(w), data: "xsum (train: train_superni, 1,085 pairs; evaluation: test)", norm: "data", alpha: 0.01, length: L, guidance: 0, configs: CONFIGS },
@@ -242,7 +267,7 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
       "XSum training data here is 1,085 pairs (no official train split was obtainable), so all numbers are far below the preprint's.",
     ],
     notes: [...baseNotes(w), "ROUGE columns without a note use Porter stemming (rouge-score use_stemmer=True); the preprint does not say which.", METEOR_NOTE, `*${BERTSCORE_NOTE}`],
-    plots: [],
+    plots,
   };
 }
 

@@ -49,6 +49,8 @@ describe("npm run experiment --scale tiny", () => {
     assert.equal(r.preprint!.rows.length, 2);
     const onDisk = JSON.parse(readFileSync(join(reports, "table1.json"), "utf8")) as ExperimentReport;
     assert.equal(onDisk.scale, "tiny");
+    assert.deepEqual(onDisk.plots.filter((p) => p.endsWith(".svg")), ["table1-val-dif.svg", "table1-val-ce.svg"]);
+    assert.ok(existsSync(join(reports, "table1-val-dif.svg")));
     const md = readFileSync(join(reports, "table1.md"), "utf8");
     assert.match(md, /## The preprint/);
     assert.match(md, /293\.9/);
@@ -77,6 +79,7 @@ describe("npm run experiment --scale tiny", () => {
     const ck = JSON.parse(readFileSync(stage2, "utf8")) as { step: number; trainConfig: { frozen: string[] } };
     assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
     assert.deepEqual(ck.trainConfig.frozen, ["enc", "dec"]);
+    assert.ok(r.plots.includes("table4-val-dif.svg"));
     for (const row of r.results as { rougeL: number; bertScore: number | null }[]) {
       assert.ok(row.rougeL >= 0 && row.rougeL <= 1);
       assert.ok(row.bertScore !== null);
