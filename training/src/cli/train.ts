@@ -24,7 +24,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --warmup-steps N  --weight-decay X  --clip-norm X  --ema-decay X
   --self-cond-prob X (0.5)  --cond-dropout X (0.1)  --t-min X (1e-5)
   configuration 3 (all on by default with --config 3):
-  --no-decoder-noise  --decoder-noise-tmax X (0.15)
+  --no-decoder-noise  --decoder-noise-tmax X (0.15)  --decoder-noise-rows X (share of rows, 0.25)
   --no-ae-warmup  --ae-warmup-steps N  --ae-ramp-steps N   (default 10 % of steps each)
   --no-adaptive-t
   --samples N (3)  --sample-steps N (50)   texts sampled (EMA weights, DDIM) at every validation
@@ -35,7 +35,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
   config: "config", steps: "steps", batch: "batch", length: "length", lr: "lr", alpha: "alpha", seed: "seed",
   "val-every": "valEvery", "val-examples": "valExamples", "ckpt-every": "ckptEvery", "max-train": "maxTrain",
   "warmup-steps": "warmupSteps", "weight-decay": "weightDecay", "clip-norm": "clipNorm", "ema-decay": "emaDecay",
-  "self-cond-prob": "selfCondProb", "cond-dropout": "condDropout", "t-min": "tMin", "decoder-noise-tmax": "decoderNoiseTMax",
+  "self-cond-prob": "selfCondProb", "cond-dropout": "condDropout", "t-min": "tMin", "decoder-noise-tmax": "decoderNoiseTMax", "decoder-noise-rows": "decoderNoiseRows",
   "ae-warmup-steps": "aeWarmupSteps", "ae-ramp-steps": "aeRampSteps", samples: "samples", "sample-steps": "sampleSteps",
 };
 

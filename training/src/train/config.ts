@@ -44,6 +44,11 @@ export const TrainConfigSchema = z
     decoderNoise: z.boolean().optional(),
     /** Decoder-input noise: t ~ U[0, decoderNoiseTMax]. */
     decoderNoiseTMax: z.number().gt(0).lte(1).default(0.15),
+    /**
+     * Share of a batch's rows that also go through the decoder as noised x0. The extra decoder
+     * pass is the costliest part of configuration 3 (the V-wide head), so by default a quarter.
+     */
+    decoderNoiseRows: z.number().gt(0).lte(1).default(0.25),
     aeWarmup: z.boolean().optional(),
     /** AE warm-up: pure autoencoder steps, then steps over which the coupling ramps 0 → 1 (default 10 % of steps each). */
     aeWarmupSteps: z.number().int().min(0).optional(),

@@ -37,7 +37,10 @@ export interface StepNoise {
   selfCond: boolean;
   /** Summarization: 1 keeps the row's document, 0 replaces it by the null condition. */
   condKeep?: Float32Array;
-  /** Configuration 3 decoder-input noise: per-row small t and its ε. */
+  /**
+   * Configuration 3 decoder-input noise for the first k = decT.length rows (k ≤ B): their small t
+   * and ε `[k·L·d]`. A subset of rows keeps the extra decoder pass cheap.
+   */
   decT?: Float32Array;
   decEps?: Float32Array;
 }
@@ -176,10 +179,13 @@ export class JointObjective {
           terms.push(tf.mul(ceClean, 1 - lambda));
         }
         if (opts.config === 3 && noise.decT && noise.decEps) {
+          const k = noise.decT.length;
           const a = rowScale(noise.decT, (v) => this.schedule.alpha(v));
           const s = rowScale(noise.decT, (v) => this.schedule.sigma(v));
-          const noisy = tf.add(tf.mul(a, x0), tf.mul(s, tf.tensor3d(noise.decEps, [b, len, d]))) as tf.Tensor3D;
-          const ceNoisy = ceOf(noisy);
+          const x0k = k === b ? x0 : tf.slice(x0, [0, 0, 0], [k, len, d]);
+          const noisy = tf.add(tf.mul(a, x0k), tf.mul(s, tf.tensor3d(noise.decEps, [k, len, d]))) as tf.Tensor3D;
+          const labelsK = k === b ? labels : (tf.slice(labels, [0], [k * len]) as tf.Tensor1D);
+          const ceNoisy = softmaxCrossEntropy(tf.reshape(dec.forward(noisy, W), [-1, vocab]) as tf.Tensor2D, labelsK);
           losses.ceNoisy = ceNoisy.dataSync()[0];
           terms.push(ceNoisy);
         }

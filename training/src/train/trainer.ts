@@ -288,8 +288,9 @@ export class Trainer {
     const noise: StepNoise = { t, eps: gaussianNoise(cfg.seed, step, 0, n), selfCond };
     if (batch.cond) noise.condKeep = Float32Array.from({ length: b }, () => (rng.nextFloat() < cfg.condDropout ? 0 : 1));
     if (cfg.decoderNoise) {
-      noise.decT = Float32Array.from({ length: b }, () => cfg.decoderNoiseTMax * rng.nextFloat());
-      noise.decEps = gaussianNoise(cfg.seed, step, 1, n);
+      const k = Math.max(1, Math.round(cfg.decoderNoiseRows * b));
+      noise.decT = Float32Array.from({ length: k }, () => cfg.decoderNoiseTMax * rng.nextFloat());
+      noise.decEps = gaussianNoise(cfg.seed, step, 1, k * batch.length * mc.latentDim);
     }
     return noise;
   }
