@@ -65,10 +65,15 @@ export async function startServer(config: ServerConfig, opts: { logger?: Logger 
       await loaded;
       await registry.close(config.DRAIN_TIMEOUT_MS);
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Not unref'd: after a 413 on a body still uploading, close() waits on a socket that holds no
+        // handle open, and an unref'd timer let the process exit before close() ever settled.
+        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         // Responses are done; idle keep-alive sockets would otherwise hold close() open.
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-        setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000).unref();
       });
       logger.info("stopped");
     })();

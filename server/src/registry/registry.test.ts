@@ -2,7 +2,7 @@
 // zero failed requests; a corrupt one is refused while the old version keeps serving.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { metricValue, postJson, startTestServer, tempDir, writeModel } from "../testing/fixtures.ts";
 import type { RunningServer } from "../server.ts";
@@ -75,6 +75,16 @@ describe("hot reload", () => {
     const m = (await (await fetch(`${srv.url}/models`)).json()) as { lastReload: { failed: unknown[] } };
     assert.equal(m.lastReload.failed.length, 1);
     assert.equal((await fetch(`${srv.url}/health/ready`)).status, 200);
+  });
+
+  test("removing the serving version's folder (a rollback) falls back to the newest good one left", async () => {
+    const serving = (await findArtifacts(models)).find((c) => c.version === "2");
+    assert.ok(serving);
+    rmSync(serving.dir, { recursive: true });
+    await postJson(`${srv.url}/admin/reload`, {}, admin); // version 3 is still corrupt: 422, then version 1
+    const r = await postJson(`${srv.url}/generate`, { steps: 3 });
+    assert.equal(r.status, 200);
+    assert.equal((r.json.model as { version: string }).version, "1");
   });
 });
 

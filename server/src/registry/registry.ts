@@ -115,6 +115,8 @@ export class ModelRegistry {
     for (const [id, cands] of byId) {
       cands.sort(newestFirst);
       const cur = this.current.get(id);
+      // A serving version whose folder was removed (a rollback) gives way to the newest one left.
+      const curPresent = cur !== undefined && cands.some((c) => resolve(c.dir) === resolve(cur.dir));
       for (const c of cands) {
         const same = cur && resolve(cur.dir) === resolve(c.dir) && cur.version === c.version;
         if (cur && same && cur.healthy) {
@@ -122,7 +124,7 @@ export class ModelRegistry {
           break;
         }
         // Only newer candidates replace a serving model; older ones are tried only when none serves.
-        if (cur && !same && cur.healthy && newestFirst(c, { dir: cur.dir, id, version: cur.version, createdAt: cur.manifest.createdAt }) > 0) {
+        if (cur && curPresent && !same && cur.healthy && newestFirst(c, { dir: cur.dir, id, version: cur.version, createdAt: cur.manifest.createdAt }) > 0) {
           report.unchanged.push({ id: cur.id, version: cur.version });
           break;
         }
