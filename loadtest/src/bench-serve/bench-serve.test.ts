@@ -53,6 +53,7 @@ const point = (batch: number, samplesPerSec: number, over: Partial<EngineBatchPo
   sampleLatencyMs: 100 * batch,
   cpuSeconds: 2,
   denoiserGflopsPerCpuSecond: samplesPerSec * 5,
+  samplesPerCpuSecond: samplesPerSec / 2,
   ...over,
 });
 const engine = (steps: number, sweep: EngineBatchPoint[], precision: "fp32" | "int8" = "fp32"): EngineCeiling => ({ precision, steps, sweep, best: bestPoint(sweep) });
@@ -67,6 +68,8 @@ const level = (mode: ServerLevel["mode"], steps: number, concurrency: number, sa
   latencyMs: { p50: 100 * concurrency, p95: 150 * concurrency, p99: 160 * concurrency, mean: 110 * concurrency },
   meanRowsPerDenoiserCall: mode === "batching" ? concurrency / 2 : 1,
   denoiserCalls: 100,
+  cpuSeconds: 10,
+  samplesPerCpuSecond: Number((samplesPerSec * (mode === "batching" ? 0.4 : 0.2)).toFixed(3)),
   truncated: false,
 });
 
@@ -106,9 +109,10 @@ describe("result and ratios", () => {
     assert.equal(e.best.batch, 8);
     const c = compare(e, [level("batching", 50, 32, 3.8), level("batching", 50, 1, 1.5)], [level("no-batching", 50, 32, 1.9)]);
     assert.deepEqual(c.map((x) => x.concurrency), [1, 32]);
-    assert.deepEqual(c[1], { concurrency: 32, serverSamplesPerSec: 3.8, noBatchingSamplesPerSec: 1.9, serverOverEngine: 0.95, batchingSpeedup: 2 });
+    assert.deepEqual(c[1], { concurrency: 32, serverSamplesPerSec: 3.8, noBatchingSamplesPerSec: 1.9, serverOverEngine: 0.95, batchingSpeedup: 2, serverOverEngineCpu: 0.76, batchingSpeedupCpu: 4 });
     assert.equal(c[0].noBatchingSamplesPerSec, null);
     assert.equal(c[0].batchingSpeedup, null);
+    assert.equal(c[0].batchingSpeedupCpu, null);
     assert.throws(() => bestPoint([]), /empty/);
   });
 
@@ -120,6 +124,7 @@ describe("result and ratios", () => {
     assert.equal(r.serverSamplesPerSecAt32, 3.8);
     assert.equal(r.ratioAt32, 0.95);
     assert.equal(r.noBatchingSamplesPerSecAt32, 1.9);
+    assert.equal(r.ratioAt32Cpu, 0.76);
     assert.equal(r.denoiserGflops, 40);
     assert.equal(r.peakGflops, 80);
     assert.equal(r.denoiserPeakFraction, 0.5);
@@ -129,6 +134,7 @@ describe("result and ratios", () => {
     assert.equal(r.denoiserPeakFractionCpu, 0.8);
     assert.deepEqual(r.targets, {
       serverOverEngineAt32: { target: 0.9, value: 0.95, met: true },
+      serverOverEngineAt32Cpu: { target: 0.9, value: 0.76, met: false },
       denoiserOverPeak: { target: 0.5, value: 0.5, met: true },
       denoiserOverPeakCpu: { target: 0.5, value: 0.8, met: true },
     });
@@ -171,8 +177,9 @@ describe("result and ratios", () => {
     assert.match(md, /\| denoiser \/ peak, per CPU second \| 0\.800 \| ≥ 0\.5 ✓ \|/);
     assert.match(md, /## 10 steps/);
     assert.match(md, /## 50 steps/);
-    assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \|/);
-    assert.match(md, /\| server, no batching \| 32 \| 1\.90 \| 0\.475 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
+    assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \| 2\.00 \| 1\.000 \|/);
+    assert.match(md, /\| server, no batching \| 32 \| 1\.90 \| 0\.475 \| 0\.38 \| 0\.190 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
+    assert.match(md, /\| server \/ engine, per CPU second \| 0\.760 \| ≥ 0\.9 ✗ \|/);
     assert.equal(md.split("\n").filter((l) => l.startsWith("| server, batching |")).length, 6);
   });
 

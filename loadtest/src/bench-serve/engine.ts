@@ -106,6 +106,7 @@ export class EnginePool {
       sampleLatencyMs: Number((batchMs.reduce((s, v) => s + v, 0) / batchMs.length).toFixed(1)),
       cpuSeconds: Number(cpuS.toFixed(2)),
       denoiserGflopsPerCpuSecond: Number(((samples * steps * flopsPerRow) / cpuS / 1e9).toFixed(2)),
+      samplesPerCpuSecond: Number((samples / cpuS).toFixed(3)),
     };
   }
 

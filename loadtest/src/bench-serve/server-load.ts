@@ -2,7 +2,9 @@
 // POST /generate as soon as the previous one answered, for a time window; then no new requests, and
 // the ones in flight are waited for (up to a hard cap, after which they are abandoned and not
 // counted). Samples/s = finished samples / time from the start to the last answer. Mean rows per
-// denoiser call come from the server's own /metrics (the ldtext_batch_rows histogram, before/after).
+// denoiser call and the server's CPU seconds come from its own /metrics (the ldtext_batch_rows
+// histogram and ldtext_process_cpu_seconds_total, before/after): samples per CPU second hold up on a
+// shared machine where the wall-clock rate follows the other tenants' load.
 import { percentile } from "../../k6/lib/shared.js";
 import type { ServerLevel } from "./summary.ts";
 
@@ -24,11 +26,13 @@ export function metricSum(text: string, name: string): number {
 export interface BatchCounters {
   rows: number;
   calls: number;
+  /** Server process CPU seconds (all threads). */
+  cpu: number;
 }
 
 export async function batchCounters(url: string): Promise<BatchCounters> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  return { rows: metricSum(text, "ldtext_batch_rows_sum"), calls: metricSum(text, "ldtext_batch_rows_count") };
+  return { rows: metricSum(text, "ldtext_batch_rows_sum"), calls: metricSum(text, "ldtext_batch_rows_count"), cpu: metricSum(text, "ldtext_process_cpu_seconds_total") };
 }
 
 export interface LevelOptions {
@@ -81,6 +85,7 @@ export async function runClosedLoop(o: LevelOptions): Promise<ServerLevel> {
   const elapsed = ((lastDone || performance.now()) - started) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
   const calls = after.calls - before.calls;
+  const cpu = after.cpu - before.cpu;
   const r = (x: number | null) => (x === null ? null : Number(x.toFixed(1)));
   return {
     mode: o.mode,
@@ -98,6 +103,8 @@ export async function runClosedLoop(o: LevelOptions): Promise<ServerLevel> {
     },
     meanRowsPerDenoiserCall: calls > 0 ? Number(((after.rows - before.rows) / calls).toFixed(2)) : null,
     denoiserCalls: calls,
+    cpuSeconds: Number(cpu.toFixed(2)),
+    samplesPerCpuSecond: cpu > 0 ? Number((samples / cpu).toFixed(3)) : null,
     truncated,
   };
 }

@@ -26,6 +26,7 @@ export interface EngineBatchPoint {
   cpuSeconds: number;
   /** Denoiser FLOPs executed / CPU seconds (decoder and sampler CPU included). */
   denoiserGflopsPerCpuSecond: number;
+  samplesPerCpuSecond: number;
 }
 
 export interface EngineCeiling {
@@ -47,6 +48,9 @@ export interface ServerLevel {
   /** Δ ldtext_batch_rows_sum / Δ ldtext_batch_rows_count over the level (null without calls). */
   meanRowsPerDenoiserCall: number | null;
   denoiserCalls: number;
+  /** Server process CPU seconds over the level (its /metrics). */
+  cpuSeconds: number;
+  samplesPerCpuSecond: number | null;
   /** The level hit its hard time cap; requests still running then were abandoned (not counted). */
   truncated: boolean;
 }
@@ -83,6 +87,9 @@ export interface ConcurrencyComparison {
   serverOverEngine: number | null;
   /** server / no-batching. */
   batchingSpeedup: number | null;
+  /** The same two ratios in samples per CPU second (robust to other load on the machine). */
+  serverOverEngineCpu: number | null;
+  batchingSpeedupCpu: number | null;
 }
 
 export interface Target {
@@ -98,6 +105,8 @@ export interface BenchServeResult {
   serverSamplesPerSecAt32: number | null;
   ratioAt32: number | null;
   noBatchingSamplesPerSecAt32: number | null;
+  /** ratioAt32 in samples per CPU second (server process vs engine threads). */
+  ratioAt32Cpu: number | null;
   denoiserGflops: number;
   peakGflops: number;
   denoiserPeakFraction: number;
@@ -108,7 +117,7 @@ export interface BenchServeResult {
   /** int8 / fp32 engine ceiling at the headline steps (absent without denoiser_int8). */
   int8EngineSpeedup?: number;
   headline: { steps: number; concurrency: number };
-  targets: { serverOverEngineAt32: Target; denoiserOverPeak: Target; denoiserOverPeakCpu: Target };
+  targets: { serverOverEngineAt32: Target; serverOverEngineAt32Cpu: Target; denoiserOverPeak: Target; denoiserOverPeakCpu: Target };
   startedAt: string;
   durationSeconds: number;
   quick: boolean;
@@ -161,9 +170,19 @@ export function bestPoint(sweep: EngineBatchPoint[]): EngineBatchPoint {
 export function compare(engine: EngineCeiling, server: ServerLevel[], noBatching: ServerLevel[]): ConcurrencyComparison[] {
   const cs = [...new Set([...server, ...noBatching].map((l) => l.concurrency))].sort((a, b) => a - b);
   return cs.map((c) => {
-    const s = server.find((l) => l.concurrency === c)?.samplesPerSec ?? null;
-    const nb = noBatching.find((l) => l.concurrency === c)?.samplesPerSec ?? null;
-    return { concurrency: c, serverSamplesPerSec: s, noBatchingSamplesPerSec: nb, serverOverEngine: ratio(s, engine.best.samplesPerSec), batchingSpeedup: ratio(s, nb) };
+    const sl = server.find((l) => l.concurrency === c);
+    const nl = noBatching.find((l) => l.concurrency === c);
+    const s = sl?.samplesPerSec ?? null;
+    const nb = nl?.samplesPerSec ?? null;
+    return {
+      concurrency: c,
+      serverSamplesPerSec: s,
+      noBatchingSamplesPerSec: nb,
+      serverOverEngine: ratio(s, engine.best.samplesPerSec),
+      batchingSpeedup: ratio(s, nb),
+      serverOverEngineCpu: ratio(sl?.samplesPerCpuSecond, engine.best.samplesPerCpuSecond),
+      batchingSpeedupCpu: ratio(sl?.samplesPerCpuSecond, nl?.samplesPerCpuSecond),
+    };
   });
 }
 
@@ -208,6 +227,7 @@ export function buildResult(o: SummaryInput): BenchServeResult {
     serverSamplesPerSecAt32: serverAt,
     ratioAt32,
     noBatchingSamplesPerSecAt32: at?.noBatchingSamplesPerSec ?? null,
+    ratioAt32Cpu: at?.serverOverEngineCpu ?? null,
     denoiserGflops,
     peakGflops: o.peak.gflops,
     denoiserPeakFraction: fraction,
@@ -218,6 +238,7 @@ export function buildResult(o: SummaryInput): BenchServeResult {
     headline: { steps, concurrency },
     targets: {
       serverOverEngineAt32: { target: 0.9, value: ratioAt32, met: ratioAt32 !== null && ratioAt32 >= 0.9 },
+      serverOverEngineAt32Cpu: { target: 0.9, value: at?.serverOverEngineCpu ?? null, met: (at?.serverOverEngineCpu ?? 0) >= 0.9 },
       denoiserOverPeak: { target: 0.5, value: fraction, met: fraction >= 0.5 },
       denoiserOverPeakCpu: { target: 0.5, value: fractionCpu, met: fractionCpu >= 0.5 },
     },
@@ -256,6 +277,7 @@ export function formatMarkdown(r: BenchServeResult): string {
   out.push(`| engine ceiling, samples/s | ${fmt(r.engineSamplesPerSec)} | |`);
   out.push(`| server at concurrency ${r.headline.concurrency}, samples/s | ${fmt(r.serverSamplesPerSecAt32)} | |`);
   out.push(`| server / engine | ${fmt(r.ratioAt32, 3)} | ≥ ${t.serverOverEngineAt32.target} ${t.serverOverEngineAt32.met ? "✓" : "✗"} |`);
+  out.push(`| server / engine, per CPU second | ${fmt(r.ratioAt32Cpu, 3)} | ≥ ${t.serverOverEngineAt32Cpu.target} ${t.serverOverEngineAt32Cpu.met ? "✓" : "✗"} |`);
   out.push(`| no batching at concurrency ${r.headline.concurrency}, samples/s | ${fmt(r.noBatchingSamplesPerSecAt32)} | |`);
   out.push(`| denoiser GFLOP/s (engine, best batch) | ${fmt(r.denoiserGflops, 1)} | |`);
   out.push(`| fp32 GEMM peak GFLOP/s (${r.peak.M}×${r.peak.K}×${r.peak.N}, ${r.peak.sessions} × ${r.peak.threads} thread(s), best round) | ${fmt(r.peakGflops, 1)} | |`);
@@ -268,19 +290,20 @@ export function formatMarkdown(r: BenchServeResult): string {
   for (const s of r.results) {
     out.push(`## ${s.steps} steps`);
     out.push("");
-    out.push(`| setup | concurrency / batch | samples/s | × engine | p50 ms | p95 ms | p99 ms | rows / denoiser call | requests |`);
-    out.push(`|---|---|---|---|---|---|---|---|---|`);
+    out.push(`| setup | concurrency / batch | samples/s | × engine | samples / CPU s | × engine (CPU) | p50 ms | p95 ms | p99 ms | rows / denoiser call | requests |`);
+    out.push(`|---|---|---|---|---|---|---|---|---|---|---|`);
     const eng = s.engine.best.samplesPerSec;
+    const engCpu = s.engine.best.samplesPerCpuSecond;
     for (const e of [s.engine, ...(s.engineInt8 ? [s.engineInt8] : [])]) {
       for (const p of e.sweep) {
         const star = p === e.best ? " (best)" : "";
-        out.push(`| engine ${e.precision}, no HTTP | batch ${p.batch}${star} | ${fmt(p.samplesPerSec)} | ${fmt(ratio(p.samplesPerSec, eng), 3)} | | | | ${p.batch} | ${p.samples} samples |`);
+        out.push(`| engine ${e.precision}, no HTTP | batch ${p.batch}${star} | ${fmt(p.samplesPerSec)} | ${fmt(ratio(p.samplesPerSec, eng), 3)} | ${fmt(p.samplesPerCpuSecond)} | ${fmt(ratio(p.samplesPerCpuSecond, engCpu), 3)} | | | | ${p.batch} | ${p.samples} samples |`);
       }
     }
     for (const l of [...s.server, ...s.noBatching]) {
       const label = l.mode === "batching" ? "server, batching" : "server, no batching";
       out.push(
-        `| ${label} | ${l.concurrency} | ${fmt(l.samplesPerSec)} | ${fmt(ratio(l.samplesPerSec, eng), 3)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p95)} | ${ms(l.latencyMs.p99)} | ${fmt(l.meanRowsPerDenoiserCall, 1)} | ${l.requests}${l.failed ? ` (${l.failed} failed)` : ""}${l.truncated ? " (cut at the time cap)" : ""} |`,
+        `| ${label} | ${l.concurrency} | ${fmt(l.samplesPerSec)} | ${fmt(ratio(l.samplesPerSec, eng), 3)} | ${fmt(l.samplesPerCpuSecond)} | ${fmt(ratio(l.samplesPerCpuSecond, engCpu), 3)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p95)} | ${ms(l.latencyMs.p99)} | ${fmt(l.meanRowsPerDenoiserCall, 1)} | ${l.requests}${l.failed ? ` (${l.failed} failed)` : ""}${l.truncated ? " (cut at the time cap)" : ""} |`,
       );
     }
     out.push("");
