@@ -104,6 +104,11 @@ export class AdamW {
     return out;
   }
 
+  /** The EMA weights alone (for sampling). */
+  emaWeights(): FloatWeights {
+    return this.read(this.ema);
+  }
+
   state(): { m: FloatWeights; v: FloatWeights; ema: FloatWeights } {
     return { m: this.read(this.m), v: this.read(this.v), ema: this.read(this.ema) };
   }

@@ -297,7 +297,7 @@ export class Trainer {
 
   /** A few texts from the EMA weights (fixed seed, so consecutive validations are comparable). */
   samples(model: LatentDiffusionModel, optimizer: AdamW, tokenizer: CompactTokenizer, split: TokenizedSplit, cfg: ResolvedTrainConfig, step: number): SamplesRecord {
-    const nets = buildNetworks(model.cfg, optimizer.state().ema, model.norm.stateful && !model.norm.mean ? undefined : model.norm.state());
+    const nets = buildNetworks(model.cfg, optimizer.emaWeights(), model.norm.stateful && !model.norm.mean ? undefined : model.norm.state());
     try {
       const count = split.cond ? Math.min(cfg.samples, split.count) : cfg.samples;
       const documents = split.cond
