@@ -43,7 +43,7 @@ function uncond(r: EvalResult) {
 function referenceRow(first: { referenceTexts: NonNullable<UnconditionalMetrics["referenceTexts"]> | null }, width: number): (string | number | null)[][] {
   const r = first.referenceTexts;
   if (!r) return [];
-  const cells: (string | number | null)[] = ["test texts (reference)", num(r.ppl?.mean), num(r.ppl?.trimmedMean), null, r.div, null, r.entropy];
+  const cells: (string | number | null)[] = ["test texts (reference)", num(r.ppl?.mean), num(r.ppl?.trimmedMean), null, r.div, r.mem, r.entropy];
   return [cells.slice(0, width)];
 }
 

@@ -29,7 +29,7 @@ export interface UnconditionalMetrics {
   div: { div: number; distinct: { n: number; ratio: number }[] };
   mem: { mem: number; found: number; total: number } | null;
   /** The same measures on the reference texts (set by the evaluation): what "like the data" looks like. */
-  referenceTexts?: { ppl: UnconditionalMetrics["ppl"]; div: number; entropy: number; meanWords: number; count: number };
+  referenceTexts?: { ppl: UnconditionalMetrics["ppl"]; div: number; mem: number | null; entropy: number; meanWords: number; count: number };
   notes: string[];
 }
 

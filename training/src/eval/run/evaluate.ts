@@ -4,6 +4,7 @@
 // stemmed), BLEU, METEOR, BERTScore vs the split's reference summaries. Writes `result.json`
 // (exact config, artifact id/version, seed, counts, reference-LM id), `result.md` and
 // `samples.jsonl` into the output folder, each atomically.
+import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
@@ -12,6 +13,7 @@ import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
 import { METEOR_NOTE } from "../metrics/index.ts";
 import { progressBar } from "./progress.ts";
+import { initBackend } from "../../backend/index.ts";
 
 export interface EvalOptions {
   artifact: string;
@@ -75,7 +77,7 @@ export function resultMarkdown(r: EvalResult): string {
     lines.push("| PPL (mean) | PPL (5–95 % trimmed) | token entropy | MAUVE | Div | Mem |", "|---:|---:|---:|---:|---:|---:|");
     lines.push(`| ${f(u.ppl?.mean, 1)} | ${f(u.ppl?.trimmedMean, 1)} | ${f(u.entropy.sampleTokens)} | ${f(u.mauve?.mauve)} | ${f(u.div.div)} | ${f(u.mem?.mem)} |`);
     const rt = u.referenceTexts;
-    if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), token entropy ${f(rt.entropy)}, Div ${f(rt.div)}.`);
+    if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), token entropy ${f(rt.entropy)}, Div ${f(rt.div)}, Mem ${f(rt.mem)}.`);
   }
   if (r.summarization) {
     const s = r.summarization;
@@ -130,6 +132,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   });
   bar.stop();
 
+  // The reference LM runs on TF.js: the project's fast CPU path (wasm + OpenBLAS) unless a backend is already set up.
+  if (o.reflm && !["wasm", "tensorflow"].includes(tf.getBackend())) await initBackend("auto", { log: null });
   const reflm = o.reflm ? await RefLm.load(o.reflm) : undefined;
   if (reflm && reflm.config.vocabSize !== manifest.config.vocabSize) notes.push(`Reference LM vocabulary (${reflm.config.vocabSize}) differs from the artifact's (${manifest.config.vocabSize}).`);
   if (reflm) notes.push(REFLM_NOTE);
@@ -150,8 +154,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       const references = truncateTexts(split0.texts.slice(0, nRefs), manifest.vocabulary, manifest.config.maxLen - 1);
       unconditional = unconditionalMetrics(sampled.texts, { reflm, references, memIndex, seed: 25 });
       if (reflm) {
-        const ref = unconditionalMetrics(references, { reflm });
-        unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
+        const ref = unconditionalMetrics(references, { reflm, memIndex });
+        unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, mem: ref.mem?.mem ?? null, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
       }
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
