@@ -291,7 +291,9 @@ async function steps(w: ExperimentContext): Promise<ExperimentBody> {
     data = "wikipedia";
   } else {
     // The data the artifact was trained on, from its training command (default ROCStories).
-    const m = JSON.parse(readFileSync(join(artifact, "manifest.json"), "utf8")) as { training?: { command?: string } };
+    if (!existsSync(join(artifact, "manifest.json"))) throw new Error(`--artifact ${artifact}: no manifest.json (not an artifact folder)`);
+    const m = JSON.parse(readFileSync(join(artifact, "manifest.json"), "utf8")) as { task?: string; training?: { command?: string } };
+    if (m.task !== "generate") throw new Error(`--artifact ${artifact}: a ${String(m.task)} model; the steps experiment sweeps a generate model`);
     const hit = /--data[ =](\S+)/.exec(m.training?.command ?? "");
     if (hit) data = hit[1];
   }

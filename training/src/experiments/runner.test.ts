@@ -80,6 +80,8 @@ describe("npm run experiment --scale tiny", () => {
     assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
     assert.deepEqual(ck.trainConfig.frozen, ["enc", "dec"]);
     assert.ok(r.plots.includes("table4-val-dif.svg"));
+    const sumArtifact = join(work, "runs", "sum-xsum-c1-data-a0.01-L12-s8b8", "artifact");
+    await assert.rejects(runExperiment({ name: "steps", scale: "tiny", workDir: work, reportsDir: reports, artifact: sumArtifact, progress: false }), /a summarize model; the steps experiment sweeps a generate model/);
     for (const row of r.results as { rougeL: number; bertScore: number | null }[]) {
       assert.ok(row.rougeL >= 0 && row.rougeL <= 1);
       assert.ok(row.bertScore !== null);
