@@ -186,7 +186,8 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
   });
   const [roc, wiki] = results;
   const rel = (r: (typeof results)[number]) => (r.minValDif > 0 ? r.degradation / r.minValDif : NaN);
-  const rocDegrades = Number.isFinite(rel(roc)) ? rel(roc) > 0.02 && rel(roc) > rel(wiki) : null;
+  // Degrades: ends > 2 % above its minimum, and by > 2 points more than Wikipedia (else a tie).
+  const rocDegrades: Verdict = !Number.isFinite(rel(roc)) || !Number.isFinite(rel(wiki)) ? null : rel(roc) <= 0.02 ? false : rel(roc) - rel(wiki) <= 0.02 ? "tie" : true;
   return {
     setting: { scale: w.scale.name, preset: w.scale.preset, trainSteps: w.scale.steps, batch: w.scale.batch, maxTrainExamples: w.scale.maxTrain, valEvery: w.scale.valEvery, valExamples: w.scale.valExamples, config: 1, norm: "data", alpha: 0.01, length: L },
     results,
@@ -196,7 +197,7 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
     },
     preprint: { columns: ["corpus", "finding"], rows: [["ROCStories", "too small: validation diffusion loss degrades during training"], ["Wikipedia", "validation loss keeps improving"]] },
     reading: [
-      `Preprint: on ROCStories the validation diffusion loss degrades (over-fitting a small corpus); here it rose ${(100 * rel(roc)).toFixed(1)} % above its minimum (Wikipedia ${(100 * rel(wiki)).toFixed(1)} %): ${held(rocDegrades)} (criterion: ROCStories ends > 2 % above its minimum and degrades more than Wikipedia).`,
+      `Preprint: on ROCStories the validation diffusion loss degrades (over-fitting a small corpus); here it rose ${(100 * rel(roc)).toFixed(1)} % above its minimum (Wikipedia ${(100 * rel(wiki)).toFixed(1)} %): ${held(rocDegrades)} (criterion: ROCStories ends > 2 % above its minimum, and by > 2 points more than Wikipedia).`,
       "Note that joint training moves the encodings, so the validation L_dif is measured on a moving target; the curve is the preprint's quantity all the same.",
     ],
     notes: baseNotes(w).filter((n) => n !== REFLM_NOTE),
