@@ -184,6 +184,12 @@ async function main(): Promise<void> {
     notes.push("Denoiser FLOPs: matrix products of the Dif network per row and step (docs/MODEL-SPEC.md), " + `${(flops.total / 1e6).toFixed(1)} MFLOP; denoiserGflops = FLOPs of every denoiser row the engine ran / wall time of the engine run at its best batch (decoder and sampler time included).`);
     notes.push("Server samples/s: finished samples / time from the level's start to its last answer (closed loop: clients stop sending at the window's end; requests in flight are waited for).");
 
+    const busiest = Math.max(loadStart[0], loadavg()[0]);
+    if (busiest > cpus().length) {
+      notes.unshift(
+        `The machine was shared (load average up to ${busiest.toFixed(1)} on ${cpus().length} cores): this process got a varying share of the cores, so wall-clock rates measured minutes apart (engine vs server levels) are not comparable; the per-CPU-second columns and ratios are.`,
+      );
+    }
     const results: Omit<StepsResult, "comparison">[] = stepsList.map((steps) => ({ steps, ...perSteps.get(steps)! }));
     const result = buildResult({
       startedAt,
