@@ -13,25 +13,12 @@ import { placeholderVocabulary, tinyConfig } from "../testing.ts";
 import { sampleArtifact } from "./sample.ts";
 import { Scheduler } from "../../../server/src/scheduler/scheduler.ts";
 import { coreMath } from "../../../server/src/scheduler/math.ts";
-import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath } from "../../../server/src/scheduler/types.ts";
-
-/** One sample's update in a server step batch (the server's SamplePlan; read structurally, as its interface is still moving). */
-interface Plan {
-  row: number;
-  uncondRow: number;
-  guidance: number;
-  sampler: "ddim" | "sde" | "ode";
-  t: number;
-  s: number;
-  seed: number;
-  step: number;
-  sample: number;
-}
+import { applySampler, initLatents } from "../../../server/src/scheduler/apply.ts";
+import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch } from "../../../server/src/scheduler/types.ts";
 
 /**
- * The server's OnnxBackend, minus the worker thread: the same feeds into the same graphs. It offers
- * both the denoise-only lane interface and the step interface (denoiser + the sampler update of each
- * sample as the server's plan says, with the server's core math).
+ * The server's ONNX lane minus the worker thread: what server/src/engine/worker.ts does in a step
+ * (initLatents, the denoiser on the same feeds, applySampler), with the server's own functions.
  */
 async function directBackend(dir: string, math: SamplingMath): Promise<ModelBackend & { release(): Promise<void> }> {
   const m = await readArtifact(dir);
@@ -43,35 +30,23 @@ async function directBackend(dir: string, math: SamplingMath): Promise<ModelBack
   const d = m.config.latentDim;
   const condDim = m.task === "summarize" ? m.config.condEnc!.dModel : 0;
   const denoise = async (b: DenoiseBatch): Promise<Float32Array> => {
-      const feeds: Record<string, ort.Tensor> = {
-        x_t: new ort.Tensor("float32", b.x, [b.rows, L, d]),
-        x_sc: new ort.Tensor("float32", b.xsc, [b.rows, L, d]),
-        t: new ort.Tensor("float32", b.t, [b.rows]),
-      };
-      if (b.cond) {
-        feeds.cond = new ort.Tensor("float32", b.cond.data, [b.rows, b.cond.S, condDim]);
-        feeds.cond_mask = new ort.Tensor("float32", b.cond.mask, [b.rows, b.cond.S]);
-      }
-      return new Float32Array((await den.run(feeds)).x0_hat.data as Float32Array);
+    const feeds: Record<string, ort.Tensor> = {
+      x_t: new ort.Tensor("float32", b.x, [b.rows, L, d]),
+      x_sc: new ort.Tensor("float32", b.xsc, [b.rows, L, d]),
+      t: new ort.Tensor("float32", b.t, [b.rows]),
+    };
+    if (b.cond) {
+      feeds.cond = new ort.Tensor("float32", b.cond.data, [b.rows, b.cond.S, condDim]);
+      feeds.cond_mask = new ort.Tensor("float32", b.cond.mask, [b.rows, b.cond.S]);
+    }
+    return new Float32Array((await den.run(feeds)).x0_hat.data as Float32Array);
   };
   const ld = L * d;
-  const backend = {
+  const backend: ModelBackend & { release(): Promise<void> } = {
     L, d, condDim,
-    denoise,
-    async step(b: DenoiseBatch & { samples: Plan[] }) {
-      const out = await denoise(b);
-      const k = b.samples.length;
-      const x = new Float32Array(k * ld);
-      const x0 = new Float32Array(k * ld);
-      b.samples.forEach((p, i) => {
-        const c = out.subarray(p.row * ld, (p.row + 1) * ld);
-        const x0i = x0.subarray(i * ld, (i + 1) * ld);
-        if (p.uncondRow >= 0) math.cfg(c, out.subarray(p.uncondRow * ld, (p.uncondRow + 1) * ld), p.guidance, x0i);
-        else x0i.set(c);
-        const noise = p.sampler === "sde" ? math.noise(p.seed, p.step + 1, p.sample, ld) : null;
-        math.step(p.sampler, b.x.subarray(p.row * ld, (p.row + 1) * ld), x0i, p.t, p.s, noise, x.subarray(i * ld, (i + 1) * ld));
-      });
-      return { x, x0 };
+    async step(b: StepBatch) {
+      initLatents(b, math, ld);
+      return applySampler(await denoise(b), b, math, ld);
     },
     async decode(latents: Float32Array, rows: number) {
       const out = await dec.run({ latents: new ort.Tensor("float32", latents, [rows, L, d]) });
