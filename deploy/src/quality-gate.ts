@@ -69,7 +69,7 @@ export function extractMetrics(evaluation: unknown): Record<string, number> {
   return out;
 }
 
-// Quality metrics inside `npm run eval`'s result.json (training/src/eval/run/evaluate.ts), by path.
+// Quality metrics inside `npm run eval`'s result.json (evaluation/src/run/evaluate.ts), by path.
 // Everything else there (counts, timings, config, PPL, entropy) is reported, not gated: PPL of
 // samples rewards repetition, so it is no quality gate on its own.
 const PATH_RULES: [RegExp, Direction][] = [

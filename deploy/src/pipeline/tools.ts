@@ -11,7 +11,7 @@ export const TOOLS = {
   train: { script: "training/src/cli/train.ts", npm: "npm run train --" },
   export: { script: "export/src/cli/export.ts", npm: "npm run export --" },
   verify: { script: "export/src/cli/verify.ts", npm: "npm run export:verify --" },
-  evaluate: { script: "training/src/eval/run/cli.ts", npm: "npm run eval --" },
+  evaluate: { script: "evaluation/src/run/cli.ts", npm: "npm run eval --" },
 } as const;
 export type ToolName = keyof typeof TOOLS;
 

@@ -12,7 +12,7 @@ import { learningRate } from "../../train/optimizer.ts";
 import { softmaxCrossEntropy } from "../../ops/index.ts";
 import { initBackend, type BackendKind } from "../../backend/index.ts";
 import type { FloatWeights } from "../../model/model.ts";
-import { progressBar } from "../run/progress.ts";
+import { progressBar } from "../progress.ts";
 import { type RefLmConfig, initRefLmWeights, layoutRows, refLmHidden, refLmLogits } from "./model.ts";
 import { REFLM_FILE, REFLM_FORMAT, REFLM_VERSION, type RefLmJson, RefLm, indexOf, packWeights, readRefLmJson, unpackWeights } from "./reflm.ts";
 

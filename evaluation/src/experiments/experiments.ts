@@ -6,10 +6,10 @@ import { mkdir, readdir } from "node:fs/promises";
 import { writeLineChart } from "@ldtext/charts";
 import { writeFileAtomic, type SamplerKind } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
-import type { EvalResult } from "../eval/run/evaluate.ts";
-import type { UnconditionalMetrics } from "../eval/features/index.ts";
-import { REFLM_NOTE, BERTSCORE_NOTE } from "../eval/reflm/index.ts";
-import { METEOR_NOTE } from "../eval/metrics/index.ts";
+import type { EvalResult } from "../run/evaluate.ts";
+import type { UnconditionalMetrics } from "../features/index.ts";
+import { REFLM_NOTE, BERTSCORE_NOTE } from "@ldtext/training/eval/reflm/index.ts";
+import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
 import type { ExperimentName, ExperimentReport } from "./report.ts";
 import { type RunSpec, type Work, ensureArtifact, ensureEval, ensureTrained, evalArtifact, runKey, validationLog } from "./work.ts";
 

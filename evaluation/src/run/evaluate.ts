@@ -9,11 +9,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
-import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
+import { RefLm, REFLM_NOTE } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
-import { METEOR_NOTE } from "../metrics/index.ts";
-import { progressBar } from "./progress.ts";
-import { initBackend } from "../../backend/index.ts";
+import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
+import { progressBar } from "@ldtext/training/eval/progress.ts";
+import { initBackend } from "@ldtext/training/backend/index.ts";
 
 export interface EvalOptions {
   artifact: string;

@@ -11,11 +11,11 @@ import { createHash } from "node:crypto";
 import type { NormKind, SamplerKind, Task } from "@ldtext/core";
 import { PRESETS, readArtifact } from "@ldtext/core";
 import { exportCheckpoint } from "@ldtext/export";
-import { Trainer } from "../train/trainer.ts";
-import type { TrainConfigInput } from "../train/config.ts";
-import type { LogRecord } from "../train/trainer.ts";
-import { trainRefLm, readRefLmJson } from "../eval/reflm/index.ts";
-import { evaluate, type EvalResult } from "../eval/run/evaluate.ts";
+import { Trainer } from "@ldtext/training/train/trainer.ts";
+import type { TrainConfigInput } from "@ldtext/training/train/config.ts";
+import type { LogRecord } from "@ldtext/training/train/trainer.ts";
+import { trainRefLm, readRefLmJson } from "@ldtext/training/eval/reflm/index.ts";
+import { evaluate, type EvalResult } from "../run/evaluate.ts";
 import type { Scale } from "./scale.ts";
 import { trainDiffusionOnFrozenAe } from "./two-stage.ts";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
-import { trainRefLm, RefLm } from "../reflm/index.ts";
+import { trainRefLm, RefLm } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
 import { evaluate, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
