@@ -4,4 +4,4 @@ export { renderLineChartSvg, renderScatterChartSvg, renderVegaLiteSvg } from "./
 export { svgToPng, rasteriseSvg, loadRasteriser, chartFont } from "./png.ts";
 export type { Png, Raster } from "./png.ts";
 export { writeLineChart, writeScatterChart, writeSvgAndPng } from "./write-chart.ts";
-export { writeFileAtomic } from "./atomic-write.ts";
+export { writeFileAtomic } from "@ldtext/core";
