@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { findArtifacts } from "./registry/registry.ts";
 import { modelsFolder, postJson, writeModel } from "./testing/fixtures.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,6 +54,44 @@ function startChild(env: Record<string, string>): Child {
 }
 
 describe("main (child process)", () => {
+  test("with no configuration it serves the shipped models in models/", async (t) => {
+    const shipped = await findArtifacts(`${root}models`);
+    if (shipped.length === 0) return t.skip("models/ holds no artifact");
+    // PORT=0 stands in for the default 8080 (which may be taken on a shared machine); MODELS_DIR is left unset.
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== "MODELS_DIR") env[k] = v;
+    const proc = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: root, env: { ...env, PORT: "0", HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let port = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the server did not get ready in 120 s")), 120_000);
+        createInterface({ input: proc.stdout! }).on("line", (line) => {
+          try {
+            const j = JSON.parse(line) as Record<string, unknown>;
+            if (j.msg === "listening") port = j.port as number;
+            if (j.msg === "models ready") {
+              clearTimeout(timer);
+              resolve();
+            }
+          } catch {
+            // not a log line
+          }
+        });
+      });
+      const url = `http://127.0.0.1:${port}`;
+      assert.equal((await fetch(`${url}/health/ready`)).status, 200);
+      const served = ((await (await fetch(`${url}/models`)).json()) as { models: { id: string; version: string; task: string }[] }).models;
+      for (const a of shipped) assert.ok(served.some((m) => m.id === a.id && m.version === a.version), `${a.id}@${a.version} is served`);
+      if (served.some((m) => m.task === "generate")) {
+        const r = await postJson(`${url}/generate`, { n: 2, steps: 5, seed: 1 });
+        assert.equal(r.status, 200);
+        assert.equal((r.json.texts as string[]).length, 2);
+      }
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  });
+
   test("an invalid configuration exits 2 naming the variable", async () => {
     const c = startChild({ WORKERS: "zero" });
     let err = "";
