@@ -7,6 +7,7 @@
 // or the server could not start.
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "@ldtext/charts";
 import { DEFAULT_THRESHOLDS, formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
 import { loadDocuments } from "./fixtures.ts";
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
       },
     });
     const text = formatSummaryText(summary);
+    await mkdir(outDir, { recursive: true });
     await writeFileAtomic(join(outDir, "loadtest-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFileAtomic(join(outDir, "loadtest-summary.txt"), `${text}\n`);
     const chart = await writeLatencyChart(summary, join(outDir, "loadtest-latency"));

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "@ldtext/charts";
 import { startServer, type RunningServer } from "../server-process.ts";
 import { chooseModel } from "./model.ts";
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
       notes,
     });
     const md = formatMarkdown(result);
+    await mkdir(outDir, { recursive: true });
     await writeFileAtomic(join(outDir, "bench-serve.json"), `${JSON.stringify(result, null, 2)}\n`);
     await writeFileAtomic(join(outDir, "bench-serve.md"), `${md}\n![latency vs throughput](bench-serve-latency.png)\n`);
     const chart = await writeBenchChart(result, join(outDir, "bench-serve-latency"));
