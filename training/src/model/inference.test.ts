@@ -66,3 +66,17 @@ test("buildNetworks refuses data normalization without statistics and weights of
   assert.throws(() => buildNetworks(cfg, bad, { kind: "data", mean: new Float32Array(16), sq: new Float32Array(16).fill(1) }), /enc\.out\.b/);
   model.dispose();
 });
+
+test("a serving artifact's weights (no encoder) still build: the encoder forward refuses, the others run", () => {
+  const tok = CompactTokenizer.build(["a tiny corpus for a tiny vocabulary"], { topK: 20 });
+  const cfg = modelConfigFromPreset("tiny", "generate", tok.vocabSize);
+  const model = LatentDiffusionModel.create(cfg, 5);
+  const weights = new Map([...model.snapshot()].filter(([name]) => !name.startsWith("enc.")));
+  const nets = buildNetworks(cfg, weights, model.norm.state());
+  const tokens = tf.zeros([1, cfg.maxLen], "int32") as tf.Tensor2D;
+  assert.throws(() => nets.encode(tokens), /weights lack "enc\./);
+  const x = tf.zeros([1, cfg.maxLen, cfg.latentDim]) as tf.Tensor3D;
+  assert.deepEqual(nets.denoise(x, x, tf.tensor1d([0.5])).shape, [1, cfg.maxLen, cfg.latentDim]);
+  assert.deepEqual(nets.decode(x).shape, [1, cfg.maxLen, cfg.vocabSize]);
+  nets.dispose();
+});

@@ -23,31 +23,52 @@ export interface InferenceNetworks {
 }
 
 /**
- * Forwards over `weights` (MODEL-SPEC names; extra names are ignored, missing ones throw). `norm` is
- * required for `data`/`batch` normalization (the checkpoint's `norm`).
+ * Forwards over `weights` (MODEL-SPEC names; extra names are ignored). A network whose weights are
+ * missing (a serving artifact without the encoder, say) cannot run: calling its forward throws,
+ * naming the first missing weight. `norm` is required for `data`/`batch` normalization (the
+ * checkpoint's `norm`).
  */
 export function buildNetworks(modelConfig: ModelConfig, weights: FloatWeights, norm?: NormState): InferenceNetworks {
   const nets = createNetworks(modelConfig);
   const shapes = modelShapes(nets);
   const W: Weights = {};
+  const missing = new Map<string, string>(); // network prefix → first missing weight
   for (const [name, shape] of Object.entries(shapes)) {
     const wt = weights.get(name);
-    if (!wt) throw new Error(`weights lack "${name}"`);
+    if (!wt) {
+      const prefix = name.slice(0, name.indexOf("."));
+      if (!missing.has(prefix)) missing.set(prefix, name);
+      continue;
+    }
     if (wt.shape.join(",") !== shape.join(",")) throw new Error(`weight "${name}" has shape [${wt.shape}], the config needs [${shape}]`);
     W[name] = tf.tensor(wt.data, shape);
   }
+  const need = (prefix: string) => {
+    const name = missing.get(prefix);
+    if (name) throw new Error(`weights lack "${name}"`);
+  };
   const normalizer = new Normalizer(modelConfig.norm, modelConfig.latentDim, modelConfig.normAlpha);
   if (norm) normalizer.load(norm);
   else if (normalizer.stateful) throw new Error(`${modelConfig.norm} normalization needs its statistics (pass the checkpoint's norm)`);
   const needCond = () => {
     if (!nets.condEnc) throw new Error("this model has no condition encoder (task generate)");
+    need("cond");
     return nets.condEnc;
   };
   return {
     modelConfig,
-    encode: (tokens) => tf.tidy(() => normalizer.apply(nets.enc.forward(tokens, W))),
-    denoise: (xt, xsc, t, cond, condMask) => tf.tidy(() => nets.dif.forward({ xt, xsc, t, ...(cond ? { cond } : {}), ...(condMask ? { condMask } : {}) }, W)),
-    decode: (latents) => tf.tidy(() => nets.dec.forward(latents, W)),
+    encode: (tokens) => {
+      need("enc");
+      return tf.tidy(() => normalizer.apply(nets.enc.forward(tokens, W)));
+    },
+    denoise: (xt, xsc, t, cond, condMask) => {
+      need("dif");
+      return tf.tidy(() => nets.dif.forward({ xt, xsc, t, ...(cond ? { cond } : {}), ...(condMask ? { condMask } : {}) }, W));
+    },
+    decode: (latents) => {
+      need("dec");
+      return tf.tidy(() => nets.dec.forward(latents, W));
+    },
     encodeCondition: (tokens, mask) => tf.tidy(() => needCond().forward(tokens, mask, W)),
     nullCondition: () => tf.tidy(() => needCond().nullCondition(W)),
     dispose: () => tf.dispose(Object.values(W)),
