@@ -1,8 +1,10 @@
 // The machine's fp32 GEMM peak as ONNX Runtime reaches it: one large MatMul graph (built with
-// export's GraphBuilder, weights as an initializer like the denoiser's), `sessions` sessions of
-// `threads` intra-op threads each running it at the same time — the engine's layout (WORKERS ×
-// INTRA_OP_THREADS). Two figures: wall GFLOP/s of the best round (the peak), and GFLOP per CPU
-// second over all rounds (process CPU time, so other tenants of a shared machine don't count).
+// export's GraphBuilder, weights as an initializer like the denoiser's) in ONE session with every
+// thread the engine uses (WORKERS × INTRA_OP_THREADS). Not several sessions awaited together:
+// onnxruntime-node runs session.run synchronously on the calling thread, so they would run one after
+// another and measure a single core (an earlier version did, and reported the denoiser at 1.8× "peak").
+// Two figures: wall GFLOP/s of the best round (the peak), and GFLOP per CPU second over all rounds
+// (process CPU time, so other tenants of a shared machine don't count).
 import * as ort from "onnxruntime-node";
 import { GraphBuilder } from "@ldtext/export";
 import { gemmFlops } from "./flops.ts";
@@ -47,26 +49,22 @@ export function cpuSeconds(): number {
 }
 
 export async function measureGemmPeak(o: PeakOptions): Promise<GemmPeak> {
-  const M = o.M ?? 1024;
-  const K = o.K ?? 1024;
-  const N = o.N ?? 1024;
+  const M = o.M ?? 2048;
+  const K = o.K ?? 2048;
+  const N = o.N ?? 2048;
   const count = o.sessions ?? 1;
   const model = matmulModel(M, K, N);
-  const sessions = await Promise.all(
-    Array.from({ length: count }, () =>
-      ort.InferenceSession.create(model, { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: o.threads, interOpNumThreads: 1, logSeverityLevel: 3 }),
-    ),
-  );
+  const session = await ort.InferenceSession.create(model, { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: count * o.threads, interOpNumThreads: 1, logSeverityLevel: 3 });
   try {
     const a = new ort.Tensor("float32", Float32Array.from({ length: M * K }, (_, i) => ((i % 97) - 48) / 97), [M, K]);
-    await Promise.all(sessions.map((s) => s.run({ a }))); // warm-up: first call allocates and packs the weights
-    const flops = gemmFlops(M, K, N) * count;
+    await session.run({ a }); // warm-up: first call allocates and packs the weights
+    const flops = gemmFlops(M, K, N);
     const rates: number[] = [];
     const cpu0 = cpuSeconds();
     const end = performance.now() + o.seconds * 1000;
     while (performance.now() < end || rates.length < (o.minCalls ?? 3)) {
       const t0 = performance.now();
-      await Promise.all(sessions.map((s) => s.run({ a })));
+      await session.run({ a });
       rates.push(flops / ((performance.now() - t0) / 1000) / 1e9);
     }
     const cpu = cpuSeconds() - cpu0;
@@ -84,6 +82,6 @@ export async function measureGemmPeak(o: PeakOptions): Promise<GemmPeak> {
       gflopsPerCpuSecond: Number(perCpu.toFixed(2)),
     };
   } finally {
-    await Promise.all(sessions.map((s) => s.release()));
+    await session.release();
   }
 }

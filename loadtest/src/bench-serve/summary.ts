@@ -280,7 +280,7 @@ export function formatMarkdown(r: BenchServeResult): string {
   out.push(`| server / engine, per CPU second | ${fmt(r.ratioAt32Cpu, 3)} | ≥ ${t.serverOverEngineAt32Cpu.target} ${t.serverOverEngineAt32Cpu.met ? "✓" : "✗"} |`);
   out.push(`| no batching at concurrency ${r.headline.concurrency}, samples/s | ${fmt(r.noBatchingSamplesPerSecAt32)} | |`);
   out.push(`| denoiser GFLOP/s (engine, best batch) | ${fmt(r.denoiserGflops, 1)} | |`);
-  out.push(`| fp32 GEMM peak GFLOP/s (${r.peak.M}×${r.peak.K}×${r.peak.N}, ${r.peak.sessions} × ${r.peak.threads} thread(s), best round) | ${fmt(r.peakGflops, 1)} | |`);
+  out.push(`| fp32 GEMM peak GFLOP/s (${r.peak.M}×${r.peak.K}×${r.peak.N}, one session, ${r.peak.sessions * r.peak.threads} thread(s), best round) | ${fmt(r.peakGflops, 1)} | |`);
   out.push(`| denoiser / peak | ${fmt(r.denoiserPeakFraction, 3)} | ≥ ${t.denoiserOverPeak.target} ${t.denoiserOverPeak.met ? "✓" : "✗"} |`);
   out.push(`| denoiser GFLOP per CPU second | ${fmt(r.denoiserGflopsPerCpuSecond, 1)} | |`);
   out.push(`| GEMM GFLOP per CPU second | ${fmt(r.peakGflopsPerCpuSecond, 1)} | |`);
