@@ -3,9 +3,9 @@
 import type { ModelConfig, Vocabulary } from "@ldtext/core";
 import { ModelConfigSchema, VocabularySchema } from "@ldtext/core";
 import type { WeightTensor } from "../onnx/blocks.ts";
-import type { GraphName, NormState } from "../networks/graphs.ts";
+import type { NormState } from "../networks/graphs.ts";
 import { writeArtifact } from "./write.ts";
-import type { WrittenArtifact } from "./write.ts";
+import type { ArtifactOutputOptions, WrittenArtifact } from "./write.ts";
 import type { TrainingRecord } from "./manifest.ts";
 
 /** What `loadCheckpoint(dir)` of @ldtext/training returns (the fields export reads). */
@@ -85,16 +85,9 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
   };
 }
 
-export interface ExportOptions {
+export interface ExportOptions extends ArtifactOutputOptions {
   checkpoint: string;
-  outDir: string;
-  name?: string;
-  version?: string;
-  graphs?: readonly GraphName[];
-  quantize?: "int8";
-  fp16?: boolean;
   useEma?: boolean;
-  replace?: boolean;
   /** Overrides of the training record read from the checkpoint. */
   training?: Partial<TrainingRecord>;
   evaluation?: Record<string, number | string>;

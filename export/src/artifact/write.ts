@@ -26,11 +26,8 @@ export const GRAPH_FILES: Record<GraphRole, string> = {
   denoiser_int8: "denoiser.int8.onnx",
 };
 
-export interface WriteArtifactOptions {
-  config: ModelConfig;
-  weights: WeightMap;
-  vocabulary: Vocabulary;
-  norm: NormState;
+/** Where and how an artifact folder is written: shared by every way of making one. */
+export interface ArtifactOutputOptions {
   outDir: string;
   /** Manifest id (lower-case letters, digits, '.', '_', '-'). */
   name?: string;
@@ -43,6 +40,13 @@ export interface WriteArtifactOptions {
   fp16?: boolean;
   /** Replace an existing folder at outDir (default: refuse). */
   replace?: boolean;
+}
+
+export interface WriteArtifactOptions extends ArtifactOutputOptions {
+  config: ModelConfig;
+  weights: WeightMap;
+  vocabulary: Vocabulary;
+  norm: NormState;
   /** How the weights were trained (the manifest requires it). */
   training: TrainingRecord;
   evaluation?: Record<string, number | string>;
@@ -138,17 +142,10 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
   return { dir, manifest: manifest! };
 }
 
-export interface RandomArtifactOptions {
+export interface RandomArtifactOptions extends ArtifactOutputOptions {
   config: ModelConfig;
   vocabulary: Vocabulary;
-  outDir: string;
   seed: number;
-  name?: string;
-  version?: string;
-  graphs?: readonly GraphName[];
-  quantize?: "int8";
-  fp16?: boolean;
-  replace?: boolean;
 }
 
 /**
