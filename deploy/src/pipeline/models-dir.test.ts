@@ -1,5 +1,5 @@
 // Promotion into a served models folder: whole version or nothing, refusals that leave it as it was,
-// retirement, and the re-stamp a rollback relies on.
+// and retirement.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS, readArtifact } from "@ldtext/core";
 import { placeholderVocabulary, writeRandomArtifact } from "@ldtext/export";
-import { findVersion, listVersions, promoteArtifact, PromoteError, recordedEvaluation, restampVersion, retireVersion, versionDir } from "./models-dir.ts";
+import { findVersion, listVersions, promoteArtifact, PromoteError, recordedEvaluation, retireVersion, versionDir } from "./models-dir.ts";
 
 const work = mkdtempSync(join(tmpdir(), "models-dir-"));
 const vocabSize = FIRST_BPE_ID + PRESETS.tiny.topK;
@@ -58,15 +58,9 @@ test("version names cannot leave the models folder", () => {
   assert.equal(versionDir("/m", "gen", "2026.11.29-101500"), "/m/gen/2026.11.29-101500");
 });
 
-test("retire removes a version; restamp makes a version the newest without touching its graphs", async () => {
+test("retire removes a version", async () => {
   const root = join(work, "served3");
   const { dir } = await promoteArtifact(join(work, "a"), root, { x: 1 });
-  const before = await readArtifact(dir);
-  const later = new Date(Date.parse(before.createdAt) + 60_000);
-  const after = await restampVersion(dir, later);
-  assert.equal(after.createdAt, later.toISOString());
-  assert.deepEqual((await readArtifact(dir)).graphs, before.graphs);
-  assert.deepEqual((await readArtifact(dir)).evaluation, { x: 1 });
   assert.equal(await retireVersion(dir), true);
   assert.deepEqual(readdirSync(join(root, "gen")), []);
   assert.equal(await retireVersion(dir), false);

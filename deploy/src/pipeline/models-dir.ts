@@ -72,8 +72,8 @@ export async function promoteArtifact(artifactDir: string, root: string, evaluat
     if (!sameGraphs(there, source)) throw new PromoteError(`${dir} already holds a different artifact for ${source.id}@${source.version}; choose another version`);
     return { dir, manifest: there, alreadyThere: true };
   }
-  // createdAt becomes the promotion time: the server serves the newest version by createdAt, and a
-  // rollback may have re-stamped an older version after this artifact was exported.
+  // createdAt becomes the promotion time: the server serves the newest version by createdAt, and an
+  // older artifact promoted later must win over what is serving.
   const manifest: Manifest = { ...source, createdAt: new Date().toISOString(), evaluation };
   await writeDirAtomic(dir, async (tmp) => {
     await cp(artifactDir, tmp, { recursive: true });
@@ -91,18 +91,6 @@ export async function retireVersion(dir: string): Promise<boolean> {
   await rename(abs, hidden);
   await rm(hidden, { recursive: true, force: true });
   return true;
-}
-
-/**
- * Marks a version folder as the newest of its model by setting its manifest's `createdAt` to now
- * (atomic manifest write; graphs untouched). The server keeps serving a loaded version whose folder
- * was removed and replaces a model only by a newer one, so a rollback re-stamps the previous version.
- */
-export async function restampVersion(dir: string, now = new Date()): Promise<Manifest> {
-  const manifest = parseManifest(JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")), join(dir, "manifest.json"));
-  const next = { ...manifest, createdAt: now.toISOString() };
-  await writeManifest(dir, next);
-  return next;
 }
 
 /** The recorded evaluation scores of a version folder (its manifest's `evaluation`), if any. */

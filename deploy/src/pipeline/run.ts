@@ -10,7 +10,7 @@ import { PRESETS, type PresetName } from "@ldtext/core";
 import { DiffusionTextClient } from "@ldtext/sdk";
 import { extractMetrics, formatGate, qualityGate } from "../quality-gate.ts";
 import { smoke } from "../smoke.ts";
-import { findVersion, promoteArtifact, recordedEvaluation, restampVersion, retireVersion } from "./models-dir.ts";
+import { findVersion, promoteArtifact, recordedEvaluation, retireVersion } from "./models-dir.ts";
 import { createBoard, type StageProgress } from "./progress.ts";
 import { loadState, saveState, STAGES, type PipelineState, type StageName } from "./state.ts";
 import { lastLines, startTool, type ToolName, type ToolRun } from "./tools.ts";
@@ -332,13 +332,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       const prev = state.previous;
       if (!prev) return `${removed ? "new version removed" : "nothing installed"}; no previous version to return to`;
       if (!prev.dir) throw new StageFailure("the previous version's folder is unknown");
-      await reload();
-      if (!o.adminKey || (await servedVersion()) !== prev.version) {
-        // The server keeps serving a loaded version whose folder is gone and swaps only to a newer
-        // one, so the previous version is made the newest again.
-        await restampVersion(prev.dir);
-        await reload(prev.version);
-      }
+      // The server falls back to the newest version left once the serving folder is gone (its
+      // registry handles rollbacks); without an admin key its MODEL_POLL_MS scan does, and the smoke
+      // test below waits for the previous version.
+      await reload(prev.version);
       const r = await smoke({ url: o.serverUrl, model: id.model, task: id.task, expectVersion: prev.version, apiKey: o.apiKey, timeoutMs: o.smokeTimeoutMs ?? 120_000, pollMs: 500 });
       return `${removed ? "new version removed; " : ""}${r.model}@${r.version} serving again`;
     });
