@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLDS, formatSummaryText, ROUTES, type Route, type Thresho
 import { loadDocuments } from "./fixtures.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
+import { RUN_OPTIONS } from "./run-options.ts";
 import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
 import { loopbackUrl, TargetError } from "./target.ts";
 
@@ -41,15 +42,9 @@ function positive(name: string, raw: string): number {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      url: { type: "string" },
-      profile: { type: "string", default: "default" },
-      routes: { type: "string", default: "generate,summarize" },
-      models: { type: "string", default: join(repoRoot, "models") },
-      out: { type: "string", default: join(repoRoot, "loadtest/results") },
+      ...RUN_OPTIONS,
       "max-requests": { type: "string", default: "5000" },
       "max-seconds": { type: "string", default: "600" },
-      seed: { type: "string", default: "1" },
-      "api-key": { type: "string", default: process.env.LDTEXT_API_KEY },
       "failed-rate": { type: "string" },
       p95: { type: "string" },
       p99: { type: "string" },

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROUTES, type Route } from "../k6/lib/shared.js";
+import { RUN_OPTIONS } from "./run-options.ts";
 import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -30,13 +31,7 @@ export const K6_MISSING = [
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      url: { type: "string" },
-      profile: { type: "string", default: "default" },
-      routes: { type: "string", default: "generate,summarize" },
-      models: { type: "string", default: join(repoRoot, "models") },
-      out: { type: "string", default: join(repoRoot, "loadtest/results") },
-      seed: { type: "string", default: "1" },
-      "api-key": { type: "string", default: process.env.LDTEXT_API_KEY },
+      ...RUN_OPTIONS,
     },
   });
   const k6 = findOnPath("k6");
