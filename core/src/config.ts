@@ -47,7 +47,7 @@ export const ModelConfigSchema = z.object({
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
-export const PresetNameSchema = z.enum(["tiny", "small", "base"]);
+export const PresetNameSchema = z.enum(["tiny", "mini", "small", "base"]);
 export type PresetName = z.infer<typeof PresetNameSchema>;
 
 export interface Preset {
@@ -65,8 +65,9 @@ export interface Preset {
 }
 
 /**
- * tiny: CI (a training step well under a second); small: the shipped models on 2 CPU cores;
- * base: the preprint's ~100 M-parameter denoiser, for GPUs.
+ * tiny: CI (a training step well under a second); mini: the CPU-scale experiments of the evaluation
+ * package (a few minutes per run on 2 cores, so that a whole table fits in an hour); small: the
+ * shipped models on 2 CPU cores; base: the preprint's ~100 M-parameter denoiser, for GPUs.
  */
 export const PRESETS: Record<PresetName, Preset> = {
   tiny: {
@@ -75,6 +76,13 @@ export const PRESETS: Record<PresetName, Preset> = {
     dif: { dModel: 32, heads: 2, layers: 2, ffn: 64 },
     condEnc: { dModel: 32, heads: 2, layers: 1, ffn: 64 },
     batchSize: 8, lr: 1e-3, steps: 200,
+  },
+  mini: {
+    topK: 4096 - 259, maxLen: 32, condMaxLen: 64, latentDim: 32,
+    net: { dModel: 128, heads: 4, layers: 2, ffn: 384 },
+    dif: { dModel: 128, heads: 4, layers: 3, ffn: 384 },
+    condEnc: { dModel: 128, heads: 4, layers: 2, ffn: 384 },
+    batchSize: 32, lr: 1e-3, steps: 1000,
   },
   small: {
     topK: 8192 - 259, maxLen: 64, condMaxLen: 128, latentDim: 64,

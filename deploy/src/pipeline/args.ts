@@ -5,7 +5,7 @@ import { PRESETS, type PresetName } from "@ldtext/core";
 import { PipelineInputError, type PipelineOptions } from "./run.ts";
 import { STAGES, type StageName } from "./state.ts";
 
-export const USAGE = `usage: npm run pipeline -- --preset tiny|small|base --data <rocstories|wikipedia|xsum|path> [options]
+export const USAGE = `usage: npm run pipeline -- --preset tiny|mini|small|base --data <rocstories|wikipedia|xsum|path> [options]
 
   --task generate|summarize   (default generate)
   --steps N                   training steps (default: the preset's)

@@ -1,4 +1,4 @@
-// npm run pipeline -- --preset tiny|small|base [--task generate|summarize] --data <name|path>
+// npm run pipeline -- --preset tiny|mini|small|base [--task generate|summarize] --data <name|path>
 //   [--steps N] [--run-dir DIR] [--models-dir DIR] [--server-url URL] [--api-key K] [--admin-key K]
 //   [--tolerance 0.02] [--samples N] [--eval-steps N] [--model ID] [--version V] [--reflm DIR]
 //   [--train-arg=--flag …] [--force-gate-fail | --fail-stage STAGE]

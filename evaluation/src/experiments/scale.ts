@@ -1,6 +1,6 @@
 // Sizes of the experiments. `tiny` is a smoke test of the runner (about a minute per experiment,
-// meaningless numbers); `cpu` is the real CPU-scale setting (the tiny/small presets on 2 cores,
-// hours per experiment). The preprint's own sizes (METHOD.md §8) need GPUs.
+// meaningless numbers); `cpu` is the real CPU-scale setting (the mini preset on 2 cores, minutes
+// per run, about two hours for all six). The preprint's own sizes (METHOD.md §8) need GPUs.
 import type { PresetName } from "@ldtext/core";
 
 export type ScaleName = "tiny" | "cpu";
@@ -64,25 +64,28 @@ export const SCALE_PRESETS: Record<ScaleName, Scale> = {
     samplerSweep: ["ddim", "sde"],
     reflm: { steps: 6, dModel: 32, heads: 2, layers: 1, ffn: 64, maxLen: 24, batch: 8, maxTrain: 200 },
   },
-  // Measured on this 2-core machine (shared, so noisy): the small preset at batch 16 takes ~0.5–2 s
-  // per step at L = 8 and ~6–8 s at L = 64; hence L ≤ 32 and 3,000 steps (use --steps to change).
+  // Sized so that all six experiments fit in about two hours of one core of this shared 2-core
+  // machine: the `mini` preset (d_model 128, latent 32, vocabulary 4,096) takes ~0.13 s per step at
+  // L = 8, ~0.4 s at L = 32 and ~0.6 s for summarization (one OpenBLAS thread), so 800 steps are
+  // 2–8 minutes per run. The earlier `small`-preset setting (3,000 steps, ~6–8 s per step at L = 64)
+  // needed days for Tables 3 and 4. Use --steps / --samples to scale up on a bigger machine.
   cpu: {
     name: "cpu",
-    preset: "small",
-    steps: 3000,
-    batch: 16,
+    preset: "mini",
+    steps: 800,
+    batch: 32,
     maxTrain: 60000,
-    valEvery: 200,
+    valEvery: 100,
     valExamples: 256,
     shortLength: 8,
     longLength: 32,
     summaryLength: 32,
     fig1Length: 32,
-    samples: 500,
+    samples: 200,
     evalSteps: 50,
     sampler: "ddim",
     stepSweep: [5, 10, 20, 50, 100],
     samplerSweep: ["ddim", "sde", "ode"],
-    reflm: { steps: 3000, dModel: 192, heads: 4, layers: 3, ffn: 512, maxLen: 66, batch: 32, maxTrain: 100000 },
+    reflm: { steps: 1000, dModel: 128, heads: 4, layers: 2, ffn: 384, maxLen: 66, batch: 32, maxTrain: 60000 },
   },
 };

@@ -1,7 +1,7 @@
 // npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V] [--graphs a,b,c]
 //                   [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
 //                   [--train-command "…"] [--train-seconds N]   (recorded in the manifest)
-// npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir>
+// npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir>
 //   (an untrained artifact with a placeholder vocabulary, for server tests and demos)
 // Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
 import { parseArgs } from "node:util";
@@ -18,7 +18,7 @@ import { verifyArtifact } from "../verify/verify.ts";
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
          [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
          [--train-command "…"] [--train-seconds N]
-       npm run export -- --random <seed> --preset tiny|small|base --task generate|summarize --out <dir> [...]`;
+       npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [...]`;
 
 function fail(msg: string): never {
   console.error(`${msg}\n${USAGE}`);

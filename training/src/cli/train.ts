@@ -10,7 +10,7 @@ import type { TrainConfigInput } from "../train/config.ts";
 const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pairs|path> --out <dir> [options]
 
   --task generate|summarize     (default generate)
-  --preset tiny|small|base      (default tiny)
+  --preset tiny|mini|small|base      (default tiny)
   --config 1|2|3                (default 3; 2 collapses when trained from scratch at small scale)
   --norm data|sphere|layer|batch (default data)
   --steps N  --batch B  --length L  --lr X   (defaults from the preset)
