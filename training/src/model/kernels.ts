@@ -1,3 +1,3 @@
 // The ops of the fast CPU path this package's networks use, from training/src/ops (one place to
 // switch implementations).
-export { adamwStep, emaStep, linear, rotateHalfMatrix, softmaxCrossEntropy, sumOfSquares } from "../ops/index.ts";
+export { adamwStep, emaStep, linear, rmsNorm, rotateHalfMatrix, softmaxCrossEntropy, sumOfSquares, swiglu } from "../ops/index.ts";

@@ -3,9 +3,11 @@
 // [dh, dh] matmul. All functions are pure in the weights they are given.
 import * as tf from "@tensorflow/tfjs";
 import type { NetworkConfig } from "@ldtext/core";
-import { linear, rotateHalfMatrix } from "./kernels.ts";
+import { linear, rmsNorm, rotateHalfMatrix, swiglu } from "./kernels.ts";
 
-export { linear };
+// RMSNorm and the SwiGLU gate are the fused ops of training/src/ops (one SIMD pass each way on the
+// fast CPU path, the plain tfjs formula elsewhere).
+export { linear, rmsNorm };
 
 export type Weights = Record<string, tf.Tensor>;
 
@@ -13,11 +15,6 @@ export function w<T extends tf.Tensor = tf.Tensor2D>(weights: Weights, name: str
   const t = weights[name];
   if (!t) throw new Error(`missing weight "${name}"`);
   return t as T;
-}
-
-export function rmsNorm(x: tf.Tensor, g: tf.Tensor): tf.Tensor {
-  const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, 1e-6))), g);
 }
 
 export function silu(x: tf.Tensor): tf.Tensor {
@@ -104,8 +101,7 @@ export function crossAttention(h: tf.Tensor, cond: tf.Tensor, bias: tf.Tensor, w
 }
 
 export function swiGlu(h: tf.Tensor, weights: Weights, p: string): tf.Tensor {
-  const gate = silu(linear(h, w(weights, `${p}.w1`)));
-  return linear(tf.mul(gate, linear(h, w(weights, `${p}.w3`))), w(weights, `${p}.w2`));
+  return linear(swiglu(linear(h, w(weights, `${p}.w1`)), linear(h, w(weights, `${p}.w3`))), w(weights, `${p}.w2`));
 }
 
 export interface BlockContext {
