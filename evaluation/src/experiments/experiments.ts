@@ -44,7 +44,19 @@ function referenceRow(first: { referenceTexts: NonNullable<UnconditionalMetrics[
   const r = first.referenceTexts;
   if (!r) return [];
   const cells: (string | number | null)[] = ["test texts (reference)", num(r.ppl?.mean), num(r.ppl?.trimmedMean), null, r.div, r.mem, r.entropy];
+  while (cells.length < width) cells.push(null);
   return [cells.slice(0, width)];
+}
+
+/**
+ * The run's last validation token accuracy of Dec on clean latents: whether its autoencoder learned
+ * at all. Printed beside every sample metric, because at CPU budgets a variant can lose on MAUVE
+ * simply because its decoder cannot yet reconstruct text (two-stage: the stage-1 autoencoder).
+ */
+async function reconAccuracy(w: Work, spec: RunSpec): Promise<number | null> {
+  const dir = await ensureTrained(w, spec);
+  const val = validationLog(spec.config === "two-stage" ? join(dir, "..", "stage1") : dir);
+  return val.length > 0 ? num(val[val.length - 1].reconAcc) : null;
 }
 
 type Uncond = ReturnType<typeof uncond>;
@@ -85,8 +97,8 @@ async function trainingCurves(w: ExperimentContext, name: string, runs: { label:
   return out.map((p) => p.slice(w.reportsDir.length + 1));
 }
 
-const UNCOND_COLUMNS = ["PPL", "PPL 5–95 %", "MAUVE", "Div", "Mem", "token entropy"];
-const uncondCells = (m: ReturnType<typeof uncond>) => [m.ppl, m.pplTrimmed, m.mauve, m.div, m.mem, m.entropy];
+const UNCOND_COLUMNS = ["PPL", "PPL 5–95 %", "MAUVE", "Div", "Mem", "token entropy", "recon acc"];
+const uncondCells = (m: Uncond & { reconAcc: number | null }) => [m.ppl, m.pplTrimmed, m.mauve, m.div, m.mem, m.entropy, m.reconAcc];
 
 function evalSetting(w: Work) {
   const s = w.scale;
@@ -107,22 +119,30 @@ const MAUVE_TOL = 0.01;
 const fmt = (x: number | null, d = 3) => (x === null ? "–" : x.toFixed(d));
 
 function baseNotes(w: Work): string[] {
-  const notes = [REFLM_NOTE];
+  const notes = [REFLM_NOTE, RECON_NOTE];
   if (w.scale.name === "tiny") notes.unshift("Scale tiny: a few training steps on a tiny model — this report only shows that the runner works.");
+  else {
+    const s = w.scale;
+    notes.unshift(
+      `Scale ${s.name}: the ${s.preset} preset, ${s.steps} steps of batch ${s.batch} per run on one CPU core — orders of magnitude below the preprint's budget. At this budget no variant produces fluent text (MAUVE near 0 against the test texts), so the comparisons below mostly say which variant learned fastest; differences within the stated tolerances are called inconclusive.`,
+    );
+  }
   return notes;
 }
+
+const RECON_NOTE = "recon acc: token accuracy of the decoder on clean (normalised) encodings of validation texts at the end of training (two-stage: its stage-1 autoencoder).";
 
 async function table1(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.shortLength;
   const runs = [0.99, 0.01].map((alpha): RunSpec => ({ task: "generate", data: "wikipedia", config: 1, norm: "data", alpha, length: L }));
-  const results: (Uncond & { alpha: number; run: string })[] = [];
-  for (const r of runs) results.push({ alpha: r.alpha, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
+  const results: (Uncond & { alpha: number; run: string; reconAcc: number | null })[] = [];
+  for (const r of runs) results.push({ alpha: r.alpha, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)), reconAcc: await reconAccuracy(w, r) });
   const [hi, lo] = results;
   const plots = await trainingCurves(w, "table1", runs.map((spec) => ({ label: `α ${spec.alpha}`, spec })));
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, norm: "data", length: L, alphas: [0.99, 0.01] },
     results,
-    table: { columns: ["α", ...UNCOND_COLUMNS], rows: [...results.map((r) => [String(r.alpha), ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
+    table: { columns: ["α", ...UNCOND_COLUMNS], rows: [...results.map((r) => [String(r.alpha), ...uncondCells(r)]), ...referenceRow(results[0], 8)] },
     preprint: { columns: ["α", "PPL", "MAUVE", "Div", "Mem"], rows: [["0.99", 293.9, 0.921, 0.645, 0.362], ["0.01", 294.3, 0.943, 0.666, 0.354]] },
     reading: [
       `Preprint: α = 0.01 has the higher MAUVE (.943 vs .921). Here ${fmt(lo.mauve)} vs ${fmt(hi.mauve)}: ${held(cmp(lo.mauve, hi.mauve, MAUVE_TOL))}.`,
@@ -137,9 +157,9 @@ async function table1(w: ExperimentContext): Promise<ExperimentBody> {
 async function table2(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.shortLength;
   const norms = ["sphere", "batch", "layer", "data"] as const;
-  const results: (Uncond & { norm: string; run: string })[] = [];
+  const results: (Uncond & { norm: string; run: string; reconAcc: number | null })[] = [];
   const specs: RunSpec[] = norms.map((norm) => ({ task: "generate", data: "wikipedia", config: 1, norm, alpha: 0.01, length: L }));
-  for (const r of specs) results.push({ norm: r.norm, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
+  for (const r of specs) results.push({ norm: r.norm, run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)), reconAcc: await reconAccuracy(w, r) });
   const plots = await trainingCurves(w, "table2", specs.map((spec) => ({ label: spec.norm, spec })));
   const by = (n: string) => results.find((r) => r.norm === n)!;
   const bestMauve = [...results].sort((a, b) => (b.mauve ?? -1) - (a.mauve ?? -1))[0];
@@ -148,7 +168,7 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
   return {
     setting: { ...evalSetting(w), data: "wikipedia", config: 1, alpha: 0.01, length: L, norms },
     results,
-    table: { columns: ["normalization", ...UNCOND_COLUMNS], rows: [...results.map((r) => [r.norm, ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
+    table: { columns: ["normalization", ...UNCOND_COLUMNS], rows: [...results.map((r) => [r.norm, ...uncondCells(r)]), ...referenceRow(results[0], 8)] },
     preprint: {
       columns: ["normalization", "PPL", "MAUVE", "Div", "Mem"],
       rows: [["sphere", 319.5, 0.932, 0.672, 0.324], ["batch", 344.1, 0.934, 0.705, 0.319], ["layer", 326.0, 0.904, 0.674, 0.322], ["data", 294.4, 0.943, 0.666, 0.354]],
@@ -167,15 +187,16 @@ async function table2(w: ExperimentContext): Promise<ExperimentBody> {
 async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.fig1Length;
   const series: { name: string; points: (readonly [number, number])[] }[] = [];
-  const results: { data: string; run: string; finalValDif: number; minValDif: number; minStep: number; degradation: number; finalValCe: number; curve: { step: number; dif: number; ce: number }[] }[] = [];
+  const results: { data: string; run: string; finalValDif: number; minValDif: number; minStep: number; degradation: number; finalValCe: number; reconAcc: number; curve: { step: number; dif: number; ce: number }[] }[] = [];
   for (const data of ["rocstories", "wikipedia"]) {
     const r: RunSpec = { task: "generate", data, config: 1, norm: "data", alpha: 0.01, length: L };
     const dir = await ensureTrained(w, r);
     const val = validationLog(dir).filter((v) => v.step > 0);
     series.push({ name: data, points: val.map((v) => [v.step, v.dif] as const) });
-    const min = val.reduce((m, v) => (v.dif < m.dif ? v : m), val[0] ?? { step: 0, dif: NaN, ce: NaN });
-    const last = val[val.length - 1] ?? { step: 0, dif: NaN, ce: NaN };
-    results.push({ data, run: runKey(r, w.scale), finalValDif: last.dif, minValDif: min.dif, minStep: min.step, degradation: last.dif - min.dif, finalValCe: last.ce, curve: val });
+    const none = { step: 0, dif: NaN, ce: NaN, reconAcc: NaN };
+    const min = val.reduce((m, v) => (v.dif < m.dif ? v : m), val[0] ?? none);
+    const last = val[val.length - 1] ?? none;
+    results.push({ data, run: runKey(r, w.scale), finalValDif: last.dif, minValDif: min.dif, minStep: min.step, degradation: last.dif - min.dif, finalValCe: last.ce, reconAcc: last.reconAcc, curve: val.map(({ step, dif, ce }) => ({ step, dif, ce })) });
   }
   await mkdir(w.reportsDir, { recursive: true });
   const chart = await writeLineChart(join(w.reportsDir, "fig1-val-dif"), {
@@ -192,8 +213,8 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
     setting: { scale: w.scale.name, preset: w.scale.preset, trainSteps: w.scale.steps, batch: w.scale.batch, maxTrainExamples: w.scale.maxTrain, valEvery: w.scale.valEvery, valExamples: w.scale.valExamples, config: 1, norm: "data", alpha: 0.01, length: L },
     results,
     table: {
-      columns: ["corpus", "final val L_dif", "min val L_dif", "at step", "final − min", "final val CE"],
-      rows: results.map((r) => [r.data, r.finalValDif, r.minValDif, String(r.minStep), r.degradation, r.finalValCe]),
+      columns: ["corpus", "final val L_dif", "min val L_dif", "at step", "final − min", "final val CE", "recon acc"],
+      rows: results.map((r) => [r.data, r.finalValDif, r.minValDif, String(r.minStep), r.degradation, r.finalValCe, r.reconAcc]),
     },
     preprint: { columns: ["corpus", "finding"], rows: [["ROCStories", "too small: validation diffusion loss degrades during training"], ["Wikipedia", "validation loss keeps improving"]] },
     reading: [
@@ -214,7 +235,7 @@ async function table3(w: ExperimentContext): Promise<ExperimentBody> {
   const specOf = (config: RunSpec["config"]): RunSpec => ({ task: "generate", data: "wikipedia", config, norm: "data", alpha: 0.01, length: L });
   for (const config of CONFIGS) {
     const r = specOf(config);
-    results.push({ config: String(config), run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)) });
+    results.push({ config: String(config), run: runKey(r, w.scale), ...uncond(await ensureEval(w, r)), reconAcc: await reconAccuracy(w, r) });
   }
   const [c1, c2, , base] = results;
   const plots = await trainingCurves(w, "table3", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));
@@ -222,7 +243,7 @@ async function table3(w: ExperimentContext): Promise<ExperimentBody> {
   return {
     setting: { ...evalSetting(w), data: "wikipedia", norm: "data", alpha: 0.01, length: L, configs: CONFIGS, twoStage: "half the steps autoencoder (configuration 3 warm-up over the whole run), half Dif on the frozen autoencoder" },
     results,
-    table: { columns: ["model", ...UNCOND_COLUMNS], rows: [...results.map((r, i) => [configName(CONFIGS[i]), ...uncondCells(r)]), ...referenceRow(results[0], 7)] },
+    table: { columns: ["model", ...UNCOND_COLUMNS], rows: [...results.map((r, i) => [configName(CONFIGS[i]), ...uncondCells(r)]), ...referenceRow(results[0], 8)] },
     preprint: {
       columns: ["model", "PPL", "MAUVE", "Div", "Mem"],
       rows: [["configuration 1", 71.9, 0.908, 0.447, 0.355], ["configuration 2", 71.6, 0.914, 0.527, 0.304], ["LD4LG (separate)", 70.3, 0.912, 0.533, 0.295], ["TEncDM (separate)", 68.9, 0.921, 0.54, 0.286]],
@@ -245,7 +266,7 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
   const specOf = (config: RunSpec["config"]): RunSpec => ({ task: "summarize", data: "xsum", config, norm: "data", alpha: 0.01, length: L });
   for (const config of CONFIGS) {
     const r = specOf(config);
-    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(await ensureEval(w, r)) });
+    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(await ensureEval(w, r)), reconAcc: await reconAccuracy(w, r) });
   }
   const [c1, c2, , base] = results;
   const plots = await trainingCurves(w, "table4", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));
@@ -254,8 +275,8 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
     setting: { ...evalSetting(w), data: "xsum (train: train_superni, 1,085 pairs; evaluation: test)", norm: "data", alpha: 0.01, length: L, guidance: 0, configs: CONFIGS },
     results,
     table: {
-      columns: ["model", "R-1", "R-2", "R-L", "R-1 (no stem)", "R-2 (no stem)", "R-L (no stem)", "BLEU", "METEOR", "BERTScore F1*"],
-      rows: results.map((r, i) => [configName(CONFIGS[i]), r.rouge1, r.rouge2, r.rougeL, r.rouge1Plain, r.rouge2Plain, r.rougeLPlain, r.bleu, r.meteor, r.bertScore]),
+      columns: ["model", "R-1", "R-2", "R-L", "R-1 (no stem)", "R-2 (no stem)", "R-L (no stem)", "BLEU", "METEOR", "BERTScore F1*", "recon acc"],
+      rows: results.map((r, i) => [configName(CONFIGS[i]), r.rouge1, r.rouge2, r.rougeL, r.rouge1Plain, r.rouge2Plain, r.rougeLPlain, r.bleu, r.meteor, r.bertScore, r.reconAcc]),
     },
     preprint: {
       columns: ["model", "R-1", "R-2", "R-L", "BERTScore"],

@@ -117,7 +117,7 @@ export async function ensureArtifact(w: Work, s: RunSpec): Promise<string> {
 }
 
 /** The validation records of a run's training log. */
-export function validationLog(trainDir: string): { step: number; dif: number; ce: number }[] {
+export function validationLog(trainDir: string): { step: number; dif: number; ce: number; reconAcc: number }[] {
   const path = join(trainDir, "log.jsonl");
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")
@@ -125,7 +125,7 @@ export function validationLog(trainDir: string): { step: number; dif: number; ce
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as LogRecord)
     .filter((r): r is Extract<LogRecord, { kind: "val" }> => r.kind === "val")
-    .map((r) => ({ step: r.step, dif: r.dif, ce: r.ce }));
+    .map((r) => ({ step: r.step, dif: r.dif, ce: r.ce, reconAcc: r.reconAcc }));
 }
 
 /** The reference LM of a corpus, with the vocabulary of `artifact` (trained once per corpus and vocabulary). */
