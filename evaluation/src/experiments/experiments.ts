@@ -264,19 +264,25 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
   const L = w.scale.summaryLength;
   const results = [];
   const specOf = (config: RunSpec["config"]): RunSpec => ({ task: "summarize", data: "xsum", config, norm: "data", alpha: 0.01, length: L });
+  let lead1: ReturnType<typeof summ> | null = null;
   for (const config of CONFIGS) {
     const r = specOf(config);
-    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(await ensureEval(w, r)), reconAcc: await reconAccuracy(w, r) });
+    const e = await ensureEval(w, r);
+    if (e.lead1) lead1 = summ({ ...e, summarization: e.lead1 });
+    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(e), reconAcc: await reconAccuracy(w, r) });
   }
   const [c1, c2, , base] = results;
   const plots = await trainingCurves(w, "table4", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));
   const bestJoint = c1.rougeL >= c2.rougeL ? c1 : c2;
   return {
     setting: { ...evalSetting(w), data: "xsum (train: train_superni, 1,085 pairs; evaluation: test)", norm: "data", alpha: 0.01, length: L, guidance: 0, configs: CONFIGS },
-    results,
+    results: lead1 ? [...results, { config: "lead-1 (no model)", run: null, ...lead1, reconAcc: null }] : results,
     table: {
       columns: ["model", "R-1", "R-2", "R-L", "R-1 (no stem)", "R-2 (no stem)", "R-L (no stem)", "BLEU", "METEOR", "BERTScore F1*", "recon acc"],
-      rows: results.map((r, i) => [configName(CONFIGS[i]), r.rouge1, r.rouge2, r.rougeL, r.rouge1Plain, r.rouge2Plain, r.rougeLPlain, r.bleu, r.meteor, r.bertScore, r.reconAcc]),
+      rows: [
+        ...results.map((r, i) => [configName(CONFIGS[i]), r.rouge1, r.rouge2, r.rougeL, r.rouge1Plain, r.rouge2Plain, r.rougeLPlain, r.bleu, r.meteor, r.bertScore, r.reconAcc]),
+        ...(lead1 ? [["lead-1 (first sentence of the document, no model)", lead1.rouge1, lead1.rouge2, lead1.rougeL, lead1.rouge1Plain, lead1.rouge2Plain, lead1.rougeLPlain, lead1.bleu, lead1.meteor, lead1.bertScore, null]] : []),
+      ],
     },
     preprint: {
       columns: ["model", "R-1", "R-2", "R-L", "BERTScore"],

@@ -74,7 +74,9 @@ describe("npm run experiment --scale tiny", () => {
 
   test("table4 trains configurations 1/2/3 and the two-stage baseline on pairs and scores ROUGE/BERTScore", async () => {
     const r = await runExperiment({ name: "table4", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
-    assert.equal(r.results.length, 4);
+    assert.equal(r.results.length, 5, "four models and the lead-1 baseline");
+    assert.equal((r.results[4] as { config: string }).config, "lead-1 (no model)");
+    assert.match(readFileSync(join(reports, "table4.md"), "utf8"), /\| lead-1 \(first sentence of the document, no model\) \|/);
     const stage2 = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12-s8b8", "train", "checkpoint", "checkpoint.json");
     const ck = JSON.parse(readFileSync(stage2, "utf8")) as { step: number; trainConfig: { frozen: string[] } };
     assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");

@@ -7,7 +7,7 @@ import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
 import { trainRefLm, RefLm } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
-import { evaluate, truncateTexts, type EvalResult } from "./evaluate.ts";
+import { evaluate, leadSentence, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
 
 const NAMES = ["Anna", "Ben", "Cleo", "Dan", "Eve"];
@@ -79,6 +79,18 @@ describe("npm run eval", () => {
     const lines = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { reference: string });
     assert.equal(lines[0].reference, texts(1)[0]);
     assert.ok(r.notes.some((n) => /WordNet/.test(n)));
+    // Lead-1: each fixture document starts with its own summary, so the baseline scores exactly 1.
+    assert.equal(r.lead1!.rouge.plain.rougeL.fmeasure, 1);
+    assert.equal(r.lead1!.count, 4);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /lead-1 \(first sentence, no model\) \| 1\.000/);
+  });
+
+  test("leadSentence: the first non-empty line, cut at its first sentence end", () => {
+    assert.equal(leadSentence("\nFirst line here.\nSecond line."), "First line here.");
+    assert.equal(leadSentence("Anna walked to school. It was a sunny day. Ben sat."), "Anna walked to school.");
+    assert.equal(leadSentence('He said "Stop!" Then he left.'), 'He said "Stop!"');
+    assert.equal(leadSentence("No end mark at all"), "No end mark at all");
+    assert.equal(leadSentence("It cost 3.5 million. Then"), "It cost 3.5 million.");
   });
 
   test("truncateTexts cuts to whole tokens of the vocabulary", () => {

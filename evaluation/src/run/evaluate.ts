@@ -49,6 +49,8 @@ export interface EvalResult {
   sampling: { seconds: number; secondsPerSample: number; samples: number };
   unconditional?: UnconditionalMetrics;
   summarization?: SummarizationMetrics;
+  /** The lead-1 baseline (each document's first sentence as its summary) on the same pairs: what "no model" scores. */
+  lead1?: SummarizationMetrics;
   notes: string[];
   seconds: number;
 }
@@ -81,13 +83,24 @@ export function resultMarkdown(r: EvalResult): string {
   }
   if (r.summarization) {
     const s = r.summarization;
-    lines.push("| R-1 | R-2 | R-L | R-1 (stem) | R-2 (stem) | R-L (stem) | BLEU | METEOR | BERTScore F1* |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    const p = s.rouge.plain;
-    const st = s.rouge.stemmed;
-    lines.push(`| ${f(p.rouge1.fmeasure)} | ${f(p.rouge2.fmeasure)} | ${f(p.rougeL.fmeasure)} | ${f(st.rouge1.fmeasure)} | ${f(st.rouge2.fmeasure)} | ${f(st.rougeL.fmeasure)} | ${f(s.bleu.bleu)} | ${f(s.meteor)} | ${f(s.bertScore?.f1)} |`);
+    lines.push("| | R-1 | R-2 | R-L | R-1 (stem) | R-2 (stem) | R-L (stem) | BLEU | METEOR | BERTScore F1* |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const row = (label: string, m: SummarizationMetrics) =>
+      `| ${label} | ${f(m.rouge.plain.rouge1.fmeasure)} | ${f(m.rouge.plain.rouge2.fmeasure)} | ${f(m.rouge.plain.rougeL.fmeasure)} | ${f(m.rouge.stemmed.rouge1.fmeasure)} | ${f(m.rouge.stemmed.rouge2.fmeasure)} | ${f(m.rouge.stemmed.rougeL.fmeasure)} | ${f(m.bleu.bleu)} | ${f(m.meteor)} | ${f(m.bertScore?.f1)} |`;
+    lines.push(row("model", s));
+    if (r.lead1) lines.push(row("lead-1 (first sentence, no model)", r.lead1));
   }
   lines.push("", ...r.notes.map((n) => `- ${n}`), "");
   return lines.join("\n");
+}
+
+/**
+ * A document's first sentence: its first non-empty line (XSum stores one sentence per line), cut at
+ * the first sentence end inside that line when the line holds several.
+ */
+export function leadSentence(document: string): string {
+  const line = document.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  const m = /^(.+?[.!?]["')\]]?)\s+(?=["'([]?[A-Z0-9])/.exec(line);
+  return m ? m[1] : line;
 }
 
 /** The evaluation texts of a split: unconditional texts, or XSum-style pairs. */
@@ -139,6 +152,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   if (reflm) notes.push(REFLM_NOTE);
   let unconditional: UnconditionalMetrics | undefined;
   let summarization: SummarizationMetrics | undefined;
+  let lead1: SummarizationMetrics | undefined;
   try {
     if (task === "generate") {
       let memIndex;
@@ -160,6 +174,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
       summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
+      lead1 = summarizationMetrics(split0.documents!.slice(0, o.samples).map(leadSentence), split0.texts.slice(0, o.samples), reflm);
       notes.push(...summarization.notes.filter((n) => n !== METEOR_NOTE), METEOR_NOTE);
     }
   } finally {
@@ -184,6 +199,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     sampling: { seconds: sampled.seconds, secondsPerSample: sampled.seconds / o.samples, samples: o.samples },
     ...(unconditional ? { unconditional } : {}),
     ...(summarization ? { summarization } : {}),
+    ...(lead1 ? { lead1 } : {}),
     notes: [...new Set(notes)],
     seconds: (performance.now() - t0) / 1000,
   };
