@@ -1,6 +1,6 @@
 // The playground in headless Chromium against a live server (real ONNX Runtime, random-weight tiny
-// models): generate and summarize through the page, the live step view, timings, Stop; the final
-// screenshot becomes docs/playground.png with UPDATE_SCREENSHOTS=1.
+// models): generate and summarize through the page, the live step view, timings, Stop. The README's
+// docs/playground.png is taken against the shipped models by `npm run playground:screenshot`.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
@@ -14,8 +14,8 @@ import { modelsFolder, startTestServer } from "../testing/fixtures.ts";
 import { visible } from "./browser/visible.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-// The README's screenshot is replaced only on request (`npm run playground:screenshot`), so a test run
-// leaves the working tree clean; otherwise the screenshot goes to a temporary file.
+// The test's screenshot goes to a temporary file (UPDATE_SCREENSHOTS=1 writes it to docs/ instead),
+// so a test run leaves the working tree clean.
 const README_SCREENSHOT = new URL("../../../docs/playground.png", import.meta.url).pathname;
 const DOC =
   "The town council approved a plan on Tuesday to rebuild the old stone bridge that the spring floods damaged. " +
