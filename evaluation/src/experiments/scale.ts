@@ -21,6 +21,12 @@ export interface Scale {
   longLength: number;
   summaryLength: number;
   fig1Length: number;
+  /**
+   * Fig. 1's training texts per corpus, or null for maxTrain. The finding is about corpus size, so the
+   * two corpora keep the ratio of their full training splits (ROCStories 67,992 : Wikipedia 229,295),
+   * scaled so that the budget makes several passes over ROCStories, as long training does.
+   */
+  fig1MaxTrain: { rocstories: number; wikipedia: number } | null;
   /** Evaluation. */
   samples: number;
   evalSteps: number;
@@ -57,6 +63,7 @@ export const SCALE_PRESETS: Record<ScaleName, Scale> = {
     longLength: 16,
     summaryLength: 12,
     fig1Length: 12,
+    fig1MaxTrain: null,
     samples: 12,
     evalSteps: 3,
     sampler: "ddim",
@@ -81,6 +88,8 @@ export const SCALE_PRESETS: Record<ScaleName, Scale> = {
     longLength: 32,
     summaryLength: 32,
     fig1Length: 32,
+    // 800 × 32 texts: 5.1 passes over 5,000 stories, 1.5 over 16,862 paragraphs (the 1 : 3.37 ratio).
+    fig1MaxTrain: { rocstories: 5000, wikipedia: 16862 },
     samples: 200,
     evalSteps: 50,
     sampler: "ddim",

@@ -27,6 +27,8 @@ export interface RunSpec {
   norm: NormKind;
   alpha: number;
   length: number;
+  /** Training texts read (default: the scale's maxTrain). Fig. 1 sets it per corpus to keep their size ratio. */
+  maxTrain?: number;
 }
 
 export interface Work {
@@ -42,7 +44,7 @@ export interface Work {
 export function runKey(s: RunSpec, scale?: Pick<Scale, "steps" | "batch">): string {
   const c = s.config === "two-stage" ? "2stage" : `c${s.config}`;
   const budget = scale ? `-s${scale.steps}b${scale.batch}` : "";
-  return `${s.task === "summarize" ? "sum-" : ""}${s.data}-${c}-${s.norm}-a${s.alpha}-L${s.length}${budget}`;
+  return `${s.task === "summarize" ? "sum-" : ""}${s.data}-${c}-${s.norm}-a${s.alpha}-L${s.length}${budget}${s.maxTrain !== undefined ? `-n${s.maxTrain}` : ""}`;
 }
 
 function runDir(w: Work, s: RunSpec): string {
@@ -61,7 +63,7 @@ function trainInput(w: Work, s: RunSpec, out: string, extra: Partial<TrainConfig
     length: s.length,
     steps: sc.steps,
     batch: sc.batch,
-    maxTrain: sc.maxTrain,
+    maxTrain: s.maxTrain ?? sc.maxTrain,
     valEvery: sc.valEvery,
     valExamples: sc.valExamples,
     ckptEvery: Math.max(sc.valEvery, Math.floor(sc.steps / 10)),
@@ -101,7 +103,7 @@ export async function ensureTrained(w: Work, s: RunSpec): Promise<string> {
   const stage2 = join(dir, "train");
   if (!existsSync(join(stage2, "summary.json"))) {
     w.log(`[train] ${stage2} (stage 2: Dif on the frozen autoencoder)`);
-    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: PRESETS[w.scale.preset].lr, maxTrain: w.scale.maxTrain, progress: w.progress });
+    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: PRESETS[w.scale.preset].lr, maxTrain: s.maxTrain ?? w.scale.maxTrain, progress: w.progress });
   }
   return stage2;
 }
