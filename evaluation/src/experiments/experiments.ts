@@ -344,12 +344,17 @@ function passesOverCorpus(trainDir: string): number | null {
   return typeof epoch === "number" ? epoch : null;
 }
 
-/** The shipped generate model under models/, if any. */
-async function shippedGenerateModel(): Promise<string | null> {
-  if (!existsSync("models")) return null;
-  for (const d of (await readdir("models", { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join("models", e.name)).sort()) {
+/** The shipped generate model under models/ (`<id>/<version>/manifest.json`, newest version), if any. */
+export async function shippedGenerateModel(root = "models"): Promise<string | null> {
+  if (!existsSync(root)) return null;
+  const dirs = async (d: string) => (await readdir(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(d, e.name)).sort();
+  const isGenerate = (d: string) => {
     const m = join(d, "manifest.json");
-    if (existsSync(m) && (JSON.parse(readFileSync(m, "utf8")) as { task?: string }).task === "generate") return d;
+    return existsSync(m) && (JSON.parse(readFileSync(m, "utf8")) as { task?: string }).task === "generate";
+  };
+  for (const id of await dirs(root)) {
+    const versions = (await dirs(id)).filter(isGenerate).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    if (versions.length > 0) return versions[versions.length - 1];
   }
   return null;
 }

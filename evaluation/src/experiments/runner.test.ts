@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runExperiment } from "./run.ts";
 import { parseExperimentArgs } from "./cli.ts";
 import type { ExperimentReport } from "./report.ts";
+import { shippedGenerateModel } from "./experiments.ts";
 
 const WHO = ["Anna", "Ben", "Cleo", "Dan", "Eve", "Finn"];
 const DID = ["found", "lost", "painted", "sold", "bought"];
@@ -91,6 +92,20 @@ describe("npm run experiment --scale tiny", () => {
       assert.ok(row.rougeL >= 0 && row.rougeL <= 1);
       assert.ok(row.bertScore !== null);
     }
+  });
+
+  test("the steps experiment finds the shipped generate model as models/<id>/<version>, newest version", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ldtext-models-"));
+    const put = (dir: string, task: string) => {
+      mkdirSync(join(root, dir), { recursive: true });
+      writeFileSync(join(root, dir, "manifest.json"), JSON.stringify({ task }));
+    };
+    assert.equal(await shippedGenerateModel(root), null);
+    put("a-summarize/1.0.0", "summarize");
+    put("b-generate/1.2.0", "generate");
+    put("b-generate/1.10.0", "generate");
+    assert.equal(await shippedGenerateModel(root), join(root, "b-generate", "1.10.0"));
+    assert.equal(await shippedGenerateModel(join(root, "missing")), null);
   });
 
   test("CLI arguments", () => {
