@@ -87,6 +87,11 @@ describe("main (child process)", () => {
         assert.equal(r.status, 200);
         assert.equal((r.json.texts as string[]).length, 2);
       }
+      if (served.some((m) => m.task === "summarize")) {
+        const r = await postJson(`${url}/summarize`, { document: "The council approved the bridge plan on Tuesday.\nWork starts in May.", n: 1, steps: 5, seed: 1 });
+        assert.equal(r.status, 200, JSON.stringify(r.json));
+        assert.equal((r.json.texts as string[]).length, 1);
+      }
     } finally {
       proc.kill("SIGKILL");
     }
