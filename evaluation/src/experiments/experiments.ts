@@ -250,6 +250,12 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
     preprint: { columns: ["corpus", "finding"], rows: [["ROCStories", "too small: validation diffusion loss degrades during training"], ["Wikipedia", "validation loss keeps improving"]] },
     reading: [
       `Preprint: on ROCStories the validation diffusion loss degrades (over-fitting a small corpus); here it rose ${(100 * rel(roc)).toFixed(1)} % above its minimum (Wikipedia ${(100 * rel(wiki)).toFixed(1)} %): ${tooShort ? `**could not be checked** — the run completed no full pass over ROCStories (training ended inside epoch ${(roc.epochs ?? 0) + 1}), and over-fitting needs repeated passes; a budget of several epochs (--steps) is needed` : held(rocDegrades)} (criterion: ROCStories ends > 2 % above its minimum, and by > 2 points more than Wikipedia).`,
+      ...results
+        .filter((r) => r.minValDif < 0.05)
+        .map(
+          (r) =>
+            `The ${r.data} run's encodings collapsed (validation L_dif ${r.minValDif.toFixed(3)} at step ${r.minStep}, recon acc ${(100 * r.reconAcc).toFixed(0)} % at the end): a near-zero diffusion loss means the latents carried almost nothing, so this curve says nothing about over-fitting — the verdict above is not evidence either way.`,
+        ),
       ...(w.scale.fig1MaxTrain
         ? [`Corpus sizes: ${w.scale.fig1MaxTrain.rocstories.toLocaleString("en")} ROCStories stories and ${w.scale.fig1MaxTrain.wikipedia.toLocaleString("en")} Wikipedia paragraphs — the 1 : 3.37 ratio of their full training splits, scaled down so this budget makes several passes over ROCStories as the preprint's long training did; validation uses the full validation splits.`]
         : []),
