@@ -14,7 +14,7 @@ test("options: defaults, paths from where npm ran, and clear refusals", () => {
   assert.deepEqual(o.trainArgs, ["--val-examples=16"]);
   assert.equal(parsePipelineArgs(["--preset", "small", "--data", "rocstories"], {}).data, "rocstories");
   const bad: [string[], RegExp][] = [
-    [["--data", "rocstories"], /--preset must be one of tiny, small, base/],
+    [["--data", "rocstories"], /--preset must be one of tiny, mini, small, base/],
     [["--preset", "tiny"], /--data is required/],
     [["--preset", "tiny", "--data", "x", "--task", "translate"], /--task must be generate or summarize/],
     [["--preset", "tiny", "--data", "x", "--tolerance", "1.5"], /--tolerance must be in \[0, 1\)/],
