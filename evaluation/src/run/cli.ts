@@ -9,6 +9,7 @@ import { evaluate, resultMarkdown, type EvalOptions } from "./evaluate.ts";
 const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S [options]
 
   --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (0, summarize only)
+  --denoiser fp32|int8 (fp32)     int8: the artifact's dynamically quantized denoiser (the server's DENOISER=int8)
   --reflm <dir>        reference LM (npm run reflm:train); without it PPL, MAUVE and BERTScore are skipped
   --split test         split to compare against (default test)
   --references N       MAUVE reference texts (default = samples)
@@ -27,7 +28,7 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
       artifact: { type: "string" }, data: { type: "string" }, samples: { type: "string" }, steps: { type: "string" },
       sampler: { type: "string" }, seed: { type: "string" }, guidance: { type: "string" }, reflm: { type: "string" },
       split: { type: "string" }, references: { type: "string" }, batch: { type: "string" }, out: { type: "string" },
-      "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
+      denoiser: { type: "string" }, "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
@@ -46,6 +47,8 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
   const seed = num("seed", values.seed) ?? 0;
   const steps = num("steps", values.steps)!;
   const artifact = values.artifact!;
+  const denoiser = values.denoiser ?? "fp32";
+  if (denoiser !== "fp32" && denoiser !== "int8") throw new Error(`--denoiser must be fp32 or int8, got "${denoiser}"`);
   const o: EvalOptions = {
     artifact,
     data: values.data!,
@@ -53,7 +56,8 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
     steps,
     sampler,
     seed,
-    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}`,
+    denoiser,
+    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}${denoiser === "int8" ? "-int8" : ""}`,
     progress: !values["no-progress"],
     noMem: values["no-mem"] === true,
   };

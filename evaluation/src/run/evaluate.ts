@@ -37,13 +37,15 @@ export interface EvalOptions {
   progress?: boolean;
   /** ORT threads for sampling. */
   threads?: number;
+  /** The denoiser graph sampled: fp32 (default) or the artifact's int8 one. */
+  denoiser?: "fp32" | "int8";
 }
 
 export interface EvalResult {
   kind: "ldtext-eval";
   version: 1;
   createdAt: string;
-  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null };
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: "fp32" | "int8" };
   artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
   reflm: { id: string; trainedOn: string; steps: number } | null;
   sampling: { seconds: number; secondsPerSample: number; samples: number };
@@ -71,7 +73,7 @@ export function resultMarkdown(r: EvalResult): string {
   const lines = [
     `# Evaluation: ${r.artifact.id}@${r.artifact.version}`,
     "",
-    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
+    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
     "",
   ];
   if (r.unconditional) {
@@ -141,6 +143,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     batchSize,
     ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance } : {}),
     threads: o.threads ?? 1,
+    denoiser: o.denoiser ?? "fp32",
     onProgress: (done) => bar.update(done),
   });
   bar.stop();
@@ -185,7 +188,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     kind: "ldtext-eval",
     version: 1,
     createdAt: new Date().toISOString(),
-    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null },
+    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32" },
     artifact: {
       id: manifest.id,
       version: manifest.version,

@@ -40,6 +40,18 @@ describe("sampleArtifact", () => {
     assert.notDeepEqual(d.ids, a.ids);
   });
 
+  test("generate with the int8 denoiser: a clear error without one; with one, samples close to the fp32 graph's", async () => {
+    await assert.rejects(sampleArtifact({ artifactDir: gen, n: 1, steps: 2, seed: 1, denoiser: "int8" }), /lists no denoiser_int8 graph/);
+    const q = join(tmp(), "gen-int8");
+    await writeRandomArtifact({ config: tinyConfig("generate", { vocabSize: 300 }), vocabulary: placeholderVocabulary(300), outDir: q, seed: 3, quantize: "int8" });
+    const f = await sampleArtifact({ artifactDir: q, n: 4, steps: 3, seed: 5 });
+    const i = await sampleArtifact({ artifactDir: q, n: 4, steps: 3, seed: 5, denoiser: "int8" });
+    assert.equal(i.ids.length, 4);
+    // Same weights, quantized: most argmax tokens agree (random weights make this a weak bound).
+    const all = f.ids.flatMap((row, r) => [...row].map((id, k) => id === i.ids[r][k]));
+    assert.ok(all.filter(Boolean).length / all.length > 0.5, `int8 and fp32 tokens agree on ${all.filter(Boolean).length} of ${all.length}`);
+  });
+
   test("generate: length cuts the decoded text, and bad options get clear errors", async () => {
     const full = await sampleArtifact({ artifactDir: gen, n: 3, steps: 2, seed: 1 });
     const short = await sampleArtifact({ artifactDir: gen, n: 3, steps: 2, seed: 1, length: 2 });

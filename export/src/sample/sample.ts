@@ -47,6 +47,8 @@ export interface SampleArtifactOptions {
   tEnd?: number;
   /** ORT intra-op threads (default 1: the machine is shared). */
   threads?: number;
+  /** Which denoiser graph to run: the float one (default) or the artifact's int8 `denoiser_int8` (the server's DENOISER=int8). */
+  denoiser?: "fp32" | "int8";
   /** Called after every denoiser call with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -66,8 +68,8 @@ interface Sessions {
   condEncoder?: ort.InferenceSession;
 }
 
-async function openSessions(dir: string, m: Manifest, threads: number): Promise<Sessions> {
-  const open = (role: "denoiser" | "decoder" | "cond_encoder") => {
+async function openSessions(dir: string, m: Manifest, threads: number, denoiser: "fp32" | "int8" = "fp32"): Promise<Sessions> {
+  const open = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder") => {
     const g = m.graphs[role];
     if (!g) throw new Error(`${dir}: the manifest lists no ${role} graph`);
     return ort.InferenceSession.create(join(dir, g.file), {
@@ -79,7 +81,7 @@ async function openSessions(dir: string, m: Manifest, threads: number): Promise<
     });
   };
   return {
-    denoiser: await open("denoiser"),
+    denoiser: await open(denoiser === "int8" ? "denoiser_int8" : "denoiser"),
     decoder: await open("decoder"),
     ...(m.task === "summarize" ? { condEncoder: await open("cond_encoder") } : {}),
   };
@@ -146,7 +148,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   const schedule = makeSchedule(cfg.schedule);
   const grid = timeGrid(o.steps, o.tEnd ?? 0.01);
   const tok = CompactTokenizer.fromJSON(manifest.vocabulary);
-  const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1);
+  const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1, o.denoiser);
   const conditional = manifest.task === "summarize";
   const Dc = conditional ? cfg.condEnc!.dModel : 0;
   const S = cfg.condMaxLen ?? 128;
