@@ -424,6 +424,16 @@ async function steps(w: ExperimentContext): Promise<ExperimentBody> {
     const enough = rs.find((r) => r.mauve! >= best - 0.02)!;
     reading.push(`${sampler}: MAUVE is within 0.02 of its best (${best.toFixed(3)}) from ${enough.steps} steps on, at ${enough.latencyMs.toFixed(0)} ms for one sample.`);
   }
+  const withPpl = results.filter((r) => r.ppl !== null && r.div !== null);
+  if (withPpl.length > 0) {
+    const low = withPpl.reduce((a, b) => (b.ppl! < a.ppl! ? b : a));
+    const maxDiv = Math.max(...withPpl.map((r) => r.div!));
+    if (low.div! < maxDiv - 0.05) {
+      reading.push(
+        `The lowest PPL (${low.ppl!.toFixed(1)}, ${low.sampler} at ${low.steps} steps) comes with the lowest diversity (Div ${low.div!.toFixed(3)} vs up to ${maxDiv.toFixed(3)}): too few steps give blander, more repetitive samples that the reference LM finds likelier — read PPL together with Div and MAUVE.`,
+      );
+    }
+  }
   reading.push("The preprint discusses ~100 steps; the server's `steps` parameter trades exactly this quality for latency.");
   return {
     setting: { scale: s.name, artifact, data, samples: s.samples, stepSweep: s.stepSweep, samplerSweep: s.samplerSweep, seed: 0, referenceLm: s.reflm },
