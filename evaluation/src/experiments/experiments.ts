@@ -134,7 +134,7 @@ function evalSetting(w: Work) {
 
 type Verdict = boolean | null | "tie";
 const held = (ok: Verdict) =>
-  ok === null ? "could not be checked (a metric is missing)" : ok === "tie" ? "**inconclusive** (the difference is below the tolerance)" : ok ? "**held**" : "**did not hold**";
+  ok === null ? "**could not be checked** (a metric is missing)" : ok === "tie" ? "**inconclusive** (the difference is below the tolerance)" : ok ? "**held**" : "**did not hold**";
 /** Whether a beats b, with differences within `tol` (the metric's sampling noise at this sample size) called a tie. */
 const cmp = (a: number | null, b: number | null, tol = 0.005, higherIsBetter = true): Verdict =>
   a === null || b === null ? null : Math.abs(a - b) <= tol ? "tie" : higherIsBetter ? a > b : a < b;
@@ -240,6 +240,7 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
   const rocDegrades: Verdict = !Number.isFinite(rel(roc)) || !Number.isFinite(rel(wiki)) ? null : rel(roc) <= 0.02 ? false : rel(roc) - rel(wiki) <= 0.02 ? "tie" : true;
   // Over-fitting needs repeated passes over the corpus: before one full epoch the finding cannot show.
   const tooShort = roc.epochs !== null && roc.epochs < 1;
+  const collapsed = results.filter((r) => r.minValDif < 0.05).map((r) => r.data);
   return {
     setting: { scale: w.scale.name, preset: w.scale.preset, trainSteps: w.scale.steps, batch: w.scale.batch, maxTrainExamples: w.scale.fig1MaxTrain ?? w.scale.maxTrain, valEvery: w.scale.valEvery, valExamples: w.scale.valExamples, config: 1, norm: "data", alpha: 0.01, length: L },
     results,
@@ -249,12 +250,12 @@ async function fig1(w: ExperimentContext): Promise<ExperimentBody> {
     },
     preprint: { columns: ["corpus", "finding"], rows: [["ROCStories", "too small: validation diffusion loss degrades during training"], ["Wikipedia", "validation loss keeps improving"]] },
     reading: [
-      `Preprint: on ROCStories the validation diffusion loss degrades (over-fitting a small corpus); here it rose ${(100 * rel(roc)).toFixed(1)} % above its minimum (Wikipedia ${(100 * rel(wiki)).toFixed(1)} %): ${tooShort ? `**could not be checked** — the run completed no full pass over ROCStories (training ended inside epoch ${(roc.epochs ?? 0) + 1}), and over-fitting needs repeated passes; a budget of several epochs (--steps) is needed` : held(rocDegrades)} (criterion: ROCStories ends > 2 % above its minimum, and by > 2 points more than Wikipedia).`,
+      `Preprint: on ROCStories the validation diffusion loss degrades (over-fitting a small corpus); here it rose ${(100 * rel(roc)).toFixed(1)} % above its minimum (Wikipedia ${(100 * rel(wiki)).toFixed(1)} %): ${tooShort ? `**could not be checked** — the run completed no full pass over ROCStories (training ended inside epoch ${(roc.epochs ?? 0) + 1}), and over-fitting needs repeated passes; a budget of several epochs (--steps) is needed` : collapsed.length > 0 ? `**could not be checked** — the encodings of the ${collapsed.join(" and ")} run collapsed (below)` : held(rocDegrades)} (criterion: ROCStories ends > 2 % above its minimum, and by > 2 points more than Wikipedia).`,
       ...results
         .filter((r) => r.minValDif < 0.05)
         .map(
           (r) =>
-            `The ${r.data} run's encodings collapsed (validation L_dif ${r.minValDif.toFixed(3)} at step ${r.minStep}, recon acc ${(100 * r.reconAcc).toFixed(0)} % at the end): a near-zero diffusion loss means the latents carried almost nothing, so this curve says nothing about over-fitting — the verdict above is not evidence either way.`,
+            `The ${r.data} run's encodings collapsed (validation L_dif ${r.minValDif.toFixed(3)} at step ${r.minStep}, recon acc ${(100 * r.reconAcc).toFixed(0)} % at the end): a near-zero diffusion loss means the latents carried almost nothing, so this curve says nothing about over-fitting.`,
         ),
       ...(w.scale.fig1MaxTrain
         ? [`Corpus sizes: ${w.scale.fig1MaxTrain.rocstories.toLocaleString("en")} ROCStories stories and ${w.scale.fig1MaxTrain.wikipedia.toLocaleString("en")} Wikipedia paragraphs — the 1 : 3.37 ratio of their full training splits, scaled down so this budget makes several passes over ROCStories as the preprint's long training did; validation uses the full validation splits.`]

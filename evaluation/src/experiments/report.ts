@@ -75,6 +75,14 @@ export async function writeReport(dir: string, r: ExperimentReport): Promise<voi
   await writeIndex(dir);
 }
 
+/** "2 held · 1 did not hold · …" from the bold verdicts of a report's reading ("–" when it has none). */
+export function verdictCounts(reading: readonly string[]): string {
+  const kinds = ["held", "did not hold", "inconclusive", "could not be checked"] as const;
+  const counts = kinds.map((k) => reading.filter((line) => line.includes(`**${k}**`)).length);
+  const parts = kinds.map((k, i) => (counts[i] > 0 ? `${counts[i]} ${k}` : "")).filter((x) => x !== "");
+  return parts.length > 0 ? parts.join(" · ") : "–";
+}
+
 /** `<dir>/README.md`: every experiment with its status, scale and command. */
 export async function writeIndex(dir: string): Promise<void> {
   const lines = [
@@ -85,16 +93,19 @@ export async function writeIndex(dir: string): Promise<void> {
     "LM (GPT-2 Large and RoBERTa cannot be obtained offline), so they compare configurations with each other,",
     "not with published values. METEOR has no WordNet synonym stage.",
     "",
-    "| experiment | report | scale | generated |",
-    "|---|---|---|---|",
+    "The last column counts the report's verdicts on the preprint's findings; each report's *Reading* says",
+    "which, and why a finding could not be checked at this scale.",
+    "",
+    "| experiment | report | scale | generated | the preprint's findings here |",
+    "|---|---|---|---|---|",
   ];
   for (const name of EXPERIMENTS) {
     const json = join(dir, `${name}.json`);
     if (existsSync(json)) {
       const r = JSON.parse(readFileSync(json, "utf8")) as ExperimentReport;
-      lines.push(`| ${TITLES[name]} | [${name}.md](${name}.md) · [${name}.json](${name}.json) | ${r.scale} | ${r.createdAt.slice(0, 16).replace("T", " ")} |`);
+      lines.push(`| ${TITLES[name]} | [${name}.md](${name}.md) · [${name}.json](${name}.json) | ${r.scale} | ${r.createdAt.slice(0, 16).replace("T", " ")} | ${verdictCounts(r.reading)} |`);
     } else {
-      lines.push(`| ${TITLES[name]} | not run yet: \`npm run experiment -- ${name} --scale cpu\` | – | – |`);
+      lines.push(`| ${TITLES[name]} | not run yet: \`npm run experiment -- ${name} --scale cpu\` | – | – | – |`);
     }
   }
   lines.push("");

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runExperiment } from "./run.ts";
 import { parseExperimentArgs } from "./cli.ts";
-import type { ExperimentReport } from "./report.ts";
+import { type ExperimentReport, verdictCounts } from "./report.ts";
 import { shippedGenerateModel } from "./experiments.ts";
 
 const WHO = ["Anna", "Ben", "Cleo", "Dan", "Eve", "Finn"];
@@ -106,6 +106,11 @@ describe("npm run experiment --scale tiny", () => {
     put("b-generate/1.10.0", "generate");
     assert.equal(await shippedGenerateModel(root), join(root, "b-generate", "1.10.0"));
     assert.equal(await shippedGenerateModel(join(root, "missing")), null);
+  });
+
+  test("the index counts each report's verdicts", () => {
+    assert.equal(verdictCounts(["a: **held**.", "b: **did not hold**.", "c: **held**.", "d: **could not be checked** (x).", "no verdict"]), "2 held · 1 did not hold · 1 could not be checked");
+    assert.equal(verdictCounts(["plain text"]), "–");
   });
 
   test("CLI arguments", () => {
