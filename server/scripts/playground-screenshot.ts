@@ -31,6 +31,7 @@ try {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   await page.goto(`${srv.url}/playground`);
   await page.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
+  await page.locator("#task-summarize").check();
   await page.locator("#document").fill(DOC);
   await page.locator("#steps").fill("50");
   await page.locator("#n").fill("2");
