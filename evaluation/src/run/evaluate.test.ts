@@ -46,7 +46,7 @@ describe("npm run eval", () => {
     const out = join(root, "eval-gen");
     const r = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, reflm: lm, out, cacheDir: join(root, "cache"), progress: false });
     const onDisk = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as EvalResult;
-    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm });
+    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm, denoiser: "fp32" });
     assert.equal(onDisk.artifact.id, "random-generate");
     assert.match(onDisk.reflm!.id, /^reflm-/);
     const u = r.unconditional!;
