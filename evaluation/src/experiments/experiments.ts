@@ -435,6 +435,16 @@ async function steps(w: ExperimentContext): Promise<ExperimentBody> {
       );
     }
   }
+  const same = s.stepSweep.filter((n) => {
+    const a = results.find((r) => r.sampler === "ddim" && r.steps === n);
+    const b = results.find((r) => r.sampler === "ode" && r.steps === n);
+    return a && b && a.ppl === b.ppl && a.div === b.div && a.mauve === b.mauve;
+  });
+  if (same.length > 0) {
+    reading.push(
+      `ode and ddim give the same samples at ${same.join(", ")} steps: by design, an ODE step whose stiffness β(t)·Δt/σ² exceeds 0.5 uses the exact DDIM transition instead of an unstable Euler step (core/src/sampler.ts), and with few steps every step is that stiff.`,
+    );
+  }
   reading.push("The preprint discusses ~100 steps; the server's `steps` parameter trades exactly this quality for latency.");
   return {
     setting: { scale: s.name, artifact, data, samples: s.samples, stepSweep: s.stepSweep, samplerSweep: s.samplerSweep, seed: 0, referenceLm: s.reflm },
