@@ -14,4 +14,4 @@ export type { WeightMap, WeightTensor } from "./onnx/blocks.ts";
 export { GraphBuilder, OPSET } from "./onnx/graph.ts";
 export { tinyConfig, placeholderVocabulary } from "./testing.ts";
 export { sampleArtifact } from "./sample/index.ts";
-export type { SampleArtifactOptions, SampleArtifactResult } from "./sample/index.ts";
+export type { DenoiserPrecision, SampleArtifactOptions, SampleArtifactResult } from "./sample/index.ts";

@@ -7,7 +7,7 @@ import { writeLineChart } from "@ldtext/charts";
 import { writeFileAtomic, type SamplerKind } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
 import type { EvalResult } from "../run/evaluate.ts";
-import type { UnconditionalMetrics } from "../features/index.ts";
+import type { SummarizationMetrics, UnconditionalMetrics } from "../features/index.ts";
 import { REFLM_NOTE, BERTSCORE_NOTE } from "@ldtext/training/eval/reflm/index.ts";
 import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
 import type { ExperimentName, ExperimentReport } from "./report.ts";
@@ -85,8 +85,8 @@ function mauveCaveat(rows: readonly Uncond[]): string[] {
   ];
 }
 
-function summ(r: EvalResult) {
-  const s = r.summarization!;
+/** The summarization numbers of one evaluation (the model's, or its lead-1 baseline's), flat. */
+function summ(s: SummarizationMetrics) {
   return {
     rouge1: s.rouge.stemmed.rouge1.fmeasure,
     rouge2: s.rouge.stemmed.rouge2.fmeasure,
@@ -311,8 +311,8 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
   for (const config of CONFIGS) {
     const r = specOf(config);
     const e = await ensureEval(w, r);
-    if (e.lead1) lead1 = summ({ ...e, summarization: e.lead1 });
-    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(e), reconAcc: await reconAccuracy(w, r) });
+    if (e.lead1) lead1 = summ(e.lead1);
+    results.push({ config: String(config), run: runKey(r, w.scale), ...summ(e.summarization!), reconAcc: await reconAccuracy(w, r) });
   }
   const [c1, c2, , base] = results;
   const plots = await trainingCurves(w, "table4", CONFIGS.map((c) => ({ label: c === "two-stage" ? "two-stage (stage 1)" : `config ${c}`, spec: specOf(c) })));

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
-import { sampleArtifact } from "@ldtext/export";
+import { sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import { RefLm, REFLM_NOTE } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
 import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
@@ -38,14 +38,14 @@ export interface EvalOptions {
   /** ORT threads for sampling. */
   threads?: number;
   /** The denoiser graph sampled: fp32 (default) or the artifact's int8 one. */
-  denoiser?: "fp32" | "int8";
+  denoiser?: DenoiserPrecision;
 }
 
 export interface EvalResult {
   kind: "ldtext-eval";
   version: 1;
   createdAt: string;
-  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: "fp32" | "int8" };
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: DenoiserPrecision };
   artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
   reflm: { id: string; trainedOn: string; steps: number } | null;
   sampling: { seconds: number; secondsPerSample: number; samples: number };

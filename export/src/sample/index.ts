@@ -1,2 +1,2 @@
 export { sampleArtifact } from "./sample.ts";
-export type { SampleArtifactOptions, SampleArtifactResult } from "./sample.ts";
+export type { DenoiserPrecision, SampleArtifactOptions, SampleArtifactResult } from "./sample.ts";

@@ -28,6 +28,9 @@ import {
 /** The server's document policy (server/src/inference/service.ts): at most 64·S characters are tokenized, then the head S tokens kept. */
 const CHARS_PER_TOKEN_BOUND = 64;
 
+/** Which denoiser graph samples: the float one, or the artifact's int8 `denoiser_int8` (the server's DENOISER). */
+export type DenoiserPrecision = "fp32" | "int8";
+
 export interface SampleArtifactOptions {
   artifactDir: string;
   /** Number of samples (generate); for summarize, defaults to and must equal `documents.length`. */
@@ -47,8 +50,8 @@ export interface SampleArtifactOptions {
   tEnd?: number;
   /** ORT intra-op threads (default 1: the machine is shared). */
   threads?: number;
-  /** Which denoiser graph to run: the float one (default) or the artifact's int8 `denoiser_int8` (the server's DENOISER=int8). */
-  denoiser?: "fp32" | "int8";
+  /** Default fp32. */
+  denoiser?: DenoiserPrecision;
   /** Called after every denoiser call with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -68,7 +71,7 @@ interface Sessions {
   condEncoder?: ort.InferenceSession;
 }
 
-async function openSessions(dir: string, m: Manifest, threads: number, denoiser: "fp32" | "int8" = "fp32"): Promise<Sessions> {
+async function openSessions(dir: string, m: Manifest, threads: number, denoiser: DenoiserPrecision = "fp32"): Promise<Sessions> {
   const open = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder") => {
     const g = m.graphs[role];
     if (!g) throw new Error(`${dir}: the manifest lists no ${role} graph`);
