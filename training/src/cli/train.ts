@@ -20,6 +20,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --val-every N (200)  --val-examples N (256)  --ckpt-every N (500)
   --resume                      continue <out>/checkpoint exactly
   --init-from <checkpoint>      fine-tune from a checkpoint's weights and vocabulary
+  --freeze-ae                   with --init-from: train Dif only, on the checkpoint's frozen Enc/Dec
   --max-train N                 read at most N training examples
   --warmup-steps N  --weight-decay X  --clip-norm X  --ema-decay X
   --self-cond-prob X (0.5)  --cond-dropout X (0.1)  --t-min X (1e-5)
@@ -42,7 +43,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
     task: { type: "string" }, data: { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
-    backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" },
     ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" }])),
@@ -57,6 +58,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   for (const k of ["task", "data", "preset", "norm", "out", "backend"] as const) if (v[k] !== undefined) cfg[k] = v[k];
   if (v["init-from"] !== undefined) cfg.initFrom = v["init-from"];
   if (v.resume) cfg.resume = true;
+  if (v["freeze-ae"]) cfg.freezeAe = true;
   for (const [flag, key] of Object.entries(NUMERIC)) {
     const raw = v[flag];
     if (raw === undefined) continue;

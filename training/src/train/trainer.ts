@@ -162,7 +162,7 @@ export class Trainer {
       optimizer.load({ m: resumeFrom.adamM, v: resumeFrom.adamV, ...(resumeFrom.ema ? { ema: resumeFrom.ema } : {}) });
     }
     const parameters = { enc: model.parameterCount("enc"), dec: model.parameterCount("dec"), dif: model.parameterCount("dif"), cond: model.parameterCount("cond"), total: model.parameterCount() };
-    this.print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}; parameters ${JSON.stringify(parameters)}`);
+    this.print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}${cfg.freezeAe ? ", Enc/Dec frozen (Dif-only steps)" : ""}; parameters ${JSON.stringify(parameters)}`);
 
     // Trainer state.
     const state = resumeFrom ? (resumeFrom.extra?.trainer as TrainerState | undefined) : undefined;
@@ -217,8 +217,8 @@ export class Trainer {
         const batch = sampler.next();
         const noise = this.drawNoise(cfg, modelConfig, rng, timesteps, batch, step);
         const coupling = cfg.config === 3 ? couplingAt(cfg, step) : 1;
-        const r = objective.step(batch, noise, { config: cfg.config, coupling, want: { dif: true, ae: true } });
-        if (!Number.isFinite(r.losses.dif) || !Number.isFinite(r.losses.ae)) {
+        const r = objective.step(batch, noise, { config: cfg.config, coupling, want: { dif: true, ae: !cfg.freezeAe } });
+        if (!Number.isFinite(r.losses.dif) || (!cfg.freezeAe && !Number.isFinite(r.losses.ae))) {
           tf.dispose([...r.difGrads.values(), ...r.aeGrads.values()]);
           throw new Error(`the loss diverged at step ${step} (L_dif ${r.losses.dif}, L_ae ${r.losses.ae}); nothing was written after the last checkpoint; start again with a lower --lr`);
         }
