@@ -1,8 +1,11 @@
 // Stage 2 of the separately-trained baseline (the TEncDM / LD4LG recipe the preprint compares
 // against): the autoencoder of a stage-1 checkpoint is frozen and only the diffusion model is
 // trained, on the frozen encoder's normalised encodings, with the project's JointObjective
-// (`want: { dif: true, ae: false }`) and AdamW. Why here and not in the trainer: the trainer has no
-// option to freeze networks (asked for in the evaluation report); this loop reuses its parts.
+// (`want: { dif: true, ae: false }`) and AdamW. Why not the trainer's `--init-from … --freeze-ae`
+// (added later, for the shipped generate model's second stage): the baseline freezes stage 1's EMA
+// weights (what an export of stage 1 ships) and samples t uniformly, as the separately-trained
+// recipes do, while the trainer continues from raw weights with configuration 3's adaptive t; the
+// committed Table 3/4 rows were measured with this loop.
 //
 // Stage 1 is the trainer itself with configuration 3's warm-up stretched over the whole run
 // (coupling 0: the decoder reads clean encodings, a plain autoencoder; Dif learns alongside and is
