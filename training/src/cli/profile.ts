@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       yLabel: "token accuracy",
       series: [
         { name: "one denoiser call", points: rows.map((r) => [r.t, r.oneStepAccuracy] as const) },
-        { name: "DDIM from t (self-conditioned)", points: rows.map((r) => [r.t, r.ddimAccuracy] as const) },
+        { name: "DDIM from t", points: rows.map((r) => [r.t, r.ddimAccuracy] as const) },
       ],
     });
     process.stderr.write(`wrote ${v.out}.json, .svg, .png\n`);
