@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { findArtifacts } from "./registry/registry.ts";
+import { findArtifacts, newestFirst } from "./registry/registry.ts";
 import { modelsFolder, postJson, writeModel } from "./testing/fixtures.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -81,7 +81,11 @@ describe("main (child process)", () => {
       const url = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${url}/health/ready`)).status, 200);
       const served = ((await (await fetch(`${url}/models`)).json()) as { models: { id: string; version: string; task: string }[] }).models;
-      for (const a of shipped) assert.ok(served.some((m) => m.id === a.id && m.version === a.version), `${a.id}@${a.version} is served`);
+      // One version per id is served: the newest shipped one (older folders stay for rollback).
+      const newest = new Map<string, (typeof shipped)[number]>();
+      for (const a of [...shipped].sort(newestFirst)) if (!newest.has(a.id)) newest.set(a.id, a);
+      for (const a of newest.values()) assert.ok(served.some((m) => m.id === a.id && m.version === a.version), `${a.id}@${a.version} is served`);
+      assert.equal(served.length, newest.size, `served ${JSON.stringify(served)}`);
       if (served.some((m) => m.task === "generate")) {
         const r = await postJson(`${url}/generate`, { n: 2, steps: 5, seed: 1 });
         assert.equal(r.status, 200);

@@ -44,7 +44,7 @@ export async function findArtifacts(root: string, depth = 3): Promise<Candidate[
 }
 
 /** Newest first: createdAt, then version string (numeric-aware), then folder name. */
-function newestFirst(a: Candidate, b: Candidate): number {
+export function newestFirst(a: Candidate, b: Candidate): number {
   return b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version, undefined, { numeric: true }) || b.dir.localeCompare(a.dir);
 }
 
