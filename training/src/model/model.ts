@@ -77,8 +77,12 @@ export class LatentDiffusionModel {
     return Object.fromEntries(this.vars);
   }
 
+  namesOf(...nets: NetworkName[]): string[] {
+    return this.names.filter((n) => nets.includes(networkOf(n)));
+  }
+
   variablesOf(...nets: NetworkName[]): tf.Variable[] {
-    return this.names.filter((n) => nets.includes(networkOf(n))).map((n) => this.vars.get(n)!);
+    return this.namesOf(...nets).map((n) => this.vars.get(n)!);
   }
 
   parameterCount(net?: NetworkName): number {

@@ -84,10 +84,13 @@ export class AdamW {
     return norm;
   }
 
-  /** EMA of the weights; the decay ramps up as (1 + step) / (10 + step) early on. */
-  updateEma(step: number): void {
+  /**
+   * EMA of the weights; the decay ramps up as (1 + step) / (10 + step) early on. `names`: the weights
+   * that can change (a frozen network's EMA already equals its weights, so it is skipped).
+   */
+  updateEma(step: number, names: readonly string[] = this.model.names): void {
     const decay = Math.min(this.cfg.emaDecay, (1 + step) / (10 + step));
-    for (const name of this.model.names) {
+    for (const name of names) {
       const e = this.ema.get(name)!;
       const next = emaStep(e, this.model.vars.get(name)!, decay);
       e.assign(next);

@@ -173,6 +173,8 @@ export class Trainer {
     if (state) timesteps.load(state.timesteps);
     const objective = new JointObjective(model);
     const startStep = resumeFrom?.step ?? 0;
+    // --freeze-ae: Enc/Dec never change, so only Dif's (and CondEnc's) EMA needs updating each step.
+    const emaNames = cfg.freezeAe ? model.namesOf("dif", "cond") : model.names;
 
     const logPath = join(out, "log.jsonl");
     const history: LogRecord[] = await prepareLog(logPath, startStep, resumeFrom !== null);
@@ -225,7 +227,7 @@ export class Trainer {
         timesteps.observe(noise.t, r.difPerRow);
         const gradNormDif = optimizer.apply(r.difGrads, step);
         const gradNormAe = optimizer.apply(r.aeGrads, step);
-        optimizer.updateEma(step);
+        optimizer.updateEma(step, emaNames);
         const dt = (performance.now() - ts) / 1000;
         const tps = tokensPerStep / dt;
         tpsEma = tpsEma === 0 ? tps : 0.9 * tpsEma + 0.1 * tps;
