@@ -5,8 +5,9 @@
 // although it reconstructs (clean-latent accuracy ≥ 95 %) shows here at which signal-to-noise ratio
 // the denoiser loses the sentence.
 import * as tf from "@tensorflow/tfjs";
-import { ddimStep, gaussianNoise, makeSchedule } from "@ldtext/core";
+import { gaussianNoise, makeSchedule } from "@ldtext/core";
 import type { InferenceNetworks } from "../model/inference.ts";
+import { ddimAlong } from "../train/samples.ts";
 
 export interface ProfileRow {
   t: number;
@@ -41,8 +42,6 @@ export function denoiserProfile(nets: InferenceNetworks, tokens: Int32Array, opt
   const tEnd = opts.tEnd ?? 0.01;
   const perUnit = opts.stepsPerUnit ?? 50;
   const x0 = tf.tidy(() => Float32Array.from(nets.encode(tf.tensor2d(tokens, [b, L], "int32")).dataSync() as Float32Array));
-  const denoise = (x: Float32Array, xsc: Float32Array | null, t: number) =>
-    tf.tidy(() => Float32Array.from(nets.denoise(tf.tensor3d(x, [b, L, d]), xsc ? tf.tensor3d(xsc, [b, L, d]) : tf.zeros([b, L, d]), tf.fill([b], t) as tf.Tensor1D).dataSync() as Float32Array));
   const decode = (lat: Float32Array) => tf.tidy(() => Int32Array.from(tf.argMax(nets.decode(tf.tensor3d(lat, [b, L, d])), -1).dataSync() as Int32Array));
   const accuracy = (ids: Int32Array) => {
     let right = 0;
@@ -59,20 +58,12 @@ export function denoiserProfile(nets: InferenceNetworks, tokens: Int32Array, opt
     const a = schedule.alpha(t);
     const s = schedule.sigma(t);
     const eps = gaussianNoise(opts.seed ?? 0, k, 0, x0.length);
-    let x = Float32Array.from(x0, (v, i) => a * v + s * eps[i]);
-    const oneStepAccuracy = accuracy(decode(denoise(x, null, t)));
+    const x = Float32Array.from(x0, (v, i) => a * v + s * eps[i]);
+    // One call is the first interval of the same loop generation runs (x̂0 at t, no self-conditioning).
+    const oneStepAccuracy = accuracy(decode(ddimAlong(nets, x, [t, tEnd])));
     const steps = Math.max(1, Math.round(t * perUnit));
-    let xsc: Float32Array | null = null;
-    let x0hat = x;
-    for (let i = 0; i < steps; i++) {
-      const from = t + ((tEnd - t) * i) / steps;
-      const to = i === steps - 1 ? tEnd : t + ((tEnd - t) * (i + 1)) / steps;
-      x0hat = denoise(x, xsc, from);
-      const next = new Float32Array(x.length);
-      ddimStep(x, x0hat, from, to, schedule, next);
-      x = next;
-      xsc = x0hat;
-    }
+    const grid = Array.from({ length: steps + 1 }, (_, i) => (i === steps ? tEnd : t + ((tEnd - t) * i) / steps));
+    const x0hat = ddimAlong(nets, x, grid);
     const ids = decode(x0hat);
     return { t, snr: (a * a) / (s * s), oneStepAccuracy, ddimAccuracy: accuracy(ids), ddimSteps: steps, firstIds: ids.slice(0, L) };
   });
