@@ -5,11 +5,10 @@
 import { renameSync, rmSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { loadConfig } from "../src/config/index.ts";
 import { startServer } from "../src/server.ts";
+import { CHROMIUM, launchHeadlessChromium } from "../src/testing/chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const TARGET = new URL("../../docs/playground.png", import.meta.url).pathname;
 const MODELS = process.env.MODELS_DIR ?? new URL("../../models", import.meta.url).pathname;
 // A news-style document (written for this screenshot, not taken from a corpus).
@@ -21,12 +20,7 @@ const DOC =
 const srv = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: MODELS, LOG_LEVEL: "silent", WORKERS: "1", EP: "cpu", MODEL_POLL_MS: "0", STREAM_EVERY: "5" }));
 await srv.loaded;
 const profile = mkdtempSync(join(tmpdir(), "ldtext-chromium-"));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  viewport: { width: 1280, height: 860 },
-});
+const ctx = await launchHeadlessChromium(profile, process.env.CHROMIUM ?? CHROMIUM);
 try {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   await page.goto(`${srv.url}/playground`);

@@ -6,17 +6,15 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { DiffusionTextClient } from "@ldtext/sdk";
 import type { RunningServer } from "../server.ts";
 import { modelsFolder, startTestServer } from "../testing/fixtures.ts";
+import { CHROMIUM, launchHeadlessChromium } from "../testing/chromium.ts";
 import { visible } from "./browser/visible.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-// The test's screenshot goes to a temporary file (UPDATE_SCREENSHOTS=1 writes it to docs/ instead),
-// so a test run leaves the working tree clean.
-const README_SCREENSHOT = new URL("../../../docs/playground.png", import.meta.url).pathname;
+// The test's screenshot goes to the throwaway profile, so a test run leaves the working tree clean;
+// docs/playground.png is taken against the shipped models by `npm run playground:screenshot`.
 const DOC =
   "The town council approved a plan on Tuesday to rebuild the old stone bridge that the spring floods damaged. " +
   "Work will start in May, take about a year, and cost less than a new crossing downstream. Ferries will run meanwhile.";
@@ -32,12 +30,7 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
     srv = await startTestServer(await modelsFolder(), { STREAM_EVERY: "2" });
     sdk = new DiffusionTextClient({ baseUrl: srv.url });
     profile = mkdtempSync(join(tmpdir(), "ldtext-chromium-"));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-      viewport: { width: 1280, height: 860 },
-    });
+    ctx = await launchHeadlessChromium(profile);
     page = ctx.pages()[0] ?? (await ctx.newPage());
   });
   after(async () => {
@@ -113,7 +106,7 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
     assert.match((await page.locator('#timings tr[data-key="guidance"]').textContent()) ?? "", /2/);
 
     await page.waitForTimeout(300); // the progress bar's width transition
-    const target = process.env.UPDATE_SCREENSHOTS === "1" ? README_SCREENSHOT : join(profile, "playground.png");
+    const target = join(profile, "playground.png");
     const tmp = `${target}.${process.pid}.tmp.png`;
     await page.screenshot({ path: tmp, fullPage: true });
     renameSync(tmp, target);
