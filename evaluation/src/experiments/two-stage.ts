@@ -64,7 +64,8 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
   const bar = progressBar("stage-2 dif", o.steps, o.progress !== false);
   let lastDif = NaN;
   // The trainable set of stage 2: Dif, plus CondEnc for summarization (it only learns through L_dif).
-  const trainable = (name: string) => name.startsWith("dif.") || name.startsWith("cond.");
+  const trainable = model.namesOf("dif", "cond");
+  const isTrainable = new Set(trainable);
   for (let step = 1; step <= o.steps; step++) {
     const batch = sampler.next();
     const b = batch.batch;
@@ -77,14 +78,14 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
     if (batch.cond) noise.condKeep = Float32Array.from({ length: b }, () => (rng.nextFloat() < (o.condDropout ?? 0.1) ? 0 : 1));
     const r = objective.step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
     for (const [name, g] of r.difGrads) {
-      if (!trainable(name)) {
+      if (!isTrainable.has(name)) {
         g.dispose();
         r.difGrads.delete(name);
       }
     }
     optimizer.apply(r.difGrads, step);
     tf.dispose([...r.aeGrads.values()]);
-    optimizer.updateEma(step);
+    optimizer.updateEma(step, trainable);
     lastDif = r.losses.dif;
     await appendFile(logPath, `${JSON.stringify({ kind: "train", step, dif: r.losses.dif })}\n`);
     bar.update(step, `dif ${lastDif.toFixed(4)}`);
