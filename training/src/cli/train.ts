@@ -14,6 +14,10 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --config 1|2|3                (default 3; 2 collapses when trained from scratch at small scale)
   --norm data|sphere|layer|batch (default data)
   --steps N  --batch B  --length L  --lr X   (defaults from the preset)
+  --total-steps N               learning-rate horizon, fixed at the start of a run (default --steps);
+                                a resumed run keeps it, so extending --steps never raises the rate
+  --schedule tan-d|cosine|sqrt  --schedule-d X   noise schedule (default tan-d, d 9)
+  --vocab N                     vocabulary size (default from the preset: 8192 for small)
   --alpha X                     DataNorm/BatchNorm EMA rate (default 0.01)
   --seed N                      (default 0)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
@@ -33,7 +37,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
 `;
 
 const NUMERIC: Record<string, keyof TrainConfigInput> = {
-  config: "config", steps: "steps", batch: "batch", length: "length", lr: "lr", alpha: "alpha", seed: "seed",
+  config: "config", steps: "steps", "total-steps": "totalSteps", "schedule-d": "scheduleD", vocab: "vocab", batch: "batch", length: "length", lr: "lr", alpha: "alpha", seed: "seed",
   "val-every": "valEvery", "val-examples": "valExamples", "ckpt-every": "ckptEvery", "max-train": "maxTrain",
   "warmup-steps": "warmupSteps", "weight-decay": "weightDecay", "clip-norm": "clipNorm", "ema-decay": "emaDecay",
   "self-cond-prob": "selfCondProb", "cond-dropout": "condDropout", "t-min": "tMin", "decoder-noise-tmax": "decoderNoiseTMax", "decoder-noise-rows": "decoderNoiseRows",
@@ -42,7 +46,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
-    task: { type: "string" }, data: { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
+    task: { type: "string" }, data: { type: "string" }, schedule: { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
     backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" },
@@ -55,7 +59,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
     process.exit(0);
   }
   const cfg: Record<string, unknown> = {};
-  for (const k of ["task", "data", "preset", "norm", "out", "backend"] as const) if (v[k] !== undefined) cfg[k] = v[k];
+  for (const k of ["task", "data", "preset", "norm", "out", "backend", "schedule"] as const) if (v[k] !== undefined) cfg[k] = v[k];
   if (v["init-from"] !== undefined) cfg.initFrom = v["init-from"];
   if (v.resume) cfg.resume = true;
   if (v["freeze-ae"]) cfg.freezeAe = true;

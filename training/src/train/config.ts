@@ -1,6 +1,6 @@
 // Training configuration (the CLI's options as data, validated with zod; saved in checkpoints).
 import { z } from "zod";
-import { NormKindSchema, PRESETS, PresetNameSchema, TaskSchema } from "@ldtext/core";
+import { NormKindSchema, PRESETS, PresetNameSchema, ScheduleNameSchema, TaskSchema } from "@ldtext/core";
 
 export const BackendKindSchema = z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]);
 
@@ -18,6 +18,18 @@ export const TrainConfigSchema = z
     norm: NormKindSchema.default("data"),
     /** Defaults from the preset. */
     steps: z.number().int().positive().optional(),
+    /**
+     * The learning-rate horizon: warm-up then cosine decay reach their floor at this step. Fixed when
+     * a run starts (saved in the checkpoint), so `--resume --steps M` extends a run without raising
+     * the learning rate again; past it the rate stays at the floor. Default: --steps.
+     */
+    totalSteps: z.number().int().positive().optional(),
+    /** Noise schedule (model config; default tan-d, d 9 as TEncDM). */
+    schedule: ScheduleNameSchema.optional(),
+    /** tan-d's d: smaller d puts more of uniform t at the SNRs where a sentence is decided. */
+    scheduleD: z.number().positive().optional(),
+    /** Vocabulary size (specials + 256 bytes + BPE tokens); default from the preset. */
+    vocab: z.number().int().min(300).optional(),
     batch: z.number().int().positive().optional(),
     length: z.number().int().min(2).optional(),
     lr: z.number().positive().optional(),
@@ -88,6 +100,7 @@ export type TrainConfig = z.output<typeof TrainConfigSchema>;
 /** Every option with preset defaults filled in. */
 export interface ResolvedTrainConfig extends TrainConfig {
   steps: number;
+  totalSteps: number;
   batch: number;
   length: number;
   lr: number;
@@ -107,6 +120,7 @@ export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig
   return {
     ...c,
     steps,
+    totalSteps: c.totalSteps ?? steps,
     batch: c.batch ?? p.batchSize,
     length: c.length ?? p.maxLen,
     lr: c.lr ?? p.lr,

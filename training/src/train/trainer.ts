@@ -139,11 +139,16 @@ export class Trainer {
       ? CompactTokenizer.fromJSON(savedVocab)
       : CompactTokenizer.build(
           corpus.train.flatMap((e) => (e.document !== undefined ? [e.text, e.document] : [e.text])),
-          { topK: preset.topK },
+          { topK: cfg.vocab !== undefined ? cfg.vocab - 259 : preset.topK },
         );
     const modelConfig: ModelConfig = resumeFrom
       ? resumeFrom.modelConfig
-      : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha });
+      : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, {
+          maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha,
+          ...(cfg.schedule !== undefined || cfg.scheduleD !== undefined
+            ? { schedule: { name: cfg.schedule ?? initFrom?.modelConfig.schedule.name ?? "tan-d", d: cfg.scheduleD ?? initFrom?.modelConfig.schedule.d ?? 9 } }
+            : initFrom ? { schedule: initFrom.modelConfig.schedule } : {}),
+        });
     const condLen = modelConfig.condMaxLen;
     const trainSplit = tokenizeSplit(tokenizer, corpus.train, modelConfig.maxLen, condLen);
     const valSplit = tokenizeSplit(tokenizer, corpus.validation.slice(0, cfg.valExamples), modelConfig.maxLen, condLen);
@@ -156,7 +161,7 @@ export class Trainer {
     const model = new LatentDiffusionModel(modelConfig, weights);
     if (resumeFrom) model.norm.load(resumeFrom.norm);
     else if (initFrom && initFrom.modelConfig.norm === modelConfig.norm) model.norm.load(initFrom.norm);
-    const optimizer = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: cfg.lr, totalSteps: cfg.steps, warmupSteps: cfg.warmupSteps, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, emaDecay: cfg.emaDecay });
+    const optimizer = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: cfg.lr, totalSteps: cfg.totalSteps, warmupSteps: cfg.warmupSteps, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, emaDecay: cfg.emaDecay });
     if (resumeFrom) {
       if (!resumeFrom.adamM || !resumeFrom.adamV) throw new Error(`${resumeFrom.dir}: no optimizer state to resume from`);
       optimizer.load({ m: resumeFrom.adamM, v: resumeFrom.adamV, ...(resumeFrom.ema ? { ema: resumeFrom.ema } : {}) });
