@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { makeSchedule } from "./schedule.ts";
+import { makeSchedule, tAtLogSnr } from "./schedule.ts";
 
 const schedules = [makeSchedule({ name: "tan-d", d: 9 }), makeSchedule("cosine"), makeSchedule("sqrt"), makeSchedule({ name: "tan-d", d: 3 })];
 const grid = Array.from({ length: 1001 }, (_, i) => i / 1000);
@@ -60,5 +60,18 @@ describe("noise schedules", () => {
     assert.equal(sq.sigma(1), 1);
     assert.equal(sq.beta(1), Infinity);
     assert.throws(() => tan9.alpha(NaN));
+  });
+
+  test("tAtLogSnr inverts logSnr for every schedule (tan-d closed form checked)", () => {
+    for (const sch of schedules) {
+      for (const snr of [4, 2, 0.5, 0.12, 0.05, 0.01]) {
+        const t = tAtLogSnr(sch, Math.log(snr));
+        assert.ok(Math.abs(sch.logSnr(t) - Math.log(snr)) < 1e-9, `${sch.name} SNR ${snr}: logSnr(${t}) = ${sch.logSnr(t)}`);
+      }
+    }
+    // tan-d: SNR = 1 / (d² tan²(πt/2)) → t = (2/π) atan(1 / (d·sqrt(SNR))).
+    const t = tAtLogSnr(makeSchedule({ name: "tan-d", d: 3 }), Math.log(0.5));
+    assert.ok(Math.abs(t - (2 / Math.PI) * Math.atan(1 / (3 * Math.sqrt(0.5)))) < 1e-12);
+    assert.throws(() => tAtLogSnr(schedules[0], Infinity));
   });
 });

@@ -112,3 +112,20 @@ export function makeSchedule(config: ScheduleConfig | ScheduleName): NoiseSchedu
       return sqrtSchedule();
   }
 }
+
+/**
+ * The t at which a schedule reaches `logSnr` (logSNR is strictly decreasing in t for every schedule
+ * here, so bisection is exact to float precision). Used to probe a denoiser at fixed signal-to-noise
+ * ratios, which stay comparable when the schedule itself changes between runs.
+ */
+export function tAtLogSnr(schedule: NoiseSchedule, logSnr: number): number {
+  if (!Number.isFinite(logSnr)) throw new RangeError(`logSNR must be finite, got ${logSnr}`);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 80; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (schedule.logSnr(mid) > logSnr) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}

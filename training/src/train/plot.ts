@@ -28,3 +28,23 @@ export async function writeLossPlot(pathWithoutExt: string, records: readonly Lo
   ].filter((s) => s.points.length > 0);
   await writeLineChart(pathWithoutExt, { title: "Training losses", xLabel: "step", yLabel: "loss", series, logY: true });
 }
+
+/**
+ * `<out>/snr.svg`: Dec(x̂0) token accuracy at the fixed probe SNRs (one call, solid; self-conditioned,
+ * "+sc") against training hours — the curves that decide recipes (snr-probe.ts).
+ */
+export async function writeSnrPlot(pathWithoutExt: string, records: readonly LogRecord[]): Promise<void> {
+  const val = records.filter((r) => r.kind === "val" && r.snr && r.trainSec !== undefined);
+  if (val.length < 2) return;
+  const snrs = [...new Set(val.flatMap((r) => (r.kind === "val" ? (r.snr ?? []).map((p) => p.snr) : [])))];
+  const series = snrs.flatMap((snr) => {
+    const at = (sc: boolean): [number, number][] =>
+      val.flatMap((r) => {
+        if (r.kind !== "val") return [];
+        const p = r.snr?.find((q) => q.snr === snr);
+        return p ? [[(r.trainSec ?? 0) / 3600, 100 * (sc ? p.accSc : p.acc)] as [number, number]] : [];
+      });
+    return [{ name: `SNR ${snr}`, points: at(false) }, { name: `SNR ${snr} +sc`, points: at(true) }];
+  });
+  await writeLineChart(pathWithoutExt, { title: "Dec(x̂0) token accuracy at fixed SNR", xLabel: "training hours", yLabel: "token accuracy %", series });
+}

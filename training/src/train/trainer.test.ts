@@ -58,6 +58,16 @@ test("a tiny run on a small corpus lowers both losses, logs, plots and checkpoin
   // The training records agree.
   assert.ok(mean(train.slice(-15).map((r) => r.ce!)) < mean(train.slice(0, 15).map((r) => r.ce!)));
   assert.ok(existsSync(join(out, "loss.svg")), "no loss plot");
+  // Fixed-SNR probes: every validation has them, at the schedule's t for each SNR, and training
+  // a denoiser that learned anything errs less at SNR 2 than at 0.05.
+  for (const r of val) {
+    assert.deepEqual(r.snr?.map((p) => p.snr), [2, 0.5, 0.12, 0.05]);
+    for (const p of r.snr!) assert.ok(p.acc >= 0 && p.acc <= 1 && p.accSc >= 0 && p.accSc <= 1 && p.dif > 0);
+    assert.ok(r.snr![0].t < r.snr![3].t, "t must grow as the SNR falls");
+    assert.ok(r.trainSec !== undefined && r.trainSec >= 0);
+  }
+  assert.ok(v1.snr![0].dif < 0.8 * v1.snr![3].dif, `L_dif at SNR 2 (${v1.snr![0].dif}) not below SNR 0.05 (${v1.snr![3].dif})`);
+  assert.ok(existsSync(join(out, "snr.svg")), "no fixed-SNR plot");
   // The checkpoint loads and its networks run (the exporter's entry points).
   const ck = await loadCheckpoint(out);
   assert.equal(ck.step, 120);

@@ -30,9 +30,10 @@ import { type Batch, JointObjective, type StepLosses, type StepNoise } from "./o
 import { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./optimizer.ts";
 import { Progress } from "./progress.ts";
 import { TimestepSampler, type TimestepState } from "./timesteps.ts";
-import { writeLossPlot } from "./plot.ts";
+import { writeLossPlot, writeSnrPlot } from "./plot.ts";
 import { sampleTexts } from "./samples.ts";
 import { buildNetworks } from "../model/inference.ts";
+import { probeFixedSnr, type SnrProbe } from "./snr-probe.ts";
 
 export interface TrainRecord extends Partial<StepLosses> {
   kind: "train";
@@ -44,6 +45,8 @@ export interface TrainRecord extends Partial<StepLosses> {
   gradNormAe: number;
   tokensPerSec: number;
   elapsedSec: number;
+  /** Training seconds so far, counting the runs this one resumed or was initialized from. */
+  trainSec?: number;
 }
 
 export interface ValRecord {
@@ -56,6 +59,10 @@ export interface ValRecord {
   /** Decoder on clean latents Dec(x0): CE and token accuracy over non-PAD positions. */
   reconCe: number;
   reconAcc: number;
+  /** L_dif and Dec(x̂0) token accuracy at fixed SNRs (snr-probe.ts): the curves that decide recipes. */
+  snr?: SnrProbe[];
+  /** Seconds of training so far (this run and, with --init-from, the runs before it), for plots against hours. */
+  trainSec?: number;
 }
 
 export interface SamplesRecord {
@@ -210,11 +217,14 @@ export class Trainer {
     let tpsEma = 0;
     let stopped: TrainSummary["stopped"] = "done";
     const loopStart = Date.now();
+    // Hours of training behind this model, across resumes and --init-from stages (plots against compute).
+    const priorSec = resumeFrom ? (lastTrain?.trainSec ?? lastTrain?.elapsedSec ?? 0) : (initFrom ? priorTrainSeconds(initFrom) : 0);
+    const trainSecNow = () => priorSec + (Date.now() - loopStart) / 1000;
     progress.start(startStep);
     try {
       if (startStep === 0) {
         // The baseline of the validation curves.
-        lastVal = this.validate(model, objective, valSplit, cfg, 0);
+        lastVal = { ...this.validate(model, objective, valSplit, cfg, 0), trainSec: priorSec };
         history.push(lastVal);
         await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
         progress.log(`[val] step 0: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}`);
@@ -238,7 +248,7 @@ export class Trainer {
         tpsEma = tpsEma === 0 ? tps : 0.9 * tpsEma + 0.1 * tps;
         const rec: TrainRecord = {
           kind: "train", step, ...r.losses, lr: learningRate(optimizer.cfg, step), coupling, selfCond: noise.selfCond,
-          gradNormDif, gradNormAe, tokensPerSec: tps, elapsedSec: (Date.now() - loopStart) / 1000,
+          gradNormDif, gradNormAe, tokensPerSec: tps, elapsedSec: (Date.now() - loopStart) / 1000, trainSec: trainSecNow(),
         };
         lastTrain = rec;
         history.push(rec);
@@ -246,10 +256,10 @@ export class Trainer {
         progress.update(step, { dif: fmtLoss(r.losses.dif), ce: fmtLoss(r.losses.ce ?? r.losses.ceClean ?? NaN), tps: tpsEma.toFixed(0) });
 
         if (step % cfg.valEvery === 0 || step === cfg.steps) {
-          lastVal = this.validate(model, objective, valSplit, cfg, step);
+          lastVal = { ...this.validate(model, objective, valSplit, cfg, step), trainSec: trainSecNow() };
           history.push(lastVal);
           await appendFile(logPath, `${JSON.stringify(lastVal)}\n`);
-          progress.log(`[val] step ${step}: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}, acc ${(100 * lastVal.reconAcc).toFixed(1)} %`);
+          progress.log(`[val] step ${step}: dif ${fmtLoss(lastVal.dif)} · ce ${fmtLoss(lastVal.ce)} · clean-latent recon ce ${fmtLoss(lastVal.reconCe)}, acc ${(100 * lastVal.reconAcc).toFixed(1)} % · ${fmtProbe(lastVal.snr)}`);
           if (cfg.samples > 0) {
             const rec = this.samples(model, optimizer, tokenizer, valSplit, cfg, step);
             history.push(rec);
@@ -257,6 +267,7 @@ export class Trainer {
             rec.texts.forEach((text, i) => progress.log(`[sample ${i + 1}] ${text}`));
           }
           await writeLossPlot(join(out, "loss"), history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
+          await writeSnrPlot(join(out, "snr"), history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
         }
         // Yield to the event loop so SIGINT/SIGTERM handlers run between steps.
         await new Promise((res) => setImmediate(res));
@@ -358,12 +369,25 @@ export class Trainer {
       });
       rows += b;
     }
-    return { kind: "val", step, dif: dSum / rows, ce: ceSum / rows, reconCe: rceSum / rows, reconAcc: counted > 0 ? correct / counted : 0 };
+    const snr = probeFixedSnr(model, objective, norm, split, { batch: cfg.batch, seed: cfg.seed + 3 });
+    return { kind: "val", step, dif: dSum / rows, ce: ceSum / rows, reconCe: rceSum / rows, reconAcc: counted > 0 ? correct / counted : 0, snr };
   }
+}
+
+/** "acc@SNR 2 97.1/98.0 % · …" (one call / self-conditioned). */
+export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
+  if (!probes) return "";
+  return `acc@SNR ${probes.map((p) => `${p.snr} ${(100 * p.acc).toFixed(1)}/${(100 * p.accSc).toFixed(1)}`).join(" · ")} %`;
 }
 
 function fmtLoss(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : "-";
+}
+
+/** Training seconds recorded in an --init-from source (its last training record), 0 if unknown. */
+function priorTrainSeconds(ckpt: LoadedCheckpoint): number {
+  const train = ckpt.losses?.train as { trainSec?: number; elapsedSec?: number } | undefined;
+  return train?.trainSec ?? train?.elapsedSec ?? 0;
 }
 
 /** Fine-tuning init: take every checkpoint weight whose name and shape match; keep the rest fresh. */
