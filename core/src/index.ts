@@ -7,3 +7,4 @@ export * from "./sampler.ts";
 export * from "./atomic.ts";
 export * from "./manifest.ts";
 export * from "./data/index.ts";
+export * from "./onnx-read.ts";

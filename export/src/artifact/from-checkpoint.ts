@@ -42,7 +42,7 @@ function firstNumber(...xs: unknown[]): number | undefined {
 }
 
 /** Fields of the trainer's loss records that are not losses/metrics. */
-const NOT_LOSSES = new Set(["kind", "step", "lr", "coupling", "selfCond", "tokensPerSec", "elapsedSec"]);
+const NOT_LOSSES = new Set(["kind", "step", "lr", "coupling", "selfCond", "tokensPerSec", "elapsedSec", "trainSec"]);
 
 const kebab = (k: string): string => (k === "decoderNoiseTMax" ? "decoder-noise-tmax" : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
 
@@ -66,11 +66,14 @@ export function trainCommand(tc: Record<string, unknown>): string {
 export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
   const finalLosses: Record<string, number> = {};
   let seconds: number | undefined;
+  let trainSec: number | undefined;
   for (const [k, v] of Object.entries(ckpt.losses ?? {})) {
     if (typeof v === "number" && Number.isFinite(v)) finalLosses[k] = v;
     else if (v && typeof v === "object" && !Array.isArray(v)) {
       for (const [f, x] of Object.entries(v as Record<string, unknown>)) {
         if (f === "elapsedSec" && typeof x === "number") seconds = x;
+        // Cumulative over resumes and --init-from stages (the trainer's trainSec), when recorded.
+        if (f === "trainSec" && typeof x === "number") trainSec = x;
         if (!NOT_LOSSES.has(f) && !f.startsWith("gradNorm") && typeof x === "number" && Number.isFinite(x)) finalLosses[`${k}.${f}`] = x;
       }
     }
@@ -79,7 +82,7 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
   const cmd = [extra.command, ckpt.trainConfig?.command].find((x): x is string => typeof x === "string");
   return {
     command: overrides.command ?? cmd ?? trainCommand(ckpt.trainConfig ?? {}),
-    seconds: overrides.seconds ?? firstNumber(extra.seconds, seconds) ?? 0,
+    seconds: overrides.seconds ?? firstNumber(extra.seconds, trainSec, seconds) ?? 0,
     steps: overrides.steps ?? ckpt.step,
     finalLosses: overrides.finalLosses ?? finalLosses,
   };

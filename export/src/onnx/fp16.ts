@@ -1,5 +1,7 @@
 // IEEE 754 binary16 conversion (Node 20 has no Float16Array / Math.f16round): round to nearest even,
 // overflow to ±Inf, subnormals kept.
+import { fromHalfBits } from "@ldtext/core";
+export { fromHalfBits };
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -35,14 +37,6 @@ export function toHalfBits(value: number): number {
   return sign | (e << 10) | m;
 }
 
-export function fromHalfBits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 export function float32ToFloat16(data: Float32Array): Uint16Array {
   const out = new Uint16Array(data.length);

@@ -10,7 +10,7 @@ import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core
 import type { NormState } from "../networks/graphs.ts";
 import { weightShapes } from "../networks/weights.ts";
 import type { WeightTensor } from "../onnx/blocks.ts";
-import { readInitializers, tensorAsFloat32 } from "../onnx/read.ts";
+import { readInitializers, tensorAsFloat32 } from "@ldtext/core";
 import { gaussian } from "../networks/weights.ts";
 import type { Tensor64 } from "../reference/forward.ts";
 import { chooseReference } from "./reference.ts";

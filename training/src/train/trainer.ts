@@ -17,6 +17,7 @@ import {
   type SeededRandomState,
   gaussianNoise,
   modelConfigFromPreset,
+  ModelConfigSchema,
   writeFileAtomic,
 } from "@ldtext/core";
 import { initBackend, type BackendInfo } from "../backend/index.ts";
@@ -25,6 +26,7 @@ import { Normalizer } from "../model/normalize.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
+import { loadInitSource } from "./init-source.ts";
 import { BatchSampler, type DataPosition, type TokenizedSplit, gatherBatch, loadCorpus, tokenizeSplit } from "./data.ts";
 import { type Batch, JointObjective, type StepLosses, type StepNoise } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./optimizer.ts";
@@ -135,7 +137,7 @@ export class Trainer {
     if (!resumeFrom && existsSync(join(out, "checkpoint"))) {
       throw new Error(`${out} already holds a run (checkpoint/): pass --resume to continue it, or choose another --out`);
     }
-    const initFrom = cfg.initFrom && !resumeFrom ? await loadCheckpoint(cfg.initFrom) : null;
+    const initFrom = cfg.initFrom && !resumeFrom ? await loadInitSource(cfg.initFrom) : null;
 
     if (cfg.data === undefined) throw new Error("--data is required");
     const corpus = await loadCorpus(cfg.task, cfg.data, cfg.maxTrain !== undefined ? { maxTrain: cfg.maxTrain } : {});
@@ -148,14 +150,18 @@ export class Trainer {
           corpus.train.flatMap((e) => (e.document !== undefined ? [e.text, e.document] : [e.text])),
           { topK: cfg.vocab !== undefined ? cfg.vocab - 259 : preset.topK },
         );
+    const scheduleOverride =
+      cfg.schedule !== undefined || cfg.scheduleD !== undefined
+        ? { schedule: { name: cfg.schedule ?? initFrom?.modelConfig.schedule.name ?? "tan-d", d: cfg.scheduleD ?? initFrom?.modelConfig.schedule.d ?? 9 } }
+        : {};
+    // --init-from of the same task continues the same networks (its config, not the preset's; the
+    // schedule may change between stages); a different task (a generate checkpoint under a
+    // summarizer) starts from the preset and takes the weights that fit.
     const modelConfig: ModelConfig = resumeFrom
       ? resumeFrom.modelConfig
-      : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, {
-          maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha,
-          ...(cfg.schedule !== undefined || cfg.scheduleD !== undefined
-            ? { schedule: { name: cfg.schedule ?? initFrom?.modelConfig.schedule.name ?? "tan-d", d: cfg.scheduleD ?? initFrom?.modelConfig.schedule.d ?? 9 } }
-            : initFrom ? { schedule: initFrom.modelConfig.schedule } : {}),
-        });
+      : initFrom && initFrom.modelConfig.task === cfg.task
+        ? ModelConfigSchema.parse({ ...initFrom.modelConfig, ...scheduleOverride })
+        : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha, ...scheduleOverride });
     const condLen = modelConfig.condMaxLen;
     const trainSplit = tokenizeSplit(tokenizer, corpus.train, modelConfig.maxLen, condLen);
     const valSplit = tokenizeSplit(tokenizer, corpus.validation.slice(0, cfg.valExamples), modelConfig.maxLen, condLen);

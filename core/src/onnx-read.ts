@@ -1,11 +1,24 @@
-// Reads the initializers back out of an ONNX file we wrote (inline raw_data or external data), so the
-// verifier can rebuild the weight map of an artifact and run the reference forward on exactly the
-// weights the graphs hold. Hand-written protobuf *decoder* for the same reason as proto.ts: only a
+// Reads the initializers back out of an ONNX file this project wrote (inline raw_data or external
+// data), so the verifier can rebuild the weight map of an artifact and run the reference forward on
+// exactly the weights the graphs hold, and training can continue from a shipped artifact
+// (`--init-from models/<id>/<version>`). In core because both export and training read it. Hand-written protobuf *decoder* for the same reason as proto.ts: only a
 // few fields of ModelProto → GraphProto → TensorProto are needed; unknown fields are skipped.
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize, isAbsolute } from "node:path";
-import { DataType } from "./proto.ts";
-import { fromHalfBits } from "./fp16.ts";
+
+/** TensorProto.DataType codes of the float storages read here. */
+const FLOAT = 1;
+const FLOAT16 = 10;
+
+/** IEEE 754 half-precision bits → number. */
+export function fromHalfBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
 
 export interface ReadTensor {
   name: string;
@@ -123,8 +136,8 @@ export function readInitializers(modelPath: string): ReadTensor[] {
 /** A float initializer (float32 or float16 storage) as float32 values. */
 export function tensorAsFloat32(t: ReadTensor): Float32Array | null {
   const aligned = new Uint8Array(t.bytes); // a copy: the source may be unaligned (and Buffer#slice does not copy)
-  if (t.dataType === DataType.FLOAT) return new Float32Array(aligned.buffer, 0, aligned.length / 4);
-  if (t.dataType === DataType.FLOAT16) {
+  if (t.dataType === FLOAT) return new Float32Array(aligned.buffer, 0, aligned.length / 4);
+  if (t.dataType === FLOAT16) {
     const h = new Uint16Array(aligned.buffer, 0, aligned.length / 2);
     return Float32Array.from(h, fromHalfBits);
   }

@@ -1,0 +1,60 @@
+// What `--init-from` reads: a training checkpoint, or a shipped artifact folder (manifest.json +
+// ONNX graphs). From an artifact the weights are the float graphs' initializers (the EMA weights the
+// exporter wrote, fp16 storage widened to float32), the normalization statistics and vocabulary come
+// from the manifest, and the training seconds behind it from its training record. That is what lets
+// a later session on a new machine continue the run behind `models/<id>/<version>`: optimizer
+// moments restart (with the run's warm-up); everything the networks compute is carried over.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ManifestSchema, readInitializers, tensorAsFloat32 } from "@ldtext/core";
+import type { FloatWeights } from "../model/model.ts";
+import { createNetworks, modelShapes } from "../model/networks.ts";
+import { loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
+
+export function isArtifactDir(path: string): boolean {
+  return existsSync(join(path, "manifest.json"));
+}
+
+/** A checkpoint (folder or `--out` folder), or an artifact folder read as one. */
+export async function loadInitSource(path: string): Promise<LoadedCheckpoint> {
+  return isArtifactDir(path) ? loadArtifactAsCheckpoint(path) : loadCheckpoint(path);
+}
+
+export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
+  const manifestPath = join(dir, "manifest.json");
+  const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(manifestPath, "utf8")));
+  if (!parsed.success) throw new Error(`${manifestPath}: not a valid manifest (${parsed.error.issues[0]?.message ?? "invalid"})`);
+  const m = parsed.data;
+  const shapes = modelShapes(createNetworks(m.config));
+  const weights: FloatWeights = new Map();
+  for (const [role, g] of Object.entries(m.graphs)) {
+    if (!g || g.dtype === "int8") continue;
+    for (const t of readInitializers(join(dir, g.file))) {
+      const shape = shapes[t.name];
+      if (!shape || weights.has(t.name)) continue;
+      if (t.dims.join(",") !== shape.join(",")) throw new Error(`${dir}: ${role} weight ${t.name} has shape [${t.dims}], the config gives [${shape}]`);
+      const data = tensorAsFloat32(t);
+      if (!data) throw new Error(`${dir}: ${role} weight ${t.name} is not stored as float`);
+      weights.set(t.name, { shape: [...t.dims], data: Float32Array.from(data) });
+    }
+  }
+  const missing = Object.keys(shapes).filter((n) => !weights.has(n));
+  if (missing.length > 0) {
+    const nets = [...new Set(missing.map((n) => n.split(".")[0]))].join(", ");
+    throw new Error(
+      `${dir}: the artifact lacks ${missing.length} weights (${nets}: ${missing.slice(0, 3).join(", ")}…) — ` +
+        `continuing training needs every network; export with --graphs encoder,denoiser,decoder${m.task === "summarize" ? ",cond_encoder" : ""}`,
+    );
+  }
+  const n = m.normalization;
+  return {
+    dir,
+    modelConfig: m.config,
+    vocabulary: m.vocabulary,
+    trainConfig: { command: m.training.command },
+    step: m.training.steps,
+    weights,
+    norm: { kind: n.kind, ...(n.mean ? { mean: Float32Array.from(n.mean) } : {}), ...(n.sq ? { sq: Float32Array.from(n.sq) } : {}) },
+    losses: { train: { trainSec: m.training.seconds } },
+  };
+}
