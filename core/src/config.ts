@@ -44,6 +44,13 @@ export const ModelConfigSchema = z.object({
   /** EMA rate α of DataNorm / BatchNorm running statistics. */
   normAlpha: z.number().gt(0).lte(1),
   schedule: ScheduleConfigSchema,
+  /**
+   * Where Dif reads the time embedding: "input" (added once to the input projection, the preprint's
+   * design) or "blocks" (also a per-block projection of it added before every Dif block, as TEncDM
+   * and DiT-style conditioning do; the projections start at zero, so a "blocks" denoiser initialized
+   * from an "input" one computes the same function at step 0). Absent = "input".
+   */
+  difTimeCond: z.enum(["input", "blocks"]).optional(),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 

@@ -39,10 +39,11 @@ describe("encoder graph", () => {
 });
 
 describe("denoiser graph", () => {
-  for (const task of ["generate", "summarize"] as const) {
-    test(`matches the float64 reference (${task})`, async () => {
-      const cfg = tinyConfig(task);
+  for (const [task, difTimeCond] of [["generate", "input"], ["summarize", "input"], ["generate", "blocks"], ["summarize", "blocks"]] as const) {
+    test(`matches the float64 reference (${task}, time at the ${difTimeCond === "blocks" ? "input and every block" : "input"})`, async () => {
+      const cfg = tinyConfig(task, difTimeCond === "blocks" ? { difTimeCond } : {});
       const w = randomWeights(cfg, 4);
+      if (difTimeCond === "blocks") assert.ok(w.has("dif.blocks.0.time.w"), "the per-block time weights are part of the contract");
       const s = await sessionFor(buildDenoiser(cfg, w));
       const rnd = gaussian(5);
       for (const [B, L] of SHAPES) {

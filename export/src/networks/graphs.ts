@@ -101,7 +101,7 @@ export function buildDenoiser(cfg: ModelConfig, weights: WeightMap, opts: NetOpt
 
   const x = g.op("Concat", [xt, xsc], { axis: -1 });
   const h = g.op("Add", [n.linear(x, "dif.in.w", 2 * d, D, "dif.in.b"), g.op("Unsqueeze", [temb, g.constI64([1])])]);
-  const out = n.linear(n.trunk(h, "dif", cfg.dif, cross ? { cross } : {}), "dif.out.w", D, d, "dif.out.b");
+  const out = n.linear(n.trunk(h, "dif", cfg.dif, { ...(cross ? { cross } : {}), ...(cfg.difTimeCond === "blocks" ? { time: temb } : {}) }), "dif.out.w", D, d, "dif.out.b");
   n.named(out, "x0_hat");
   g.output("x0_hat", DataType.FLOAT, ["B", "L", d]);
   return g;

@@ -45,6 +45,12 @@ export function weightShapes(cfg: ModelConfig): Map<string, number[]> {
   blockShapes(s, "dif", cfg.dif, cfg.task === "summarize" ? cfg.condEnc?.dModel : undefined);
   s.set("dif.out.w", [D, d]);
   s.set("dif.out.b", [d]);
+  if (cfg.difTimeCond === "blocks") {
+    for (let i = 0; i < cfg.dif.layers; i++) {
+      s.set(`dif.blocks.${i}.time.w`, [D, D]);
+      s.set(`dif.blocks.${i}.time.b`, [D]);
+    }
+  }
 
   s.set("dec.in.w", [d, cfg.dec.dModel]);
   s.set("dec.in.b", [cfg.dec.dModel]);

@@ -185,13 +185,24 @@ export class NetBuilder {
   }
 
   /** `layers` blocks then the final norm; `net` is the prefix (`enc`, `dec`, `dif`, `cond`). */
-  trunk(h: string, net: string, cfg: NetworkConfig, extra: Parameters<NetBuilder["block"]>[4] = {}): string {
+  /**
+   * `time`: the time embedding `[B, D]` of a denoiser whose config has difTimeCond "blocks"; its
+   * projection `{p}.time.w/b` is added to the residual stream before block i (MODEL-SPEC).
+   */
+  trunk(h: string, net: string, cfg: NetworkConfig, extra: Parameters<NetBuilder["block"]>[4] & { time?: string } = {}): string {
     if (cfg.dModel % cfg.heads !== 0 || (cfg.dModel / cfg.heads) % 2 !== 0) {
       throw new Error(`${net}: dModel ${cfg.dModel} must split into ${cfg.heads} heads of even width`);
     }
     const rope = this.ropeTables(h, cfg.dModel / cfg.heads);
     let x = h;
-    for (let i = 0; i < cfg.layers; i++) x = this.block(x, `${net}.blocks.${i}`, cfg, rope, extra);
+    for (let i = 0; i < cfg.layers; i++) {
+      const p = `${net}.blocks.${i}`;
+      if (extra.time !== undefined) {
+        const proj = this.linear(extra.time, `${p}.time.w`, cfg.dModel, cfg.dModel, `${p}.time.b`);
+        x = this.g.op("Add", [x, this.g.op("Unsqueeze", [proj, this.g.constI64([1])])]);
+      }
+      x = this.block(x, p, cfg, rope, extra);
+    }
     return this.rmsNorm(x, `${net}.final_norm`, cfg.dModel);
   }
 

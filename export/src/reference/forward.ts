@@ -133,9 +133,20 @@ export function block(h: Tensor64, w: WeightMap, p: string, cfg: NetworkConfig, 
   return add(x, mlp(rmsNorm(x, get(w, `${p}.mlp_norm`)), w, `${p}.mlp`));
 }
 
-function trunk(h: Tensor64, w: WeightMap, net: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput): Tensor64 {
+/** `time` `[B, D]`: a "blocks" denoiser's time embedding, projected and added before each block. */
+function trunk(h: Tensor64, w: WeightMap, net: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput, time?: Tensor64): Tensor64 {
   let x = h;
-  for (let i = 0; i < cfg.layers; i++) x = block(x, w, `${net}.blocks.${i}`, cfg, selfMask, cross);
+  for (let i = 0; i < cfg.layers; i++) {
+    const p = `${net}.blocks.${i}`;
+    if (time) {
+      const proj = linear(time, get(w, `${p}.time.w`), get(w, `${p}.time.b`));
+      const [B, L, D] = x.shape;
+      const data = Float64Array.from(x.data);
+      for (let b = 0; b < B; b++) for (let q = 0; q < L; q++) for (let c = 0; c < D; c++) data[(b * L + q) * D + c] += proj.data[b * D + c];
+      x = { shape: x.shape, data };
+    }
+    x = block(x, w, p, cfg, selfMask, cross);
+  }
   return rmsNorm(x, get(w, `${net}.final_norm`));
 }
 
@@ -194,7 +205,7 @@ export function denoiserRef(cfg: ModelConfig, w: WeightMap, xt: Tensor64, xsc: T
   }
   const h = linear({ shape: [B, L, 2 * d], data: x }, get(w, "dif.in.w"), get(w, "dif.in.b"));
   for (let b = 0; b < B; b++) for (let p = 0; p < L; p++) for (let c = 0; c < D; c++) h.data[(b * L + p) * D + c] += temb.data[b * D + c];
-  return linear(trunk(h, w, "dif", cfg.dif, undefined, cross), get(w, "dif.out.w"), get(w, "dif.out.b"));
+  return linear(trunk(h, w, "dif", cfg.dif, undefined, cross, cfg.difTimeCond === "blocks" ? temb : undefined), get(w, "dif.out.w"), get(w, "dif.out.b"));
 }
 
 /** Dec: latents `[B, L, d]` → logits `[B, L, V]`. */

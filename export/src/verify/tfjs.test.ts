@@ -6,9 +6,9 @@ import { asF32, maxAbsDiff, randomTensor, tinyConfig } from "../testing.ts";
 
 // The two references must agree before either can vouch for the ONNX graphs. TF.js rounds the time
 // embedding's angles (up to 1000 rad) in float32, hence the looser denoiser tolerance.
-for (const task of ["generate", "summarize"] as const) {
-  test(`TF.js buildNetworks agrees with the float64 reference (${task})`, async (t) => {
-    const cfg = tinyConfig(task);
+for (const [task, difTimeCond] of [["generate", "input"], ["summarize", "input"], ["generate", "blocks"]] as const) {
+  test(`TF.js buildNetworks agrees with the float64 reference (${task}, dif time conditioning "${difTimeCond}")`, async (t) => {
+    const cfg = tinyConfig(task, { difTimeCond });
     const w = randomWeights(cfg, 21);
     const rnd = gaussian(22);
     const mean = Array.from({ length: cfg.latentDim }, () => 0.2 * rnd());

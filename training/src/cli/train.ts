@@ -18,6 +18,9 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
                                 a resumed run keeps it, so extending --steps never raises the rate
   --schedule tan-d|cosine|sqrt  --schedule-d X   noise schedule (default tan-d, d 9)
   --vocab N                     vocabulary size (default from the preset: 8192 for small)
+  --time-cond input|blocks      Dif reads t at its input only (default) or also before every block
+                                (per-block projections, zero at init: from an "input" checkpoint the
+                                denoiser starts as the same function)
   --alpha X                     DataNorm/BatchNorm EMA rate (default 0.01)
   --seed N                      (default 0)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (default auto)
@@ -46,7 +49,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
-    task: { type: "string" }, data: { type: "string" }, schedule: { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
+    task: { type: "string" }, data: { type: "string" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
     backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" },
@@ -61,6 +64,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const cfg: Record<string, unknown> = {};
   for (const k of ["task", "data", "preset", "norm", "out", "backend", "schedule"] as const) if (v[k] !== undefined) cfg[k] = v[k];
   if (v["init-from"] !== undefined) cfg.initFrom = v["init-from"];
+  if (v["time-cond"] !== undefined) cfg.timeCond = v["time-cond"];
   if (v.resume) cfg.resume = true;
   if (v["freeze-ae"]) cfg.freezeAe = true;
   for (const [flag, key] of Object.entries(NUMERIC)) {

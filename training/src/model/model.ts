@@ -22,6 +22,8 @@ function initialValue(name: string, shape: number[], index: number, seed: number
   const size = shape.reduce((a, b) => a * b, 1);
   if (name.endsWith("_norm")) return new Float32Array(size).fill(1);
   if (/\.b\d?$/.test(name)) return new Float32Array(size);
+  // Per-block time projections start at zero: the denoiser first computes what an "input" one does.
+  if (/\.blocks\.\d+\.time\.w$/.test(name)) return new Float32Array(size);
   const std = /\.(wo|w2)$/.test(name) ? STD / Math.sqrt(2 * Math.max(1, layers)) : STD;
   const out = gaussianNoise(seed, 0, index, size);
   for (let i = 0; i < size; i++) out[i] *= std;

@@ -3,7 +3,27 @@
 // network runs on live variables, on stop-gradient copies, or on checkpoint tensors for parity.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig, NetworkConfig } from "@ldtext/core";
-import { type Weights, blockShapes, keyBias, linear, silu, trunk, w } from "./layers.ts";
+import { type BlockContext, type Weights, block, blockShapes, keyBias, linear, rmsNorm, silu, trunk, w } from "./layers.ts";
+
+/** Per-block time projections of a "blocks" denoiser (ModelConfig.difTimeCond). */
+function blockTimeShapes(prefix: string, cfg: NetworkConfig): Shapes {
+  const out: Shapes = {};
+  for (let i = 0; i < cfg.layers; i++) {
+    out[`${prefix}.blocks.${i}.time.w`] = [cfg.dModel, cfg.dModel];
+    out[`${prefix}.blocks.${i}.time.b`] = [cfg.dModel];
+  }
+  return out;
+}
+
+/** `trunk` with `temb·W_i + b_i` added to the residual stream before block i. */
+function trunkWithTime(h: tf.Tensor, temb: tf.Tensor, weights: Weights, prefix: string, cfg: NetworkConfig, ctx: BlockContext): tf.Tensor {
+  for (let i = 0; i < cfg.layers; i++) {
+    const p = `${prefix}.blocks.${i}`;
+    h = tf.add(h, tf.expandDims(linear(temb, w(weights, `${p}.time.w`), w(weights, `${p}.time.b`)), 1));
+    h = block(h, weights, p, cfg, ctx);
+  }
+  return rmsNorm(h, w(weights, `${prefix}.final_norm`));
+}
 
 export type Shapes = Record<string, number[]>;
 
@@ -62,7 +82,7 @@ export interface DenoiserInputs {
 export class Denoiser {
   readonly prefix = "dif";
   /** `condDim` = Dc when the denoiser cross-attends to a condition (summarization). */
-  constructor(readonly cfg: NetworkConfig, readonly latentDim: number, readonly condDim?: number) {}
+  constructor(readonly cfg: NetworkConfig, readonly latentDim: number, readonly condDim?: number, readonly timeInBlocks = false) {}
   shapes(): Shapes {
     const p = this.prefix;
     const d = this.cfg.dModel;
@@ -71,6 +91,8 @@ export class Denoiser {
       [`${p}.in.w`]: [2 * this.latentDim, d], [`${p}.in.b`]: [d],
       ...blockShapes(p, this.cfg, this.condDim),
       [`${p}.out.w`]: [d, this.latentDim], [`${p}.out.b`]: [this.latentDim],
+      // Last, so that models without them keep the init order (and so the init values) they had.
+      ...(this.timeInBlocks ? blockTimeShapes(p, this.cfg) : {}),
     };
   }
   /** → x̂0 `[B, L, d]` */
@@ -83,7 +105,7 @@ export class Denoiser {
     const conditional = this.condDim !== undefined;
     if (conditional && (!inp.cond || !inp.condMask)) throw new Error("conditional denoiser needs cond and condMask");
     const ctx = conditional ? { cond: inp.cond, condBias: keyBias(inp.condMask!) } : {};
-    const h = trunk(h0, weights, p, this.cfg, ctx);
+    const h = this.timeInBlocks ? trunkWithTime(h0, temb, weights, p, this.cfg, ctx) : trunk(h0, weights, p, this.cfg, ctx);
     return linear(h, w(weights, `${p}.out.w`), w(weights, `${p}.out.b`)) as tf.Tensor3D;
   }
 }
@@ -119,7 +141,7 @@ export function createNetworks(cfg: ModelConfig): Networks {
   return {
     enc: new Encoder(cfg.enc, cfg.vocabSize, cfg.latentDim),
     dec: new Decoder(cfg.dec, cfg.vocabSize, cfg.latentDim),
-    dif: new Denoiser(cfg.dif, cfg.latentDim, conditional ? cfg.condEnc!.dModel : undefined),
+    dif: new Denoiser(cfg.dif, cfg.latentDim, conditional ? cfg.condEnc!.dModel : undefined, cfg.difTimeCond === "blocks"),
     ...(conditional ? { condEnc: new ConditionEncoder(cfg.condEnc!, cfg.vocabSize) } : {}),
   };
 }

@@ -28,6 +28,8 @@ export const TrainConfigSchema = z
     schedule: ScheduleNameSchema.optional(),
     /** tan-d's d: smaller d puts more of uniform t at the SNRs where a sentence is decided. */
     scheduleD: z.number().positive().optional(),
+    /** Dif time conditioning (ModelConfig.difTimeCond): "blocks" adds a per-block projection of it. */
+    timeCond: z.enum(["input", "blocks"]).optional(),
     /** Vocabulary size (specials + 256 bytes + BPE tokens); default from the preset. */
     vocab: z.number().int().min(300).optional(),
     batch: z.number().int().positive().optional(),

@@ -150,10 +150,12 @@ export class Trainer {
           corpus.train.flatMap((e) => (e.document !== undefined ? [e.text, e.document] : [e.text])),
           { topK: cfg.vocab !== undefined ? cfg.vocab - 259 : preset.topK },
         );
-    const scheduleOverride =
-      cfg.schedule !== undefined || cfg.scheduleD !== undefined
+    const scheduleOverride = {
+      ...(cfg.schedule !== undefined || cfg.scheduleD !== undefined
         ? { schedule: { name: cfg.schedule ?? initFrom?.modelConfig.schedule.name ?? "tan-d", d: cfg.scheduleD ?? initFrom?.modelConfig.schedule.d ?? 9 } }
-        : {};
+        : {}),
+      ...(cfg.timeCond !== undefined ? { difTimeCond: cfg.timeCond } : {}),
+    };
     // --init-from of the same task continues the same networks (its config, not the preset's; the
     // schedule may change between stages); a different task (a generate checkpoint under a
     // summarizer) starts from the preset and takes the weights that fit.
