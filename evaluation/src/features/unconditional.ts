@@ -28,8 +28,15 @@ export interface UnconditionalMetrics {
   mauve: { mauve: number; numBuckets: number; pcaDims: number; references: number } | null;
   div: { div: number; distinct: { n: number; ratio: number }[] };
   mem: { mem: number; found: number; total: number } | null;
+  /**
+   * Words (as rouge-score tokenizes them) that never occur in the training split: invented words
+   * such as "sxu" that a slightly-off latent decodes into when a word is spelled byte by byte.
+   */
+  unknownWords: { rate: number; unknown: number; total: number; examples: string[] } | null;
   /** The same measures on the reference texts (set by the evaluation): what "like the data" looks like. */
-  referenceTexts?: { ppl: UnconditionalMetrics["ppl"]; div: number; mem: number | null; entropy: number; meanWords: number; count: number };
+  referenceTexts?: { ppl: UnconditionalMetrics["ppl"]; div: number; mem: number | null; unknownWordRate: number | null; entropy: number; meanWords: number; count: number };
+  /** Samples' mean PPL over the reference texts' under the same reference LM (1 = like the data). */
+  pplRatio?: number | null;
   notes: string[];
 }
 
@@ -38,6 +45,8 @@ export interface UnconditionalInputs {
   /** Reference texts for MAUVE (the test split). */
   references?: readonly string[];
   memIndex?: NgramIndex;
+  /** 1-gram index of the training split's words (unknown-word rate). */
+  wordIndex?: NgramIndex;
   /** k-means seed of MAUVE. */
   seed?: number;
   batch?: number;
@@ -58,6 +67,12 @@ export function unconditionalMetrics(samples: readonly string[], inputs: Uncondi
     const m = memorization(words, inputs.memIndex);
     mem = { mem: Number.isNaN(m.mem) ? 0 : m.mem, found: m.found, total: m.total };
   } else notes.push("Mem: not computed (no training-split index).");
+
+  let unknownWords: UnconditionalMetrics["unknownWords"] = null;
+  if (inputs.wordIndex) {
+    if (inputs.wordIndex.n !== 1 || inputs.wordIndex.label !== WORD_TOKENIZATION) throw new Error(`the word index must be a 1-gram index of "${WORD_TOKENIZATION}"`);
+    unknownWords = unknownWordRate(words, inputs.wordIndex);
+  } else notes.push("Unknown-word rate: not computed (no training-split word index).");
 
   let ppl: UnconditionalMetrics["ppl"] = null;
   let predictive: number | null = null;
@@ -90,6 +105,24 @@ export function unconditionalMetrics(samples: readonly string[], inputs: Uncondi
     mauve: mv,
     div,
     mem,
+    unknownWords,
     notes,
   };
+}
+
+/** Share of words not in `wordIndex` (a 1-gram index of the training words), with a few examples. */
+export function unknownWordRate(texts: readonly (readonly string[])[], wordIndex: NgramIndex): NonNullable<UnconditionalMetrics["unknownWords"]> {
+  let unknown = 0;
+  let total = 0;
+  const examples = new Set<string>();
+  for (const words of texts) {
+    for (const w of words) {
+      total++;
+      if (!wordIndex.has([w])) {
+        unknown++;
+        if (examples.size < 12) examples.add(w);
+      }
+    }
+  }
+  return { rate: total === 0 ? 0 : unknown / total, unknown, total, examples: [...examples] };
 }

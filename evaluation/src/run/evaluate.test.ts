@@ -7,6 +7,7 @@ import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
 import { trainRefLm, RefLm } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
+import { rougeTokenize } from "@ldtext/training/eval/metrics/index.ts";
 import { evaluate, leadSentence, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
 
@@ -56,7 +57,11 @@ describe("npm run eval", () => {
     assert.ok(u.mem !== null && u.mem.mem >= 0 && u.mem.mem <= 1);
     const samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { text: string });
     assert.equal(samples.length, 8);
-    assert.match(readFileSync(join(out, "result.md"), "utf8"), /\| PPL \(mean\) \| PPL \(5–95 % trimmed\) \| token entropy \| MAUVE \| Div \| Mem \|/);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /\| PPL \(mean\) \| PPL ratio to test texts \| PPL \(5–95 % trimmed\) \| unknown words \| token entropy \| MAUVE \| Div \| Mem \|/);
+    // the ratio is the samples' PPL over the reference texts' under the same LM; the test split's own
+    // words are the training corpus's here, so its unknown-word rate is 0
+    assert.ok(u.ppl && u.referenceTexts!.ppl && Math.abs(u.pplRatio! - u.ppl.mean / u.referenceTexts!.ppl.mean) < 1e-9);
+    assert.ok(u.unknownWords !== null && u.unknownWords.total > 0 && u.unknownWords.rate >= 0 && u.unknownWords.rate <= 1);
     assert.ok(r.notes.some((n) => /not comparable/.test(n)));
     // MAUVE references are cut to the model's L − 1 = 15 tokens, and scored alongside
     assert.equal(u.referenceTexts!.count, 8);
@@ -110,6 +115,12 @@ describe("npm run eval", () => {
     assert.equal(u.mem!.mem, 1);
     const novel = unconditionalMetrics(["zebra quartz violin umbrella tractor"], { memIndex: index });
     assert.equal(novel.mem!.mem, 0);
+    // Unknown words: none in training texts; every made-up word counted, with examples.
+    const words = (await memIndexFor(corpus(), { n: 1, cacheDir: join(root, "cache2") })).index;
+    assert.equal(unconditionalMetrics(train.slice(0, 10), { wordIndex: words }).unknownWords!.rate, 0);
+    const known = rougeTokenize(train[0])[0];
+    const made = unconditionalMetrics([`${known} sxu douer ${known} amegs`], { wordIndex: words }).unknownWords!;
+    assert.deepEqual([made.unknown, made.total, made.examples], [3, 5, ["sxu", "douer", "amegs"]]);
     const reflm = await RefLm.load(lm);
     const s = summarizationMetrics(train.slice(0, 3), train.slice(0, 3), reflm);
     assert.equal(s.rouge.plain.rougeL.fmeasure, 1);

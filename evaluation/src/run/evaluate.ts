@@ -78,10 +78,12 @@ export function resultMarkdown(r: EvalResult): string {
   ];
   if (r.unconditional) {
     const u = r.unconditional;
-    lines.push("| PPL (mean) | PPL (5–95 % trimmed) | token entropy | MAUVE | Div | Mem |", "|---:|---:|---:|---:|---:|---:|");
-    lines.push(`| ${f(u.ppl?.mean, 1)} | ${f(u.ppl?.trimmedMean, 1)} | ${f(u.entropy.sampleTokens)} | ${f(u.mauve?.mauve)} | ${f(u.div.div)} | ${f(u.mem?.mem)} |`);
+    const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(100 * x).toFixed(2)} %`);
+    lines.push("| PPL (mean) | PPL ratio to test texts | PPL (5–95 % trimmed) | unknown words | token entropy | MAUVE | Div | Mem |", "|---:|---:|---:|---:|---:|---:|---:|---:|");
+    lines.push(`| ${f(u.ppl?.mean, 1)} | ${f(u.pplRatio, 2)} | ${f(u.ppl?.trimmedMean, 1)} | ${pct(u.unknownWords?.rate)} | ${f(u.entropy.sampleTokens)} | ${f(u.mauve?.mauve)} | ${f(u.div.div)} | ${f(u.mem?.mem)} |`);
     const rt = u.referenceTexts;
-    if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), token entropy ${f(rt.entropy)}, Div ${f(rt.div)}, Mem ${f(rt.mem)}.`);
+    if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), unknown words ${pct(rt.unknownWordRate)}, token entropy ${f(rt.entropy)}, Div ${f(rt.div)}, Mem ${f(rt.mem)}.`);
+    if (u.unknownWords && u.unknownWords.examples.length > 0) lines.push("", `Unknown words in samples (examples): ${u.unknownWords.examples.map((w) => `"${w}"`).join(", ")}.`);
   }
   if (r.summarization) {
     const s = r.summarization;
@@ -159,20 +161,25 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   try {
     if (task === "generate") {
       let memIndex;
+      let wordIndex;
       if (!o.noMem) {
-        const mb = progressBar("mem-index", 1, show);
-        const m = await memIndexFor(o.data, { cacheDir: o.cacheDir, dataDir: o.dataDir, onProgress: (n) => mb.update(0, `${n} texts`) });
-        mb.update(1, m.built ? `built ${m.path}` : `cached ${m.path}`);
-        mb.stop();
-        memIndex = m.index;
+        for (const n of [4, 1]) {
+          const mb = progressBar(n === 4 ? "mem-index" : "word-index", 1, show);
+          const m = await memIndexFor(o.data, { n, cacheDir: o.cacheDir, dataDir: o.dataDir, onProgress: (k) => mb.update(0, `${k} texts`) });
+          mb.update(1, m.built ? `built ${m.path}` : `cached ${m.path}`);
+          mb.stop();
+          if (n === 4) memIndex = m.index;
+          else wordIndex = m.index;
+        }
       }
       // References in the model's own layout: cut to L − 1 tokens, as the training texts were, so
       // MAUVE compares texts of the same length (the preprint's ablations use 8-token texts).
       const references = truncateTexts(split0.texts.slice(0, nRefs), manifest.vocabulary, manifest.config.maxLen - 1);
-      unconditional = unconditionalMetrics(sampled.texts, { reflm, references, memIndex, seed: 25 });
-      if (reflm) {
-        const ref = unconditionalMetrics(references, { reflm, memIndex });
-        unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, mem: ref.mem?.mem ?? null, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
+      unconditional = unconditionalMetrics(sampled.texts, { reflm, references, memIndex, wordIndex, seed: 25 });
+      if (reflm || wordIndex) {
+        const ref = unconditionalMetrics(references, { reflm, memIndex, wordIndex });
+        unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, mem: ref.mem?.mem ?? null, unknownWordRate: ref.unknownWords?.rate ?? null, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
+        unconditional.pplRatio = unconditional.ppl && ref.ppl ? unconditional.ppl.mean / ref.ppl.mean : null;
       }
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
