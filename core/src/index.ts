@@ -8,3 +8,4 @@ export * from "./atomic.ts";
 export * from "./manifest.ts";
 export * from "./data/index.ts";
 export * from "./onnx-read.ts";
+export * from "./snr-probe.ts";

@@ -15,3 +15,5 @@ export { GraphBuilder, OPSET } from "./onnx/graph.ts";
 export { tinyConfig, placeholderVocabulary } from "./testing.ts";
 export { sampleArtifact } from "./sample/index.ts";
 export type { DenoiserPrecision, SampleArtifactOptions, SampleArtifactResult } from "./sample/index.ts";
+export { probeArtifactSnr } from "./sample/probe.ts";
+export type { ProbeArtifactOptions } from "./sample/probe.ts";

@@ -15,3 +15,6 @@ export { Trainer } from "./train/trainer.ts";
 export type { TrainSummary, TrainRecord, ValRecord, LogRecord } from "./train/trainer.ts";
 export { TrainConfigSchema, resolveTrainConfig } from "./train/config.ts";
 export type { TrainConfig, TrainConfigInput, ResolvedTrainConfig } from "./train/config.ts";
+export { probeFixedSnr } from "./train/snr-probe.ts";
+export { tokenizeSplit } from "./train/data.ts";
+export { loadInitSource, loadArtifactAsCheckpoint } from "./train/init-source.ts";

@@ -61,6 +61,8 @@ describe("npm run eval", () => {
     // the ratio is the samples' PPL over the reference texts' under the same LM; the test split's own
     // words are the training corpus's here, so its unknown-word rate is 0
     assert.ok(u.ppl && u.referenceTexts!.ppl && Math.abs(u.pplRatio! - u.ppl.mean / u.referenceTexts!.ppl.mean) < 1e-9);
+    assert.deepEqual(r.snrProbe?.probes.map((p) => p.snr), [2, 0.5, 0.12, 0.05], "an artifact with an encoder graph gets the fixed-SNR probe");
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /Fixed-SNR probe \(8 test texts/);
     assert.ok(u.unknownWords !== null && u.unknownWords.total > 0 && u.unknownWords.rate >= 0 && u.unknownWords.rate <= 1);
     assert.ok(r.notes.some((n) => /not comparable/.test(n)));
     // MAUVE references are cut to the model's L − 1 = 15 tokens, and scored alongside

@@ -8,7 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
-import { sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
+import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
+import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "@ldtext/training/eval/reflm/index.ts";
 import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
 import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
@@ -51,6 +52,11 @@ export interface EvalResult {
   sampling: { seconds: number; secondsPerSample: number; samples: number };
   unconditional?: UnconditionalMetrics;
   summarization?: SummarizationMetrics;
+  /**
+   * Dec(x̂0) token accuracy at fixed SNRs on the split's texts (one call / self-conditioned), the
+   * same probe as training's validation; generate artifacts with an encoder graph only.
+   */
+  snrProbe?: { texts: number; probes: SnrProbe[] };
   /** The lead-1 baseline (each document's first sentence as its summary) on the same pairs: what "no model" scores. */
   lead1?: SummarizationMetrics;
   notes: string[];
@@ -84,6 +90,10 @@ export function resultMarkdown(r: EvalResult): string {
     const rt = u.referenceTexts;
     if (rt) lines.push("", `Reference texts (${rt.count}, same length): PPL ${f(rt.ppl?.mean, 1)} (trimmed ${f(rt.ppl?.trimmedMean, 1)}), unknown words ${pct(rt.unknownWordRate)}, token entropy ${f(rt.entropy)}, Div ${f(rt.div)}, Mem ${f(rt.mem)}.`);
     if (u.unknownWords && u.unknownWords.examples.length > 0) lines.push("", `Unknown words in samples (examples): ${u.unknownWords.examples.map((w) => `"${w}"`).join(", ")}.`);
+  }
+  if (r.snrProbe) {
+    lines.push("", `Fixed-SNR probe (${r.snrProbe.texts} test texts; Dec(x̂0) token accuracy, one call / self-conditioned):`, "", "| SNR | t | L_dif | accuracy | self-conditioned |", "|---:|---:|---:|---:|---:|");
+    for (const p of r.snrProbe.probes) lines.push(`| ${p.snr} | ${f(p.t)} | ${f(p.dif)} | ${(100 * p.acc).toFixed(1)} % | ${(100 * p.accSc).toFixed(1)} % |`);
   }
   if (r.summarization) {
     const s = r.summarization;
@@ -158,6 +168,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   let unconditional: UnconditionalMetrics | undefined;
   let summarization: SummarizationMetrics | undefined;
   let lead1: SummarizationMetrics | undefined;
+  let snrProbe: EvalResult["snrProbe"];
   try {
     if (task === "generate") {
       let memIndex;
@@ -181,6 +192,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
         unconditional.referenceTexts = { ppl: ref.ppl, div: ref.div.div, mem: ref.mem?.mem ?? null, unknownWordRate: ref.unknownWords?.rate ?? null, entropy: ref.entropy.sampleTokens, meanWords: ref.meanWords, count: references.length };
         unconditional.pplRatio = unconditional.ppl && ref.ppl ? unconditional.ppl.mean / ref.ppl.mean : null;
       }
+      if (manifest.graphs.encoder) {
+        const probeTexts = split0.texts.slice(0, Math.min(256, split0.texts.length));
+        snrProbe = { texts: probeTexts.length, probes: await probeArtifactSnr({ artifactDir: o.artifact, texts: probeTexts, threads: o.threads ?? 1 }) };
+      } else notes.push("Fixed-SNR probe: not computed (the artifact has no encoder graph).");
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
       summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
@@ -210,6 +225,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     ...(unconditional ? { unconditional } : {}),
     ...(summarization ? { summarization } : {}),
     ...(lead1 ? { lead1 } : {}),
+    ...(snrProbe ? { snrProbe } : {}),
     notes: [...new Set(notes)],
     seconds: (performance.now() - t0) / 1000,
   };

@@ -5,27 +5,13 @@
 // improve; these probes move with the samples. Fixed SNRs, not fixed t, so that runs with different
 // schedules are compared at the same noise level.
 import * as tf from "@tensorflow/tfjs";
-import { type NoiseSchedule, gaussianNoise, makeSchedule, tAtLogSnr } from "@ldtext/core";
+import { type NoiseSchedule, PROBE_ROW_BASE, PROBE_SNRS, type SnrProbe, gaussianNoise, makeSchedule, tAtLogSnr } from "@ldtext/core";
 import type { LatentDiffusionModel } from "../model/model.ts";
 import type { Normalizer } from "../model/normalize.ts";
 import { gatherBatch, type TokenizedSplit } from "./data.ts";
 import type { JointObjective } from "./objective.ts";
 
-/** The probe SNRs: 2 (words mostly readable), 0.5, 0.12 (where tan-9 runs lose the sentence), 0.05. */
-export const PROBE_SNRS = [2, 0.5, 0.12, 0.05] as const;
-
-export interface SnrProbe {
-  snr: number;
-  /** The t of this model's schedule at that SNR. */
-  t: number;
-  /** Mean squared error of x̂0 (no self-conditioning). */
-  dif: number;
-  /** Token accuracy of argmax Dec(x̂0) over non-PAD positions: one call, and self-conditioned. */
-  acc: number;
-  accSc: number;
-}
-
-const PROBE_ROW_BASE = 2_000_000;
+export { PROBE_SNRS, type SnrProbe };
 
 /**
  * Probe `split` (its first `maxRows` rows, in batches of `batch`) at each SNR. Noise is keyed by
