@@ -28,6 +28,7 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --resume                      continue <out>/checkpoint exactly
   --init-from <checkpoint>      fine-tune from a checkpoint's weights and vocabulary
   --freeze-ae                   with --init-from: train Dif only, on the checkpoint's frozen Enc/Dec
+  --no-cache-encodings          with --freeze-ae: encode every batch instead of the split once
   --max-train N                 read at most N training examples
   --warmup-steps N  --weight-decay X  --clip-norm X  --ema-decay X
   --self-cond-prob X (0.5)  --cond-dropout X (0.1)  --t-min X (1e-5)
@@ -52,7 +53,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
     task: { type: "string" }, data: { type: "string" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
     backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
-    "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" },
+    "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" }, "no-cache-encodings": { type: "boolean" },
     ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" }])),
   } as const;
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
@@ -82,6 +83,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   if (aw !== undefined) cfg.aeWarmup = aw;
   if (at !== undefined) cfg.adaptiveT = at;
   if (v["no-progress"]) cfg.progress = false;
+  if (v["no-cache-encodings"]) cfg.cacheEncodings = false;
   return cfg as TrainConfigInput;
 }
 

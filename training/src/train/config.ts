@@ -53,6 +53,12 @@ export const TrainConfigSchema = z
      * joint one (no decoder, no backward pass through Enc), so the denoiser gets ~3x the updates.
      */
     freezeAe: z.boolean().default(false),
+    /**
+     * With --freeze-ae: encode the training split once with the frozen encoder and keep the outputs
+     * in memory (count × L × d floats: 1.1 GB for ROCStories at the small preset), so a step is
+     * denoiser-only. Off: encode every batch (the result is the same up to float rounding).
+     */
+    cacheEncodings: z.boolean().default(true),
     warmupSteps: z.number().int().min(0).optional(),
     weightDecay: z.number().min(0).default(0.01),
     clipNorm: z.number().min(0).default(1),

@@ -77,6 +77,8 @@ export interface TokenizedSplit {
   cond?: { length: number; tokens: Int32Array; mask: Float32Array };
   /** Share of texts cut to fit L (worth seeing while choosing L). */
   fractionTruncated: number;
+  /** `[count·length·d]` frozen-encoder outputs (see Batch.encodings) and their d. */
+  encodings?: { data: Float32Array; dim: number };
 }
 
 export function tokenizeSplit(tok: CompactTokenizer, examples: Example[], length: number, condLength?: number): TokenizedSplit {
@@ -95,6 +97,12 @@ export function gatherBatch(split: TokenizedSplit, indices: number[]): Batch {
   const tokens = new Int32Array(indices.length * L);
   indices.forEach((r, i) => tokens.set(split.tokens.subarray(r * L, (r + 1) * L), i * L));
   const batch: Batch = { tokens, batch: indices.length, length: L };
+  if (split.encodings) {
+    const row = L * split.encodings.dim;
+    const enc = new Float32Array(indices.length * row);
+    indices.forEach((r, i) => enc.set(split.encodings!.data.subarray(r * row, (r + 1) * row), i * row));
+    batch.encodings = enc;
+  }
   if (split.cond) {
     const S = split.cond.length;
     const ct = new Int32Array(indices.length * S);

@@ -28,6 +28,11 @@ export interface Batch {
   length: number;
   /** Summarization: document tokens `[B·S]` and mask `[B·S]` (1 real, 0 PAD). */
   cond?: { tokens: Int32Array; mask: Float32Array; length: number };
+  /**
+   * `[B·L·d]` encoder outputs e (before Normalize) of a frozen encoder, precomputed once for the
+   * split (--freeze-ae): the step then skips Enc. Only valid while Enc does not change.
+   */
+  encodings?: Float32Array;
 }
 
 /** Every random draw of one step, fixed before the step runs (so resume replays it exactly). */
@@ -144,7 +149,7 @@ export class JointObjective {
     const condInputs = (c: { cond: tf.Tensor3D; mask: tf.Tensor2D } | null) => (c ? { cond: c.cond, condMask: c.mask } : {});
 
     const forwardLatents = (): tf.Tensor3D => {
-      const e = enc.forward(tokens, W);
+      const e = batch.encodings ? tf.tensor3d(batch.encodings, [b, len, d]) : enc.forward(tokens, W);
       const x0 = model.norm.train(e, tokens);
       const xt = tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps)) as tf.Tensor3D;
       const xtD = detach(xt);
@@ -154,6 +159,7 @@ export class JointObjective {
       return x0;
     };
 
+    if (opts.want.ae && batch.encodings) throw new Error("cached encodings are for a frozen encoder: a step that trains Enc must encode");
     if (opts.want.ae) {
       const aeVars = model.variablesOf("enc", "dec");
       const r = tf.variableGrads(() => {

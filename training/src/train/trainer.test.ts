@@ -88,8 +88,16 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   const base = { data: corpus, preset: "tiny", config: 1, norm: "sphere", valExamples: 12, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
   await Object.assign(Trainer.create({ ...base, out: init, steps: 40, valEvery: 40, seed: 2 }), { print: () => {} }).run();
   const out = join(dir, "freeze-dif");
-  const trainer = Object.assign(Trainer.create({ ...base, out, initFrom: join(init, "checkpoint"), freezeAe: true, steps: 60, valEvery: 60, seed: 4 }), { print: () => {} });
+  const printed: string[] = [];
+  const trainer = Object.assign(Trainer.create({ ...base, out, initFrom: join(init, "checkpoint"), freezeAe: true, steps: 60, valEvery: 60, seed: 4 }), { print: (l: string) => printed.push(l) });
   await trainer.run();
+  assert.ok(printed.some((l) => l.startsWith("[cache]")), "--freeze-ae did not cache the frozen encodings");
+  // The cached encodings are what the encoder computes: a run that encodes every batch follows the
+  // same losses (up to float rounding of a different GEMM batch size).
+  const live = join(dir, "freeze-dif-live");
+  await Object.assign(Trainer.create({ ...base, out: live, initFrom: join(init, "checkpoint"), freezeAe: true, cacheEncodings: false, steps: 12, totalSteps: 60, warmupSteps: 3, valEvery: 12, seed: 4 }), { print: () => {} }).run();
+  const [cachedDif, liveDif] = [out, live].map((o) => readLog(o).filter((r): r is TrainRecord => r.kind === "train").slice(0, 12).map((r) => r.dif!));
+  cachedDif.forEach((x, i) => assert.ok(Math.abs(x - liveDif[i]) <= 1e-4 * Math.max(1, x), `step ${i + 1}: L_dif ${x} (cached) vs ${liveDif[i]} (encoded live)`));
   const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
   const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   let frozen = 0;

@@ -184,6 +184,12 @@ export class Trainer {
     const parameters = { enc: model.parameterCount("enc"), dec: model.parameterCount("dec"), dif: model.parameterCount("dif"), cond: model.parameterCount("cond"), total: model.parameterCount() };
     this.print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}${cfg.freezeAe ? ", Enc/Dec frozen (Dif-only steps)" : ""}; parameters ${JSON.stringify(parameters)}`);
 
+    if (cfg.freezeAe && cfg.cacheEncodings) {
+      const t = Date.now();
+      trainSplit.encodings = encodeSplit(model, trainSplit);
+      this.print(`[cache] ${trainSplit.count} training texts encoded once by the frozen encoder (${(trainSplit.encodings.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s): steps are denoiser-only`);
+    }
+
     // Trainer state.
     const state = resumeFrom ? (resumeFrom.extra?.trainer as TrainerState | undefined) : undefined;
     if (resumeFrom && !state) throw new Error(`${resumeFrom.dir}: checkpoint lacks the trainer state`);
@@ -390,6 +396,22 @@ export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
 
 function fmtLoss(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : "-";
+}
+
+/** Enc outputs e (before Normalize) of every row of `split`, in row order. */
+function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
+  const d = model.cfg.latentDim;
+  const L = split.length;
+  const out = new Float32Array(split.count * L * d);
+  const W = model.weights();
+  const chunk = 64;
+  for (let start = 0; start < split.count; start += chunk) {
+    const n = Math.min(chunk, split.count - start);
+    const e = tf.tidy(() => model.nets.enc.forward(tf.tensor2d(split.tokens.subarray(start * L, (start + n) * L), [n, L], "int32"), W));
+    out.set(e.dataSync() as Float32Array, start * L * d);
+    e.dispose();
+  }
+  return { data: out, dim: d };
 }
 
 /** Training seconds recorded in an --init-from source (its last training record), 0 if unknown. */
