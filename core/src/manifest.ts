@@ -71,6 +71,8 @@ export const ManifestSchema = z
       command: z.string(),
       seconds: z.number().nonnegative(),
       steps: z.number().int().nonnegative(),
+      /** Estimated training FLOPs behind the weights, all stages (training/src/train/flops.ts). */
+      flops: z.number().nonnegative().optional(),
       finalLosses: z.record(z.string(), z.number()),
     }),
     evaluation: z.record(z.string(), z.union([z.number(), z.string()])).optional(),

@@ -42,7 +42,7 @@ function firstNumber(...xs: unknown[]): number | undefined {
 }
 
 /** Fields of the trainer's loss records that are not losses/metrics. */
-const NOT_LOSSES = new Set(["kind", "step", "lr", "coupling", "selfCond", "tokensPerSec", "elapsedSec", "trainSec"]);
+const NOT_LOSSES = new Set(["kind", "step", "lr", "coupling", "selfCond", "tokensPerSec", "elapsedSec", "trainSec", "trainFlops"]);
 
 const kebab = (k: string): string => (k === "decoderNoiseTMax" ? "decoder-noise-tmax" : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
 
@@ -67,6 +67,7 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
   const finalLosses: Record<string, number> = {};
   let seconds: number | undefined;
   let trainSec: number | undefined;
+  let flops: number | undefined;
   for (const [k, v] of Object.entries(ckpt.losses ?? {})) {
     if (typeof v === "number" && Number.isFinite(v)) finalLosses[k] = v;
     else if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -74,6 +75,7 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
         if (f === "elapsedSec" && typeof x === "number") seconds = x;
         // Cumulative over resumes and --init-from stages (the trainer's trainSec), when recorded.
         if (f === "trainSec" && typeof x === "number") trainSec = x;
+        if (f === "trainFlops" && typeof x === "number") flops = x;
         if (!NOT_LOSSES.has(f) && !f.startsWith("gradNorm") && typeof x === "number" && Number.isFinite(x)) finalLosses[`${k}.${f}`] = x;
       }
     }
@@ -84,6 +86,7 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
     command: overrides.command ?? cmd ?? trainCommand(ckpt.trainConfig ?? {}),
     seconds: overrides.seconds ?? firstNumber(extra.seconds, trainSec, seconds) ?? 0,
     steps: overrides.steps ?? ckpt.step,
+    ...(overrides.flops !== undefined || flops !== undefined ? { flops: overrides.flops ?? flops } : {}),
     finalLosses: overrides.finalLosses ?? finalLosses,
   };
 }

@@ -8,6 +8,7 @@ export interface TrainingRecord {
   command: string;
   seconds: number;
   steps: number;
+  flops?: number;
   finalLosses: Record<string, number>;
 }
 

@@ -55,6 +55,6 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
     step: m.training.steps,
     weights,
     norm: { kind: n.kind, ...(n.mean ? { mean: Float32Array.from(n.mean) } : {}), ...(n.sq ? { sq: Float32Array.from(n.sq) } : {}) },
-    losses: { train: { trainSec: m.training.seconds } },
+    losses: { train: { trainSec: m.training.seconds, ...(m.training.flops !== undefined ? { trainFlops: m.training.flops } : {}) } },
   };
 }

@@ -66,6 +66,9 @@ test("a tiny run on a small corpus lowers both losses, logs, plots and checkpoin
     assert.ok(r.snr![0].t < r.snr![3].t, "t must grow as the SNR falls");
     assert.ok(r.trainSec !== undefined && r.trainSec >= 0);
   }
+  // Compute so far: seconds and FLOPs grow with every step (FLOPs by the same amount each step).
+  assert.ok(train[119].trainSec! > train[0].trainSec! && train[0].trainFlops! > 0);
+  assert.ok(Math.abs(train[119].trainFlops! - 120 * train[0].trainFlops!) < 1e-6 * train[119].trainFlops!);
   assert.ok(v1.snr![0].dif < 0.8 * v1.snr![3].dif, `L_dif at SNR 2 (${v1.snr![0].dif}) not below SNR 0.05 (${v1.snr![3].dif})`);
   assert.ok(existsSync(join(out, "snr.svg")), "no fixed-SNR plot");
   // The checkpoint loads and its networks run (the exporter's entry points).

@@ -36,6 +36,7 @@ import { writeLossPlot, writeSnrPlot } from "./plot.ts";
 import { sampleTexts } from "./samples.ts";
 import { buildNetworks } from "../model/inference.ts";
 import { probeFixedSnr, type SnrProbe } from "./snr-probe.ts";
+import { stepFlops } from "./flops.ts";
 
 export interface TrainRecord extends Partial<StepLosses> {
   kind: "train";
@@ -49,6 +50,8 @@ export interface TrainRecord extends Partial<StepLosses> {
   elapsedSec: number;
   /** Training seconds so far, counting the runs this one resumed or was initialized from. */
   trainSec?: number;
+  /** Estimated training FLOPs so far, counted the same way (flops.ts). */
+  trainFlops?: number;
 }
 
 export interface ValRecord {
@@ -234,6 +237,12 @@ export class Trainer {
     // Hours of training behind this model, across resumes and --init-from stages (plots against compute).
     const priorSec = resumeFrom ? (lastTrain?.trainSec ?? lastTrain?.elapsedSec ?? 0) : (initFrom ? priorTrainSeconds(initFrom) : 0);
     const trainSecNow = () => priorSec + (Date.now() - loopStart) / 1000;
+    const priorFlops = resumeFrom ? (lastTrain?.trainFlops ?? 0) : (initFrom ? priorTrainFlops(initFrom) : 0);
+    const flopsPerStep = stepFlops({
+      params: { enc: parameters.enc, dec: parameters.dec, dif: parameters.dif, cond: parameters.cond },
+      tokens: tokensPerStep, selfCondProb: cfg.selfCondProb, freezeAe: cfg.freezeAe,
+      cachedEncodings: trainSplit.encodings !== undefined, decoderNoiseRows: cfg.decoderNoise ? cfg.decoderNoiseRows : 0,
+    });
     progress.start(startStep);
     try {
       if (startStep === 0) {
@@ -263,6 +272,7 @@ export class Trainer {
         const rec: TrainRecord = {
           kind: "train", step, ...r.losses, lr: learningRate(optimizer.cfg, step), coupling, selfCond: noise.selfCond,
           gradNormDif, gradNormAe, tokensPerSec: tps, elapsedSec: (Date.now() - loopStart) / 1000, trainSec: trainSecNow(),
+          trainFlops: priorFlops + (step - startStep) * flopsPerStep,
         };
         lastTrain = rec;
         history.push(rec);
@@ -396,6 +406,12 @@ export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
 
 function fmtLoss(x: number): string {
   return Number.isFinite(x) ? x.toFixed(4) : "-";
+}
+
+/** Training FLOPs recorded in an --init-from source, 0 if unknown. */
+function priorTrainFlops(ckpt: LoadedCheckpoint): number {
+  const train = ckpt.losses?.train as { trainFlops?: number } | undefined;
+  return train?.trainFlops ?? 0;
 }
 
 /** Enc outputs e (before Normalize) of every row of `split`, in row order. */
