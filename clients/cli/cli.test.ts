@@ -1,5 +1,6 @@
 // The CLI against a live loopback server (real ONNX Runtime, random-weight tiny models): commands,
-// --json, --stream, stdin for summarize, errors and exit codes; one run through the real bin.
+// --json, --stream, stdin for summarize, errors and exit codes; one run as a process (main.ts, what
+// `npm run cli` runs). The packed, installed bin is tested in clients/build/packages.test.ts.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -102,8 +103,8 @@ describe("diffusion-text", () => {
     assert.match(h.stdout, /^ready: /);
   });
 
-  test("the installed bin: stdin pipe, stdout, exit code", async () => {
-    const child = spawn(process.execPath, ["clients/cli/bin/diffusion-text.mjs", "summarize", "--url", url, "--steps", "3", "--seed", "4", "--json"], {
+  test("as a process (main.ts): stdin pipe, stdout, exit code", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "clients/cli/src/main.ts", "summarize", "--url", url, "--steps", "3", "--seed", "4", "--json"], {
       env: { ...process.env, DIFFUSION_TEXT_API_KEY: "secret" },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OPENAPI_PATH, SCHEMA_PATH, driftedFiles, generate, serverDocument } from "./scripts/codegen.ts";
 import type { JsonValue } from "./scripts/codegen.ts";
+import { emitSdkTypes } from "../build/build.ts";
 
 test("the committed OpenAPI document and SDK types equal a fresh generation (run `npm run sdk:generate` if not)", async () => {
   const fresh = await generate();
@@ -18,6 +19,10 @@ test("the committed OpenAPI document and SDK types equal a fresh generation (run
   assert.equal(readFileSync(OPENAPI_PATH, "utf8"), readFileSync(paths.openapi, "utf8"), "clients/openapi.json is stale: run `npm run sdk:generate`");
   assert.equal(readFileSync(SCHEMA_PATH, "utf8"), readFileSync(paths.schema, "utf8"), "clients/sdk/src/generated/schema.d.ts is stale: run `npm run sdk:generate`");
   assert.deepEqual(driftedFiles(fresh), []);
+  // And the package ships exactly these types: the shared build's declarations carry the fresh schema.
+  const built = join(dir, "dist");
+  emitSdkTypes(built);
+  assert.equal(readFileSync(join(built, "generated/schema.d.ts"), "utf8"), fresh.schema, "the built package's schema.d.ts differs from a fresh generation");
 });
 
 test("the check catches a server schema change that was not regenerated", async () => {

@@ -5,6 +5,7 @@ import createClient from "openapi-fetch";
 import type { Client } from "openapi-fetch";
 import type { paths } from "./generated/schema.d.ts";
 import { ApiError, TimeoutError, apiErrorFrom, apiErrorFromEvent } from "./errors.ts";
+import { anySignal } from "./abort.ts";
 import { retryDelayMs, sleep } from "./retry.ts";
 import { readSse } from "./sse.ts";
 import type {
@@ -40,7 +41,7 @@ class CallScope {
   ) {
     this.deadline = Date.now() + timeoutMs;
     this.timer = setTimeout(() => this.own.abort(new TimeoutError(timeoutMs)), timeoutMs);
-    this.signal = caller ? AbortSignal.any([caller, this.own.signal]) : this.own.signal;
+    this.signal = caller ? anySignal([caller, this.own.signal]) : this.own.signal;
   }
   /** The error to surface once the signal fired (a TimeoutError, or the caller's abort reason). */
   reason(fallback: unknown): unknown {

@@ -3,10 +3,13 @@
 // only core/ and server/ with production dependencies, so neither esbuild nor clients/sdk is there
 // at run time; a committed bundle is served as a plain file, and bundle.test.ts fails when it is
 // stale. Run `npm run playground:build` after changing browser/app.ts or the SDK.
+// The SDK comes in as the JavaScript the @ldtext/sdk package ships (clients/build/build.ts's
+// sdkBundle), not from its TypeScript sources: one build of the SDK for every shipped artifact.
 import { randomBytes } from "node:crypto";
 import { renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { builtSdkPlugin, sdkBundle } from "../../../clients/build/build.ts";
 
 export const ENTRY = fileURLToPath(new URL("./browser/app.ts", import.meta.url));
 export const BUNDLE_PATH = fileURLToPath(new URL("./static/playground.min.js", import.meta.url));
@@ -23,6 +26,7 @@ export async function bundlePlayground(): Promise<string> {
     legalComments: "none",
     charset: "utf8",
     logLevel: "silent",
+    plugins: [builtSdkPlugin(await sdkBundle())],
   });
   return r.outputFiles[0].text;
 }
