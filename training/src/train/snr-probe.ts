@@ -37,31 +37,35 @@ export function probeFixedSnr(
     const b = batch.batch;
     const L = batch.length;
     const eps = gaussianNoise(o.seed, 0, PROBE_ROW_BASE + start, b * L * d);
-    tf.tidy(() => {
-      const tokens = tf.tensor2d(batch.tokens, [b, L], "int32");
-      const x0 = norm.apply(enc.forward(tokens, W));
-      const noise = tf.tensor3d(eps, [b, L, d]);
-      const c = batch.cond ? objective.condition(batch, undefined) : null;
-      const condArgs = c ? { cond: c.cond, condMask: c.mask } : {};
-      snrs.forEach((snr, k) => {
-        const t = tAtLogSnr(schedule, Math.log(snr));
+    // One tidy per SNR: the decoder's [B, L, V] logits are ~130 MB each at V = 16,384, and wasm
+    // memory is capped at 4 GB, so nothing from one SNR may outlive it.
+    const x0 = tf.tidy(() => norm.apply(enc.forward(tf.tensor2d(batch.tokens, [b, L], "int32"), W)));
+    const noise = tf.tensor3d(eps, [b, L, d]);
+    const c = batch.cond ? objective.condition(batch, undefined) : null;
+    const condArgs = c ? { cond: c.cond, condMask: c.mask } : {};
+    snrs.forEach((snr, k) => {
+      const t = tAtLogSnr(schedule, Math.log(snr));
+      const a = acc[k];
+      const [se, p1, p2] = tf.tidy(() => {
         const xt = tf.add(tf.mul(schedule.alpha(t), x0), tf.mul(schedule.sigma(t), noise)) as tf.Tensor3D;
-        const tv = tf.fill([b], t);
-        const x1 = dif.forward({ xt, xsc: tf.zerosLike(xt), t: tv as tf.Tensor1D, ...condArgs }, W);
-        const x2 = dif.forward({ xt, xsc: x1, t: tv as tf.Tensor1D, ...condArgs }, W);
-        const a = acc[k];
-        a.se += tf.sum(tf.square(tf.sub(x0, x1))).dataSync()[0];
-        a.n += b * L * d;
-        const p1 = tf.argMax(dec.forward(x1, W), -1).dataSync();
-        const p2 = tf.argMax(dec.forward(x2, W), -1).dataSync();
-        for (let i = 0; i < p1.length; i++) {
-          if (batch.tokens[i] === 0) continue;
-          a.counted++;
-          if (p1[i] === batch.tokens[i]) a.hit++;
-          if (p2[i] === batch.tokens[i]) a.hitSc++;
-        }
+        const tv = tf.fill([b], t) as tf.Tensor1D;
+        const x1 = dif.forward({ xt, xsc: tf.zerosLike(xt), t: tv, ...condArgs }, W);
+        const x2 = dif.forward({ xt, xsc: x1, t: tv, ...condArgs }, W);
+        const err = tf.sum(tf.square(tf.sub(x0, x1))).dataSync()[0];
+        const ids1 = tf.argMax(dec.forward(x1, W), -1).dataSync();
+        const ids2 = tf.argMax(dec.forward(x2, W), -1).dataSync();
+        return [err, ids1, ids2] as const;
       });
+      a.se += se;
+      a.n += b * L * d;
+      for (let i = 0; i < p1.length; i++) {
+        if (batch.tokens[i] === 0) continue;
+        a.counted++;
+        if (p1[i] === batch.tokens[i]) a.hit++;
+        if (p2[i] === batch.tokens[i]) a.hitSc++;
+      }
     });
+    tf.dispose([x0, noise, ...(c ? [c.cond, c.mask] : [])]);
   }
   return snrs.map((snr, k) => {
     const a = acc[k];
