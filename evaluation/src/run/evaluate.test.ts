@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
 import { trainRefLm, RefLm } from "@ldtext/training/eval/reflm/index.ts";
-import { memIndexFor, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
+import { documentDependence, memIndexFor, shuffledIndex, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
 import { rougeTokenize } from "@ldtext/training/eval/metrics/index.ts";
 import { evaluate, leadSentence, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
@@ -90,6 +90,27 @@ describe("npm run eval", () => {
     assert.equal(r.lead1!.rouge.plain.rougeL.fmeasure, 1);
     assert.equal(r.lead1!.count, 4);
     assert.match(readFileSync(join(out, "result.md"), "utf8"), /lead-1 \(first sentence, no model\) \| 1\.000/);
+    // Dependence: lead-1 copies its own document's summary, so it reads the document; the random
+    // model's summaries do not depend on theirs. Shared-seed summaries were sampled for all 4 documents.
+    const dep = r.dependence!;
+    assert.equal(dep.lead1.rougeL.own, 1);
+    assert.ok(dep.lead1.rougeL.dependence > 0.05 && dep.lead1.verdict === "reads the document", `lead-1 dependence ${dep.lead1.rougeL.dependence}`);
+    assert.equal(dep.model.sharedSeedDocuments, 4);
+    assert.ok(dep.model.sharedSeedSimilarity !== null && dep.model.sharedSeedSimilarity >= 0 && dep.model.sharedSeedSimilarity <= 1);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /Document dependence/);
+  });
+
+  test("documentDependence on known cases: copies of the own reference vs one fixed text for every document", () => {
+    const refs = ["the cat sat on the mat", "stocks fell sharply in tokyo", "the council approved a new school", "rain is expected across the north"];
+    const copy = documentDependence(refs, refs, refs);
+    assert.equal(copy.rougeL.own, 1);
+    assert.ok(copy.rougeL.dependence > 0.7 && copy.verdict === "reads the document");
+    assert.ok(copy.sharedSeedSimilarity! < 0.3, "different documents, different summaries");
+    const same = Array(4).fill("the weather was fine and the people were happy");
+    const ignore = documentDependence(same, refs, same);
+    assert.ok(Math.abs(ignore.rougeL.dependence) < 1e-12 && ignore.verdict === "ignores the document");
+    assert.equal(ignore.sharedSeedSimilarity, 1);
+    for (let n = 2; n < 9; n++) for (let i = 0; i < n; i++) assert.notEqual(shuffledIndex(i, n), i, "the permutation must not pair a summary with its own reference");
   });
 
   test("leadSentence: the first non-empty line, cut at its first sentence end", () => {

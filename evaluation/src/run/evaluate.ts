@@ -11,7 +11,7 @@ import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFile
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "@ldtext/training/eval/reflm/index.ts";
-import { memIndexFor, summarizationMetrics, unconditionalMetrics, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
+import { documentDependence, memIndexFor, summarizationMetrics, unconditionalMetrics, type DocumentDependence, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
 import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
 import { progressBar } from "@ldtext/training/eval/progress.ts";
 import { initBackend } from "@ldtext/training/backend/index.ts";
@@ -57,6 +57,8 @@ export interface EvalResult {
    * same probe as training's validation; generate artifacts with an encoder graph only.
    */
   snrProbe?: { texts: number; probes: SnrProbe[] };
+  /** Summaries: own-minus-shuffled-reference ROUGE and cross-document similarity at a shared seed (model and lead-1). */
+  dependence?: { model: DocumentDependence; lead1: DocumentDependence };
   /** The lead-1 baseline (each document's first sentence as its summary) on the same pairs: what "no model" scores. */
   lead1?: SummarizationMetrics;
   notes: string[];
@@ -102,6 +104,12 @@ export function resultMarkdown(r: EvalResult): string {
       `| ${label} | ${f(m.rouge.plain.rouge1.fmeasure)} | ${f(m.rouge.plain.rouge2.fmeasure)} | ${f(m.rouge.plain.rougeL.fmeasure)} | ${f(m.rouge.stemmed.rouge1.fmeasure)} | ${f(m.rouge.stemmed.rouge2.fmeasure)} | ${f(m.rouge.stemmed.rougeL.fmeasure)} | ${f(m.bleu.bleu)} | ${f(m.meteor)} | ${f(m.bertScore?.f1)} |`;
     lines.push(row("model", s));
     if (r.lead1) lines.push(row("lead-1 (first sentence, no model)", r.lead1));
+    if (r.dependence) {
+      const d = (label: string, x: DocumentDependence) =>
+        `| ${label} | ${f(x.rougeL.own)} | ${f(x.rougeL.shuffled)} | **${f(x.rougeL.dependence)}** | ${f(x.rouge1.dependence)} | ${x.sharedSeedSimilarity === null ? "–" : f(x.sharedSeedSimilarity)} | ${x.verdict} |`;
+      lines.push("", "Document dependence (ROUGE stemmed; shuffled = another document's reference, a fixed permutation; similarity = mean pairwise ROUGE-L of summaries of different documents from one shared seed):", "", "| | R-L own | R-L shuffled | R-L dependence | R-1 dependence | shared-seed similarity | verdict |", "|---|---:|---:|---:|---:|---:|---|");
+      lines.push(d("model", r.dependence.model), d("lead-1", r.dependence.lead1));
+    }
   }
   lines.push("", ...r.notes.map((n) => `- ${n}`), "");
   return lines.join("\n");
@@ -169,6 +177,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   let summarization: SummarizationMetrics | undefined;
   let lead1: SummarizationMetrics | undefined;
   let snrProbe: EvalResult["snrProbe"];
+  let dependence: EvalResult["dependence"];
   try {
     if (task === "generate") {
       let memIndex;
@@ -199,7 +208,18 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
       summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
-      lead1 = summarizationMetrics(split0.documents!.slice(0, o.samples).map(leadSentence), split0.texts.slice(0, o.samples), reflm);
+      const leads = split0.documents!.slice(0, o.samples).map(leadSentence);
+      lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
+      if (o.samples >= 2) {
+        // The same noise for different documents: each its own request with the one shared seed.
+        const shared: string[] = [];
+        for (const doc of split0.documents!.slice(0, Math.min(12, o.samples))) {
+          const one = await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: [doc], guidance, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32" });
+          shared.push(one.texts[0]);
+        }
+        dependence = { model: documentDependence(sampled.texts, split0.texts.slice(0, o.samples), shared), lead1: documentDependence(leads, split0.texts.slice(0, o.samples)) };
+        if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
+      }
       notes.push(...summarization.notes.filter((n) => n !== METEOR_NOTE), METEOR_NOTE);
     }
   } finally {
@@ -226,6 +246,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     ...(summarization ? { summarization } : {}),
     ...(lead1 ? { lead1 } : {}),
     ...(snrProbe ? { snrProbe } : {}),
+    ...(dependence ? { dependence } : {}),
     notes: [...new Set(notes)],
     seconds: (performance.now() - t0) / 1000,
   };
