@@ -1,10 +1,12 @@
 // Which model answers a request that names none: DEFAULT_MODELS when configured; otherwise the task's
 // only model, or, with several ids, the one deployed first — a model id installed later (e.g. by a
-// pipeline run under a new id) serves only requests that name it, before and after a restart.
+// pipeline run under a new id) serves only requests that name it, before and after a restart, and
+// stops serving once its folders are removed.
 // Real server over loopback, real ONNX Runtime, random-weight tiny artifacts.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { postJson, startTestServer, tempDir, writeModel } from "../testing/fixtures.ts";
 import type { RunningServer } from "../server.ts";
@@ -64,6 +66,15 @@ describe("default model per task (no DEFAULT_MODELS)", () => {
     await srv.shutdown();
     srv = await startTestServer(models, { ADMIN_KEYS: "adm" });
     assert.equal(await servedBy(srv.url), "stories@1.2.0", "the id's oldest version folder dates it, not its newest");
+  });
+
+  test("removing every folder of the new id (a rollback) stops it serving; the default is untouched", async () => {
+    await rm(join(models, "generate"), { recursive: true });
+    assert.equal((await postJson(`${srv.url}/admin/reload`, {}, admin)).status, 200);
+    const named = await postJson(`${srv.url}/generate`, { steps: 2, model: "generate" });
+    assert.equal(named.status, 404, JSON.stringify(named.json));
+    assert.equal(await servedBy(srv.url), "stories@1.2.0");
+    assert.deepEqual(await defaults(srv.url), { "stories@1.2.0": true, "tiny-summarize@1": true });
   });
 });
 

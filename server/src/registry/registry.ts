@@ -207,6 +207,20 @@ export class ModelRegistry {
         }
       }
     }
+    // A model id none of whose folders is left (a rolled-back new id) stops serving: named requests get
+    // 404, it never answers for its task. Only on a scan that found artifacts: an unreadable MODELS_DIR
+    // must not unload everything.
+    if (found.length > 0) {
+      for (const [id, m] of [...this.current]) {
+        if (byId.has(id)) continue;
+        this.current.delete(id);
+        this.ctx.metrics.modelInfo.remove({ model: m.id, version: m.version, task: m.manifest.task, ep: m.ep });
+        logger.info({ model: m.label }, "every folder of this model was removed: no longer served");
+        const p = m.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring a removed model failed"));
+        this.retiring.add(p);
+        void p.finally(() => this.retiring.delete(p));
+      }
+    }
     this.settleDefaults();
     this.last = { ...report, at: new Date().toISOString() };
     return report;
