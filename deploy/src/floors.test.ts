@@ -30,7 +30,7 @@ const failed = (e: EvalEvidence, floors = defaultFloors()) => checkFloors(e, flo
 describe("floors", () => {
   test("good stories pass every floor", () => {
     const v = checkFloors(stories(GOOD, { ppl: 400, refPpl: 50 }), defaultFloors(), vocabulary);
-    assert.deepEqual(v.map((x) => [x.floor, x.status]), [["nonEmpty", "ok"], ["distinct", "ok"], ["div", "ok"], ["mem", "ok"], ["invented", "ok"], ["pplRatio", "ok"]]);
+    assert.deepEqual(v.map((x) => [x.floor, x.status]), [["nonEmpty", "ok"], ["decodable", "ok"], ["distinct", "ok"], ["div", "ok"], ["mem", "ok"], ["invented", "ok"], ["pplRatio", "ok"]]);
   });
 
   test("blank texts fail (the 200-step tiny model's spaces), whatever the other metrics say", () => {
@@ -40,6 +40,8 @@ describe("floors", () => {
 
   test("the same text for every seed fails; so do low Div, high Mem, invented words and a PPL far from real text", () => {
     assert.deepEqual(failed(stories(Array(4).fill(GOOD[0]))), ["distinct"]);
+    // What a 4-step model wrote: raw byte tokens that form no character.
+    assert.deepEqual(failed(stories(GOOD.map((t, i) => (i === 0 ? t : `#\uFFFD\uFFFD ${t.split(" ")[0]} \uFFFDd\uFFFD`)))), ["decodable", "invented"]);
     assert.deepEqual(failed(stories(GOOD, { div: 0.1 })), ["div"]);
     assert.deepEqual(failed(stories(GOOD, { mem: 0.9 })), ["mem"]);
     assert.deepEqual(failed(stories(["zorp blick the dog", "flimb ran quux", "snarf she car", "wib wob home"])), ["invented"]);
@@ -62,7 +64,7 @@ describe("floors", () => {
     const refs = ["council approves bridge plan", "storm closes schools in wales", "striker signs for city", "bank raises interest rates"];
     const summaries = (texts: string[], rougeL: number): EvalEvidence => ({ task: "summarize", samples: texts.map((text, i) => ({ text, reference: refs[i] })), result: { artifact: { task: "summarize" }, summarization: { rouge: { stemmed: { rougeL: { fmeasure: rougeL } } } } } });
     const good = summaries(["council backs bridge", "storm shuts schools", "city signs striker", "bank lifts rates"], 0.3);
-    assert.deepEqual(checkFloors(good, defaultFloors()).map((v) => [v.floor, v.status]), [["nonEmpty", "ok"], ["distinct", "ok"], ["rougeL", "ok"], ["docDependence", "ok"]]);
+    assert.deepEqual(checkFloors(good, defaultFloors()).map((v) => [v.floor, v.status]), [["nonEmpty", "ok"], ["decodable", "ok"], ["distinct", "ok"], ["rougeL", "ok"], ["docDependence", "ok"]]);
     // The same summary for every document: not distinct, and independent of the document.
     const same = summaries(Array(4).fill("the council said on tuesday"), 0.1);
     assert.deepEqual(checkFloors(same, defaultFloors()).filter((v) => v.status === "FAIL").map((v) => v.floor), ["distinct", "docDependence"]);

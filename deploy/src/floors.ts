@@ -1,7 +1,8 @@
 // Absolute quality floors of the redeploy gate: what a candidate must reach whatever serves now, so a
 // first deployment (nothing to compare with) is judged too. They read an `npm run eval` folder
 // (result.json + samples.jsonl) and, for the invented-word rate, the training corpus's words:
-//   - every task: share of non-blank texts, share of distinct texts (across seeds for stories, across
+//   - every task: share of non-blank texts, share of decodable texts (at most 10 % U+FFFD — raw byte
+//     tokens that form no character), share of distinct texts (across seeds for stories, across
 //     documents for summaries);
 //   - stories: Div (min), Mem (max), invented-word rate (max; needs the corpus), PPL ratio to the
 //     reference texts under the same reference LM (max; needs --reflm);
@@ -13,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { readTexts } from "@ldtext/core";
 
-export type FloorName = "nonEmpty" | "distinct" | "div" | "mem" | "invented" | "pplRatio" | "rougeL" | "docDependence";
+export type FloorName = "nonEmpty" | "decodable" | "distinct" | "div" | "mem" | "invented" | "pplRatio" | "rougeL" | "docDependence";
 
 export interface FloorSpec {
   /** min: the candidate's value must be ≥ the threshold; max: ≤. */
@@ -26,6 +27,7 @@ export interface FloorSpec {
 /** The floors, their direction and their defaults: what a user would want before serving a model. */
 export const FLOORS: Record<FloorName, FloorSpec> = {
   nonEmpty: { bound: "min", task: "both", what: "share of texts with a letter or digit", default: 0.95 },
+  decodable: { bound: "min", task: "both", what: "share of texts with at most 10 % U+FFFD characters", default: 0.95 },
   distinct: { bound: "min", task: "both", what: "share of distinct texts (across seeds / documents)", default: 0.9 },
   div: { bound: "min", task: "generate", what: "Div (n-gram diversity, 2–4)", default: 0.3 },
   mem: { bound: "max", task: "generate", what: "Mem (4-grams found in the training split)", default: 0.5 },
@@ -73,6 +75,18 @@ export function words(text: string): string[] {
 
 export function isBlank(text: string): boolean {
   return !/[\p{L}\p{N}]/u.test(text);
+}
+
+/** U+FFFD characters and all visible characters of a text. */
+export function undecodable(text: string): { bad: number; visible: number } {
+  const visible = [...text.replace(/\s+/g, "")];
+  return { bad: visible.filter((c) => c === "\uFFFD").length, visible: visible.length };
+}
+
+/** Whether a text is mostly characters: a stray U+FFFD (a byte token cut mid-character) is tolerated, more than 10 % is not. */
+export function isDecodable(text: string): boolean {
+  const { bad, visible } = undecodable(text);
+  return bad === 0 || bad <= 0.1 * visible;
 }
 
 /** Share of `texts` that differ from every other (whitespace and case normalized); blanks count as one text. */
@@ -204,6 +218,8 @@ export function checkFloors(e: EvalEvidence, floors: Floors, vocabulary?: Readon
     switch (name) {
       case "nonEmpty":
         return { value: texts.filter((t) => !isBlank(t)).length / texts.length, note: `${texts.filter(isBlank).length} of ${texts.length} blank` };
+      case "decodable":
+        return { value: texts.filter(isDecodable).length / texts.length, note: `${texts.filter((t) => !isDecodable(t)).length} of ${texts.length} mostly U+FFFD` };
       case "distinct":
         return { value: distinctShare(texts), note: `${new Set(texts.map((t) => words(t).join(" "))).size} distinct of ${texts.length}` };
       case "div":

@@ -6,6 +6,7 @@
 // Without `model`, the task's default model (`/models` `default`) is exercised, through requests that
 // name no model — what users get.
 import { DiffusionTextClient, type ModelInfo } from "@ldtext/sdk";
+import { isDecodable, undecodable } from "./floors.ts";
 
 export interface SmokeOptions {
   url: string;
@@ -39,10 +40,11 @@ const SAMPLE_DOCUMENTS = [
 
 /** Why a text is not something a user should get (null: fine). */
 export function contentProblem(text: string): string | null {
-  const visible = [...text.replace(/\s+/g, "")];
-  const undecodable = visible.filter((c) => c === "\uFFFD").length;
   // A stray replacement character (a byte token cut mid-character) is tolerated; more is not text.
-  if (undecodable > 0 && undecodable > 0.1 * visible.length) return `is not decodable (${undecodable} of ${visible.length} characters are U+FFFD)`;
+  if (!isDecodable(text)) {
+    const { bad, visible } = undecodable(text);
+    return `is not decodable (${bad} of ${visible} characters are U+FFFD)`;
+  }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text)) return "holds control characters";
   if (!/[\p{L}\p{N}]/u.test(text)) return "is blank (no letter or digit)";
