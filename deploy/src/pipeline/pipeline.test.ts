@@ -5,8 +5,9 @@
 // the test's evaluation settings, which each test sets.
 //   1. --model stories-v2 (a new id): judged against stories, the model serving generate, and refused
 //      (the served model's recorded scores are out of reach); nothing installed, stories answers;
-//   2. no --model (so: stories), --fail-stage smoke: promoted and reloaded, then rolled back; the old
-//      version serves again;
+//   2. no --model (so: stories), --fail-stage smoke: the served version has no recorded scores, so the
+//      gate evaluates it with the candidate's settings; promoted and reloaded, then rolled back; the
+//      old version serves again;
 //   3. plain (through `npm run pipeline`, same run folder: training is not repeated), with a load loop
 //      running across the swap: the new version serves requests naming no model, none failed.
 // Tests 2 and 3 retrain from the served artifact (--init-from, decoder frozen), so the candidate writes
@@ -43,9 +44,9 @@ let server: RunningServer;
 const oldDir = join(modelsDir, "stories", OLD);
 
 /** The scores recorded in the served version's manifest, taken with the test's evaluation settings (so the gate compares with them). */
-async function recordServedScores(scores: Record<string, number>): Promise<void> {
-  const manifest = parseManifest(JSON.parse(readFileSync(join(oldDir, "manifest.json"), "utf8")));
-  await writeManifest(oldDir, { ...manifest, evaluation: { ...scores, "eval.data": data, "eval.samples": 8, "eval.steps": 4, "eval.seed": 0, "eval.reflm": "none" } });
+async function recordServedScores(scores: Record<string, number> | null): Promise<void> {
+  const { evaluation: _old, ...manifest } = parseManifest(JSON.parse(readFileSync(join(oldDir, "manifest.json"), "utf8")));
+  await writeManifest(oldDir, scores === null ? manifest : { ...manifest, evaluation: { ...scores, "eval.data": data, "eval.samples": 8, "eval.steps": 4, "eval.seed": 0, "eval.reflm": "none" } });
 }
 
 before(async () => {
@@ -124,13 +125,16 @@ test("a candidate under a new model id is judged against the model serving its t
 });
 
 test("a failure after promotion rolls back: the new version is removed and the old one serves again", async () => {
-  // Recorded scores a 4-step model can match: the candidate passes the gate.
-  await recordServedScores({ "unconditional.div.div": 0, "unconditional.mem.mem": 0.99 });
+  // No recorded scores: the gate evaluates the served version now, with the candidate's settings.
+  await recordServedScores(null);
   const r = await pipeline(["--fail-stage", "smoke", ...FROM_SERVED(), ...LOW_FLOORS]);
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.result.outcome, "rolled-back", r.stderr);
   assert.equal(r.result.model, "stories", "without --model: the id serving the task");
   assert.match(r.stderr, /\[1\/9\] train done in [\d.]+ s: 4 steps/);
+  assert.match(r.stderr, /stories@2026\.11\.1: no recorded scores; evaluating it now with the candidate's settings/);
+  assert.match(readFileSync(join(runDir, "gate.md"), "utf8"), /Compared with stories@2026\.11\.1 \(evaluated now with the candidate's settings/);
+  assert.equal((JSON.parse(readFileSync(join(runDir, "served-eval", `stories@${OLD}`, "result.json"), "utf8")) as { artifact: { id: string } }).artifact.id, "stories");
   assert.match(r.stderr, /\[5\/9\] gate done .*vs stories@2026\.11\.1: passed/);
   assert.match(r.stderr, /\[7\/9\] reload done .*stories@2026\.11\.2 after reload/);
   assert.match(r.stderr, /\[8\/9\] smoke failed .*forced failure .*stories@2026\.11\.2 answered requests naming no model: 4 texts/);
