@@ -1,10 +1,11 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { extractMetrics, formatGate, GateInputError, qualityGate } from "./quality-gate.ts";
+import { defaultFloors, parseFloors, type EvalEvidence } from "./floors.ts";
+import { extractMetrics, formatGate, formatJudgement, GateInputError, judge, qualityGate } from "./quality-gate.ts";
 
 describe("qualityGate", () => {
   const deployed = { mauve: 0.8, div: 0.5, mem: 0.2, rougeL: 0.3, samples: 1000 };
@@ -72,31 +73,91 @@ describe("qualityGate", () => {
   });
 });
 
+/** A generate evaluation (result.json + samples) as `npm run eval` writes it. */
+function evaluation(texts: string[], div: number, mem = 0.05): EvalEvidence {
+  return { task: "generate", samples: texts.map((text) => ({ text })), result: { kind: "ldtext-eval", artifact: { task: "generate" }, unconditional: { div: { div }, mem: { mem } } } };
+}
+const STORIES = ["the dog ran to the park", "she sold her old bike", "rain fell on the town all day", "he called his mother at noon"];
+
+describe("judge: floors + comparison with what serves the task", () => {
+  test("a first deployment with blank outputs is refused, however its metrics compare", () => {
+    const j = judge({ candidate: evaluation(["  ", " ", "   ", ""], 0.9), floors: defaultFloors(), served: null, tolerance: 0.02 });
+    assert.equal(j.pass, false);
+    assert.equal(j.comparison, null);
+    assert.match(j.reason, /nonEmpty 0 < min 0.95; distinct 0.25 < min 0.9/);
+    const table = formatJudgement(j);
+    assert.match(table, /First deployment/);
+    assert.match(table, /\| floor: nonEmpty \| ≥ 0.95 \| \| 0 \| FAIL \(4 of 4 blank\) \|/);
+    assert.match(table, /\*\*FAIL\*\*/);
+  });
+
+  test("a first deployment whose seeds all give the same text is refused", () => {
+    const j = judge({ candidate: evaluation(Array(4).fill(STORIES[0]), 0.9), floors: defaultFloors(), served: null, tolerance: 0.02 });
+    assert.equal(j.pass, false);
+    assert.match(j.reason, /^distinct 0.25 < min 0.9$/);
+  });
+
+  test("a first deployment that holds every floor passes", () => {
+    const j = judge({ candidate: evaluation(STORIES, 0.8), floors: defaultFloors(), served: null, tolerance: 0.02 });
+    assert.equal(j.pass, true, j.reason);
+    assert.match(j.reason, /first deployment/);
+  });
+
+  test("against the served model: floors and comparison both count, and the table names the served model", () => {
+    const served = { label: "rocstories-generate@1.1.0", source: "evaluated now", metrics: extractMetrics({ unconditional: { div: { div: 0.8 }, mem: { mem: 0.03 } } }) };
+    const worse = judge({ candidate: evaluation(STORIES, 0.5), floors: defaultFloors(), served, tolerance: 0.02 });
+    assert.equal(worse.pass, false);
+    assert.match(worse.reason, /vs rocstories-generate@1\.1\.0: unconditional\.div\.div: 0\.5 vs deployed 0\.8/);
+    assert.match(formatJudgement(worse), /Compared with rocstories-generate@1\.1\.0 \(evaluated now\)[\s\S]*\| unconditional\.div\.div \| higher is better \| 0\.8 \| 0\.5 \| WORSE/);
+    const better = judge({ candidate: evaluation(STORIES, 0.85, 0.02), floors: defaultFloors(), served, tolerance: 0.02 });
+    assert.equal(better.pass, true, better.reason);
+    // Better than a bad served model is not enough: the floors still hold.
+    const badServed = { ...served, metrics: extractMetrics({ unconditional: { div: { div: 0.05 }, mem: { mem: 0.03 } } }) };
+    const stillBad = judge({ candidate: evaluation(STORIES, 0.1, 0.02), floors: defaultFloors(), served: badServed, tolerance: 0.02 });
+    assert.equal(stillBad.pass, false);
+    assert.match(stillBad.reason, /^div 0\.1 < min 0\.3$/);
+    assert.equal(judge({ candidate: evaluation(STORIES, 0.1, 0.02), floors: parseFloors(["div=0.05"]), served: badServed, tolerance: 0.02 }).pass, true);
+  });
+});
+
 describe("quality-gate CLI", () => {
   const cli = new URL("./cli/quality-gate.ts", import.meta.url).pathname;
   const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { encoding: "utf8" });
+  const writeEval = (dir: string, texts: string[], div: number) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "result.json"), JSON.stringify(evaluation(texts, div).result));
+    writeFileSync(join(dir, "samples.jsonl"), texts.map((text, i) => JSON.stringify({ i, text })).join("\n") + "\n");
+    return dir;
+  };
 
-  test("exit 0 on pass, 1 on worse or missing baseline, 2 on unreadable input", () => {
+  test("exit 0 on pass, 1 on worse, blank, or no baseline without --first-deployment, 2 on unreadable input; the table goes to --summary", () => {
     const dir = mkdtempSync(join(tmpdir(), "gate-"));
     try {
-      const base = join(dir, "base.json");
-      const good = join(dir, "good.json");
-      const bad = join(dir, "bad.json");
-      writeFileSync(base, JSON.stringify({ metrics: { mauve: 0.8, mem: 0.1 } }));
-      writeFileSync(good, JSON.stringify({ metrics: { mauve: 0.81, mem: 0.1 } }));
-      writeFileSync(bad, JSON.stringify({ metrics: { mauve: 0.6, mem: 0.1 } }));
-      const ok = run(["--candidate", good, "--baseline", base]);
+      const base = writeEval(join(dir, "served"), STORIES, 0.8);
+      const good = writeEval(join(dir, "good"), STORIES, 0.81);
+      const worse = writeEval(join(dir, "worse"), STORIES, 0.6);
+      const blank = writeEval(join(dir, "blank"), [" ", " ", " ", " "], 0.9);
+      const summary = join(dir, "summary.md");
+      const ok = run(["--candidate", good, "--baseline", base, "--served-label", "stories@1", "--summary", summary]);
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).pass, true);
-      const worse = run(["--candidate", bad, "--baseline", base]);
-      assert.equal(worse.status, 1);
-      assert.match(worse.stderr, /FAIL: mauve/);
-      assert.equal(run(["--candidate", good, "--baseline", join(dir, "none.json")]).status, 1);
-      assert.equal(run(["--candidate", good, "--baseline", join(dir, "none.json"), "--allow-missing-baseline"]).status, 0);
+      assert.match(readFileSync(summary, "utf8"), /## Quality gate[\s\S]*Compared with stories@1[\s\S]*\*\*PASS\*\*/);
+      const w = run(["--candidate", join(worse, "result.json"), "--baseline", join(base, "result.json")]);
+      assert.equal(w.status, 1);
+      assert.match(w.stderr, /\*\*FAIL\*\*: vs the served model: unconditional\.div\.div/);
+      assert.equal(run(["--candidate", good, "--baseline", join(dir, "none")]).status, 1);
+      assert.equal(run(["--candidate", good, "--first-deployment"]).status, 0);
+      const b = run(["--candidate", blank, "--first-deployment", "--summary", summary]);
+      assert.equal(b.status, 1, "a blank first deployment is refused");
+      assert.match(b.stderr, /nonEmpty 0 < min 0\.95/);
+      assert.match(readFileSync(summary, "utf8"), /First deployment[\s\S]*\*\*FAIL\*\*: nonEmpty/);
+      assert.equal(run(["--candidate", blank, "--first-deployment", "--floor", "nonEmpty=off", "--floor", "distinct=off"]).status, 0);
+      assert.equal(run(["--candidate", good, "--first-deployment", "--floor", "speed=1"]).status, 2);
       writeFileSync(join(dir, "broken.json"), "{");
-      const broken = run(["--candidate", join(dir, "broken.json"), "--baseline", base]);
+      const broken = run(["--candidate", good, "--baseline", join(dir, "broken.json")]);
       assert.equal(broken.status, 2);
       assert.match(broken.stderr, /broken.json/);
+      assert.equal(run(["--candidate", join(dir, "none")]).status, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

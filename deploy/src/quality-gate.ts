@@ -1,6 +1,8 @@
-// The quality gate of retrain → redeploy: a candidate model's evaluation scores against the scores
-// recorded for the model that is deployed now. Fails when any shared metric is worse beyond a
-// relative tolerance, or when a metric the deployed model was judged on is missing.
+// The quality gate of retrain → redeploy. `qualityGate`: a candidate model's evaluation scores against
+// those of the model that serves its task now; fails when any shared metric is worse beyond a
+// relative tolerance, or when a metric the served model was judged on is missing. `judge`: that
+// comparison plus the absolute floors of ./floors.ts, which also hold for a first deployment.
+import { checkFloors, type EvalEvidence, type FloorVerdict, type Floors } from "./floors.ts";
 
 export type Direction = "higher" | "lower";
 
@@ -131,4 +133,65 @@ export function formatGate(result: GateResult): string {
     [v.metric, v.direction, String(v.baseline), v.candidate === null ? "—" : String(v.candidate), v.relativeChange === null ? "—" : `${(v.relativeChange * 100).toFixed(2)} %`, v.pass ? "ok" : "WORSE"].join(" | "),
   );
   return ["metric | better | deployed | candidate | change | verdict", "---|---|---|---|---|---", ...rows, "", `${result.pass ? "PASS" : "FAIL"}: ${result.reason}`].join("\n");
+}
+
+// ——— The whole gate: absolute floors on the candidate + comparison with what serves the task now ———
+
+/** What serves the candidate's task now, with the scores it is compared on (null: first deployment). */
+export interface ServedScores {
+  /** `id@version` */
+  label: string;
+  metrics: Record<string, number>;
+  /** Where the scores come from (recorded in its manifest, or evaluated now with the candidate's settings). */
+  source: string;
+}
+
+export interface JudgeInput {
+  candidate: EvalEvidence;
+  floors: Floors;
+  /** The training corpus's words (the invented-word floor; skipped without). */
+  vocabulary?: ReadonlySet<string>;
+  served: ServedScores | null;
+  tolerance: number;
+  directions?: Record<string, Direction>;
+}
+
+export interface Judgement {
+  pass: boolean;
+  floors: FloorVerdict[];
+  /** null for a first deployment. */
+  comparison: GateResult | null;
+  served: { label: string; source: string } | null;
+  reason: string;
+}
+
+/** The redeploy gate: every floor must hold and, when a model serves the task, no metric may be worse beyond the tolerance. */
+export function judge(i: JudgeInput): Judgement {
+  const floors = checkFloors(i.candidate, i.floors, i.vocabulary);
+  const comparison = i.served ? qualityGate(extractMetrics(i.candidate.result), i.served.metrics, { tolerance: i.tolerance, directions: i.directions }) : null;
+  const failedFloors = floors.filter((f) => f.status === "FAIL");
+  const reasons = failedFloors.map((f) => `${f.floor} ${fmt(f.value)} ${f.bound === "min" ? "<" : ">"} ${f.bound} ${f.threshold}`);
+  if (comparison && !comparison.pass) reasons.push(`vs ${i.served!.label}: ${comparison.reason}`);
+  const pass = failedFloors.length === 0 && (comparison === null || comparison.pass);
+  const ok = `${floors.filter((f) => f.status === "ok").length} floors hold${floors.some((f) => f.status === "skipped") ? ` (${floors.filter((f) => f.status === "skipped").map((f) => f.floor).join(", ")} skipped)` : ""}; ${comparison ? `vs ${i.served!.label}: ${comparison.reason}` : "first deployment: no model serves the task, nothing to compare"}`;
+  return { pass, floors, comparison, served: i.served ? { label: i.served.label, source: i.served.source } : null, reason: pass ? ok : reasons.join("; ") };
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return "—";
+  return Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4)));
+}
+
+/** Markdown verdict table (floors, then the comparison), and the outcome line. */
+export function formatJudgement(j: Judgement): string {
+  const rows = [
+    "| check | rule | served | candidate | verdict |",
+    "|---|---|---|---|---|",
+    ...j.floors.map((f) => `| floor: ${f.floor} | ${f.bound === "min" ? "≥" : "≤"} ${f.threshold} | | ${fmt(f.value)} | ${f.status}${f.note ? ` (${f.note})` : ""} |`),
+    ...(j.comparison?.verdicts ?? []).map(
+      (v) => `| ${v.metric} | ${v.direction} is better | ${fmt(v.baseline)} | ${fmt(v.candidate)} | ${v.pass ? "ok" : "WORSE"}${v.relativeChange === null ? " (missing)" : ` (${(v.relativeChange * 100).toFixed(2)} %)`} |`,
+    ),
+  ];
+  const head = j.served ? `Compared with ${j.served.label} (${j.served.source}).` : "First deployment: no model serves this task; only the floors apply.";
+  return [head, "", ...rows, "", `**${j.pass ? "PASS" : "FAIL"}**: ${j.reason}`].join("\n");
 }

@@ -35,13 +35,14 @@ describe("retrain-redeploy workflow", () => {
         at = i;
       }
     };
-    inOrder(names("train"), ["Install", "Data", "Train", "Export", "Verify", "Reference LM", "Evaluate", "Deployed model's recorded scores", "Quality gate", "Package", "Publish"]);
+    inOrder(names("train"), ["Install", "Data", "Train", "Export", "Verify", "Reference LM", "Evaluate", "Served model's artifact", "Evaluate the served model", "Quality gate", "Package", "Publish"]);
     inOrder(names("deploy"), ["Install the model version", "Roll out", "Smoke test", "Record the deployed model's scores", "Roll back"]);
     const rollback = job("deploy").steps.find((s) => s.name === "Roll back")!;
     assert.equal(rollback.if, "failure()");
     assert.match(rollback.run, /rollout undo/);
     const gate = job("train").steps.find((s) => s.name === "Quality gate")!;
     assert.match(gate.run, /deploy\/src\/cli\/quality-gate\.ts/);
+    assert.ok(gate.if === "" || gate.if === "success()", `the gate runs after a good evaluation, its failure stops the job before Package/Publish (if: ${gate.if})`);
     assert.ok(job("images").steps.filter((s) => s.uses.startsWith("docker/build-push-action@")).length === 2);
   });
 
@@ -71,5 +72,35 @@ describe("retrain-redeploy workflow", () => {
     assert.ok(badType.errors.some((e) => /choise|type/i.test(e)), JSON.stringify(badType.errors));
     const badExpr = await checkWorkflow(file, content.replace("${{ inputs.preset || 'small' }}", "${{ inputs.preset || }}"));
     assert.ok(badExpr.errors.length > 0, "a broken expression must fail");
+  });
+
+  test("the gate: judged against the served model (evaluated with the candidate's settings) and the floors, verdict table in the job summary", async () => {
+    const o = await checkWorkflow(file, content);
+    const steps = o.jobs.find((j) => j.id === "train")!.steps;
+    const gate = steps.find((s) => s.name === "Quality gate")!.run;
+    assert.match(gate, /--candidate "eval\/\$VERSION"/, "an evaluation folder: result.json + samples.jsonl for the floors");
+    assert.match(gate, /--summary "\$GITHUB_STEP_SUMMARY"/);
+    assert.match(gate, /--data "\$DATA"/, "the training corpus for the invented-word floor");
+    assert.match(gate, /--baseline served\/eval --served-label "\$DEFAULT_MODEL@/);
+    assert.match(gate, /if \[ -f served\/eval\/result\.json \][\s\S]*else\s+args\+=\(--first-deployment\)/, "--first-deployment only when nothing serves the task");
+    assert.match(gate, /--floor "\$f"/);
+    assert.doesNotMatch(content, /--allow-missing-baseline/);
+    const servedEval = steps.find((s) => s.name === "Evaluate the served model")!.run;
+    const candidateEval = steps.find((s) => s.name === "Evaluate")!.run;
+    for (const flag of ['--data "$DATA"', '--reflm "reflm/$VERSION"', '--samples "$EVAL_SAMPLES"', '--steps "$EVAL_STEPS"', "--seed 0"]) {
+      assert.ok(servedEval.includes(flag) && candidateEval.includes(flag), `both evaluations use ${flag}`);
+    }
+  });
+
+  test("the model id defaults to the one serving the task: the workflow's ids equal DEFAULT_MODELS of the ConfigMap", () => {
+    const cm = parse(readFileSync(join(root, "deploy/k8s/base/configmap.yaml"), "utf8")) as { data: Record<string, string> };
+    const defaults = Object.fromEntries(cm.data.DEFAULT_MODELS.split(",").map((p) => p.split("=")));
+    const env = (parse(content) as { env: Record<string, string> }).env;
+    for (const key of ["DEFAULT_MODEL", "MODEL"]) {
+      assert.ok(env[key].includes(`'summarize' && '${defaults.summarize}' || '${defaults.generate}'`), `${key}: ${env[key]}`);
+    }
+    assert.match(env.MODEL, /^\$\{\{ inputs\.model \|\|/);
+    for (const uses of ['--name "$MODEL"', 'model-$MODEL-$VERSION', 'strenv(MODEL)', 'deployed-$MODEL"']) assert.ok(content.includes(uses), uses);
+    assert.doesNotMatch(content, /--name "\$TASK"|strenv\(TASK\)/, "the task name is no model id");
   });
 });

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { isAbsolute, resolve } from "node:path";
 import { PRESETS, type PresetName } from "@ldtext/core";
+import { FLOOR_NAMES, FLOORS, parseFloors } from "../floors.ts";
 import { PipelineInputError, type PipelineOptions } from "./run.ts";
 import { STAGES, type StageName } from "./state.ts";
 
@@ -15,10 +16,14 @@ export const USAGE = `usage: npm run pipeline -- --preset tiny|mini|small|base -
   --api-key K                 inference key for the smoke test (default $LDTEXT_API_KEY)
   --admin-key K               admin key for POST /admin/reload (default $LDTEXT_ADMIN_KEY; without
                               it the server's MODEL_POLL_MS scan must pick the version up)
-  --tolerance X               gate slack, relative (default 0.02)
+  --tolerance X               gate slack vs the model serving the task, relative (default 0.02)
+  --floor NAME=X|off          an absolute floor of the gate (repeatable; held even by a first
+                              deployment). Defaults: ${FLOOR_NAMES.map((n) => `${n} ${FLOORS[n].bound} ${FLOORS[n].default}`).join(", ")}
   --samples N                 evaluation samples (default 200)
   --eval-steps N              denoising steps when evaluating (default 50)
-  --model ID  --version V     the new version's model id (default: the task) and version (default: UTC time)
+  --model ID                  the new version's model id (default: the id serving the task now; a new
+                              id answers only requests naming it; required when nothing serves the task)
+  --version V                 the new version (default: UTC time)
   --reflm DIR                 reference LM for PPL/MAUVE/BERTScore (npm run reflm:train)
   --train-arg=--flag          extra flag for npm run train (repeatable; e.g. --train-arg=--val-examples=16)
   --force-gate-fail           testing: fail the gate whatever the scores (same as --fail-stage gate)
@@ -42,7 +47,7 @@ export function parsePipelineArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       "run-dir": { type: "string" }, "models-dir": { type: "string" }, "server-url": { type: "string" },
       "api-key": { type: "string" }, "admin-key": { type: "string" }, tolerance: { type: "string" }, samples: { type: "string" },
       "eval-steps": { type: "string" }, model: { type: "string" }, version: { type: "string" }, reflm: { type: "string" },
-      "train-arg": { type: "string", multiple: true }, "force-gate-fail": { type: "boolean" }, "fail-stage": { type: "string" },
+      "train-arg": { type: "string", multiple: true }, floor: { type: "string", multiple: true }, "force-gate-fail": { type: "boolean" }, "fail-stage": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -86,6 +91,11 @@ export function parsePipelineArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   if (values.version) o.version = values.version;
   if (values.reflm) o.reflm = path(values.reflm);
   if (fail) o.failStage = fail as StageName;
+  try {
+    if (values.floor !== undefined) o.floors = parseFloors(values.floor);
+  } catch (e) {
+    throw new PipelineInputError((e as Error).message);
+  }
   return o;
 }
 

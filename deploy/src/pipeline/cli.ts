@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     process.stderr.write(
       r.ok
-        ? `\n${r.model}@${r.version} is serving (previous: ${r.previous ? `${r.previous.id}@${r.previous.version}` : "none"}); run folder ${r.runDir}\n`
+        ? `\n${r.model}@${r.version} is serving (previous: ${r.previous ? `${r.previous.id}@${r.previous.version}` : "none"})${r.previous && r.previous.id !== r.model ? `; a new model id: it answers requests naming it, ${r.previous.id} still answers requests naming no model (set the server's DEFAULT_MODELS to change that)` : ""}; run folder ${r.runDir}\n`
         : `\npipeline ${r.outcome}: ${r.error}\n${after(r)}; re-run the same command to resume (state: ${r.runDir}/pipeline.json)\n`,
     );
     return r.ok ? 0 : r.interrupted === "SIGINT" ? 130 : r.interrupted === "SIGTERM" ? 143 : 1;

@@ -3,16 +3,21 @@
 // a running server on this machine. Each stage's outcome is saved in <run-dir>/pipeline.json, so a
 // re-run skips finished stages. Nothing reaches the served models folder before the gate passes;
 // a failure after promotion removes the new version, reloads, and checks the previous one serves.
+// The gate judges the candidate against the model that serves its task now (whatever its id: the
+// server's default for the task, from /models), evaluated with the candidate's own settings unless
+// its manifest records comparable scores, and against absolute floors that also hold for a first
+// deployment. The model id defaults to the one serving the task: a new id only when asked for.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { PRESETS, type PresetName } from "@ldtext/core";
 import { DiffusionTextClient } from "@ldtext/sdk";
-import { extractMetrics, formatGate, qualityGate } from "../quality-gate.ts";
+import { corpusVocabulary, defaultFloors, readEvaluation, type Floors } from "../floors.ts";
+import { extractMetrics, formatJudgement, judge, qualityGate, type ServedScores } from "../quality-gate.ts";
 import { smoke } from "../smoke.ts";
 import { findVersion, promoteArtifact, recordedEvaluation, retireVersion } from "./models-dir.ts";
 import { createBoard, type StageProgress } from "./progress.ts";
-import { loadState, saveState, STAGES, type PipelineState, type StageName } from "./state.ts";
+import { loadState, saveState, STAGES, statePath, type PipelineState, type StageName } from "./state.ts";
 import { lastLines, startTool, type ToolName, type ToolRun } from "./tools.ts";
 
 export interface PipelineOptions {
@@ -29,9 +34,11 @@ export interface PipelineOptions {
   /** Admin key for POST /admin/reload (the server's ADMIN_KEYS); without it the server's MODELS_DIR polling must pick the version up. */
   adminKey?: string;
   tolerance: number;
+  /** Absolute floors of the gate (default: `defaultFloors()`). */
+  floors?: Floors;
   samples: number;
   evalSteps: number;
-  /** Model id (default: the task name, as the workflow names it). */
+  /** Model id of the new version (default: the id that serves the task now; required when none does). */
   model?: string;
   /** Version of the new artifact (default: UTC time of the run's start, YYYY.MM.DD-HHMMSS). */
   version?: string;
@@ -73,6 +80,14 @@ export class PipelineInputError extends Error {
   override name = "PipelineInputError";
 }
 
+/** The model that answers `task` requests naming no model (`/models` `default`; an older server without the flag: the task's only model). */
+export async function servedForTask(client: DiffusionTextClient, task: "generate" | "summarize"): Promise<{ id: string; version: string } | null> {
+  const { models } = await client.models({ timeoutMs: 10_000 });
+  const ofTask = models.filter((m) => m.task === task);
+  const chosen = ofTask.find((m) => m.default === true) ?? (ofTask.length === 1 && ofTask[0].default === undefined ? ofTask[0] : undefined);
+  return chosen ? { id: chosen.id, version: chosen.version } : null;
+}
+
 export function defaultVersion(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${now.getUTCFullYear()}.${p(now.getUTCMonth() + 1)}.${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
@@ -108,10 +123,20 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   if (!(o.tolerance >= 0 && o.tolerance < 1)) throw new PipelineInputError(`--tolerance must be in [0, 1), got ${o.tolerance}`);
   if (!existsSync(modelsDir)) throw new PipelineInputError(`--models-dir ${modelsDir} does not exist (it must be the server's MODELS_DIR)`);
   await mkdir(runDir, { recursive: true });
+  const client = new DiffusionTextClient({ baseUrl: o.serverUrl, apiKey: o.apiKey, timeoutMs: 30_000, retries: 2 });
+  // Without --model, a new run retrains the model that serves the task (a resumed run keeps its own).
+  let model = o.model;
+  if (model === undefined && !existsSync(statePath(runDir))) {
+    const served = await servedForTask(client, o.task).catch((e: unknown) => {
+      throw new PipelineInputError(`cannot ask ${o.serverUrl} which model serves ${o.task} (${(e as Error).message}); start the server or name the model with --model`);
+    });
+    if (served === null) throw new PipelineInputError(`no model serves ${o.task} at ${o.serverUrl}: for a first deployment name the new model with --model <id>`);
+    model = served.id;
+  }
   let state: PipelineState;
   try {
     const given = { preset: o.preset, task: o.task, data, ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.model ? { model: o.model } : {}), ...(o.version ? { version: o.version } : {}) };
-    state = loadState(runDir, given, { version: o.version ?? defaultVersion(), model: o.model ?? o.task });
+    state = loadState(runDir, given, { version: o.version ?? defaultVersion(), model: model ?? o.task });
   } catch (e) {
     throw new PipelineInputError((e as Error).message);
   }
@@ -119,7 +144,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const totalSteps = id.steps ?? PRESETS[id.preset as PresetName].steps;
   const board = createBoard(state, o.out ?? process.stderr);
   const save = () => saveState(runDir, state);
-  const client = new DiffusionTextClient({ baseUrl: o.serverUrl, apiKey: o.apiKey, timeoutMs: 30_000, retries: 2 });
   const paths = {
     train: join(runDir, "train"),
     artifact: join(runDir, "artifact"),
@@ -137,8 +161,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const tool = async (name: ToolName, args: string[], tick?: () => void): Promise<void> => {
-    const log = join(paths.logs, `${name}.log`);
+  const tool = async (name: ToolName, args: string[], tick?: () => void, logName: string = name): Promise<void> => {
+    const log = join(paths.logs, `${logName}.log`);
     current = await startTool(repoRoot, name, args, log);
     const timer = tick ? setInterval(tick, 1000) : null;
     try {
@@ -192,22 +216,34 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     };
   };
 
-  const servedVersion = async (): Promise<string | null> => {
-    const { models } = await client.models({ timeoutMs: 10_000 });
-    return models.find((m) => m.id === id.model)?.version ?? null;
-  };
-
-  /** Asks the server to rescan; `expect` = the version of our model it must serve afterwards. */
-  const reload = async (expect?: string): Promise<string> => {
+  /** Asks the server to rescan; `expect` = the model version it must serve afterwards. */
+  const reload = async (expect?: { id: string; version: string }): Promise<string> => {
     if (!o.adminKey) return "no admin key: left to the server's MODEL_POLL_MS scan";
     const res = await fetch(new URL("/admin/reload", o.serverUrl), { method: "POST", headers: { authorization: `Bearer ${o.adminKey}` }, signal: AbortSignal.timeout(300_000) });
     const text = await res.text();
     if (res.status === 422) throw new StageFailure(`the server refused a version: ${text}`);
     if (res.status !== 200) throw new StageFailure(`POST /admin/reload answered ${res.status}: ${text.slice(0, 300)}`);
     const report = JSON.parse(text) as { loaded: { id: string; version: string }[]; unchanged: { id: string; version: string }[] };
-    const mine = [...report.loaded, ...report.unchanged].find((m) => m.id === id.model);
-    if (expect !== undefined && mine?.version !== expect) throw new StageFailure(`the server serves ${id.model}@${mine?.version ?? "nothing"} after the reload, not ${expect}`);
-    return mine ? `${id.model}@${mine.version} after reload` : "reloaded";
+    const wanted = expect?.id ?? id.model;
+    const mine = [...report.loaded, ...report.unchanged].find((m) => m.id === wanted);
+    if (expect !== undefined && mine?.version !== expect.version) throw new StageFailure(`the server serves ${wanted}@${mine?.version ?? "nothing"} after the reload, not ${expect.version}`);
+    return mine ? `${wanted}@${mine.version} after reload` : "reloaded";
+  };
+
+  /** The served version's scores with the candidate's evaluation settings: recorded in its manifest when comparable, else evaluated now (kept in the run folder). */
+  const servedScores = async (dir: string, label: string, candidateResult: Record<string, unknown>): Promise<ServedScores> => {
+    const reflmId = (candidateResult.reflm as { id?: string } | null | undefined)?.id ?? "none";
+    const settings: Record<string, string | number> = { "eval.data": id.data, "eval.samples": o.samples, "eval.steps": o.evalSteps, "eval.seed": 0, "eval.reflm": reflmId };
+    const recorded = await recordedEvaluation(dir);
+    const differs = recorded ? Object.keys(settings).filter((k) => recorded[k] !== settings[k]) : [];
+    if (recorded && differs.length === 0) return { label, metrics: extractMetrics(recorded), source: "scores recorded in its manifest, same evaluation settings" };
+    const out = join(runDir, "served-eval", label.replace(/[^\w.@-]/g, "_"));
+    if (!existsSync(join(out, "result.json"))) {
+      board.note(`${label}: ${recorded ? `recorded scores were taken with other ${differs.map((k) => k.slice(5)).join(", ")}` : "no recorded scores"}; evaluating it now with the candidate's settings`);
+      const args = ["--artifact", dir, "--data", id.data, "--samples", String(o.samples), "--steps", String(o.evalSteps), "--seed", "0", "--out", out, "--cache-dir", join(runDir, "cache"), "--no-progress", ...(o.reflm ? ["--reflm", resolve(o.reflm)] : [])];
+      await tool("evaluate", args, undefined, "evaluate-served");
+    }
+    return { label, metrics: extractMetrics(JSON.parse(readFileSync(join(out, "result.json"), "utf8"))), source: `evaluated now with the candidate's settings (${out})` };
   };
 
   let failure: string | null = null;
@@ -260,29 +296,36 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       [
         "gate",
         async () => {
-          const candidate = extractMetrics(JSON.parse(readFileSync(join(paths.eval, "result.json"), "utf8")));
-          const served = await servedVersion().catch((e: unknown) => {
-            throw new StageFailure(`cannot ask ${o.serverUrl} what it serves: ${(e as Error).message}`);
+          const candidate = readEvaluation(paths.eval);
+          const served = await servedForTask(client, id.task).catch((e: unknown) => {
+            throw new StageFailure(`cannot ask ${o.serverUrl} what serves ${id.task}: ${(e as Error).message}`);
           });
-          if (served === id.version) throw new StageFailure(`${id.model}@${id.version} is already serving`);
+          if (served !== null && served.id === id.model && served.version === id.version) throw new StageFailure(`${id.model}@${id.version} is already serving`);
+          let baseline: ServedScores | null = null;
           if (served === null) {
             state.previous = null;
-            return `no ${id.model} serving yet: first deployment, nothing to compare`;
+            board.note(`no model serves ${id.task} yet: first deployment, only the floors apply`);
+          } else {
+            const folder = await findVersion(modelsDir, served.id, served.version);
+            if (!folder) throw new StageFailure(`the server serves ${served.id}@${served.version} but ${modelsDir} has no such version folder: is --models-dir the server's MODELS_DIR?`);
+            state.previous = { id: served.id, version: served.version, dir: folder.dir };
+            if (served.id !== id.model) board.note(`${id.model} is a new model id: judged against ${served.id}@${served.version}, which serves ${id.task} now and stays the default for requests naming no model`);
+            baseline = await servedScores(folder.dir, `${served.id}@${served.version}`, candidate.result);
           }
-          const folder = await findVersion(modelsDir, id.model, served);
-          if (!folder) throw new StageFailure(`the server serves ${id.model}@${served} but ${modelsDir} has no such version folder: is --models-dir the server's MODELS_DIR?`);
-          state.previous = { id: id.model, version: served, dir: folder.dir };
-          const recorded = await recordedEvaluation(folder.dir);
-          if (!recorded) return `${id.model}@${served} has no recorded scores: nothing to compare`;
-          const differs = (["samples", "steps", "data"] as const).filter((k) => recorded[`eval.${k}`] !== undefined && recorded[`eval.${k}`] !== { samples: o.samples, steps: o.evalSteps, data: id.data }[k]);
-          if (differs.length > 0) {
-            board.note(`warning: ${id.model}@${served} was evaluated with other ${differs.join(", ")} (${differs.map((k) => `${k} ${String(recorded[`eval.${k}`])}`).join(", ")}); the scores may not be comparable`);
+          let vocabulary: Set<string> | undefined;
+          if (id.task === "generate" && (o.floors ?? defaultFloors()).invented !== null) {
+            vocabulary = await corpusVocabulary(id.data).catch((e: unknown) => {
+              board.note(`warning: the training corpus's words could not be read (${(e as Error).message}); the invented-word floor is skipped`);
+              return undefined;
+            });
           }
-          const verdict = qualityGate(candidate, extractMetrics(recorded), { tolerance: o.tolerance });
-          await writeFile(join(runDir, "gate.md"), `${formatGate(verdict)}\n`);
-          board.note(formatGate(verdict));
-          if (!verdict.pass) throw new StageFailure(`worse than ${id.model}@${served}: ${verdict.reason}`);
-          return `vs ${id.model}@${served}: ${verdict.reason}`;
+          const verdict = judge({ candidate, floors: o.floors ?? defaultFloors(), vocabulary, served: baseline, tolerance: o.tolerance });
+          const table = formatJudgement(verdict);
+          await writeFile(join(runDir, "gate.md"), `${table}\n`);
+          await writeFile(join(runDir, "gate.json"), `${JSON.stringify(verdict, null, 2)}\n`);
+          board.note(table);
+          if (!verdict.pass) throw new StageFailure(`refused: ${verdict.reason}`);
+          return verdict.served ? `vs ${verdict.served.label}: passed (${verdict.floors.filter((f) => f.status === "ok").length} floors hold)` : `first deployment: ${verdict.floors.filter((f) => f.status === "ok").length} floors hold`;
         },
       ],
     ];
@@ -304,15 +347,19 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         const resultJson = JSON.parse(readFileSync(join(paths.eval, "result.json"), "utf8")) as unknown;
         const metrics = extractMetrics(resultJson);
         for (const v of qualityGate(metrics, metrics, { tolerance: 0 }).verdicts) recordedScores[v.metric] = v.candidate!;
-        Object.assign(recordedScores, { "eval.data": id.data, "eval.samples": o.samples, "eval.steps": o.evalSteps, "eval.seed": 0, "eval.at": new Date().toISOString() });
+        const reflmId = ((resultJson as { reflm?: { id?: string } | null }).reflm?.id) ?? "none";
+        Object.assign(recordedScores, { "eval.data": id.data, "eval.samples": o.samples, "eval.steps": o.evalSteps, "eval.seed": 0, "eval.reflm": reflmId, "eval.at": new Date().toISOString() });
         const r = await promoteArtifact(paths.artifact, modelsDir, recordedScores);
         state.promotedDir = r.dir;
         return `${r.dir}${r.alreadyThere ? " (already there)" : ""}`;
       })) &&
-      (await stage("reload", () => reload(id.version))) &&
+      (await stage("reload", () => reload({ id: id.model, version: id.version }))) &&
       (await stage("smoke", async () => {
-        const r = await smoke({ url: o.serverUrl, model: id.model, task: id.task, expectVersion: id.version, apiKey: o.apiKey, timeoutMs: o.smokeTimeoutMs ?? 120_000, pollMs: 500 });
-        return `${r.model}@${r.version} answered (${r.texts} text, ${r.inferenceMs.toFixed(0)} ms)`;
+        // A new version of the task's default model is exercised as users reach it (no model named).
+        const isDefault = state.previous?.id === id.model;
+        const r = await smoke({ url: o.serverUrl, ...(isDefault ? {} : { model: id.model }), task: id.task, expectVersion: id.version, apiKey: o.apiKey, timeoutMs: o.smokeTimeoutMs ?? 120_000, pollMs: 500 });
+        if (r.model !== id.model) throw new StageFailure(`${r.model}@${r.version} answered, not ${id.model}`);
+        return `${r.model}@${r.version} answered${isDefault ? " requests naming no model" : ""}: ${r.texts} texts, non-blank and distinct (${r.inferenceMs.toFixed(0)} ms)`;
       }));
     if (deployed) {
       if (state.stages.rollback.status !== "done") state.stages.rollback = { status: "skipped", note: "new version kept" };
@@ -335,8 +382,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       // The server falls back to the newest version left once the serving folder is gone (its
       // registry handles rollbacks); without an admin key its MODEL_POLL_MS scan does, and the smoke
       // test below waits for the previous version.
-      await reload(prev.version);
-      const r = await smoke({ url: o.serverUrl, model: id.model, task: id.task, expectVersion: prev.version, apiKey: o.apiKey, timeoutMs: o.smokeTimeoutMs ?? 120_000, pollMs: 500 });
+      await reload({ id: prev.id, version: prev.version });
+      const r = await smoke({ url: o.serverUrl, task: id.task, expectVersion: prev.version, apiKey: o.apiKey, timeoutMs: o.smokeTimeoutMs ?? 120_000, pollMs: 500 });
+      if (r.model !== prev.id) throw new StageFailure(`${r.model}@${r.version} answers ${id.task} requests naming no model, not ${prev.id}`);
       return `${removed ? "new version removed; " : ""}${r.model}@${r.version} serving again`;
     });
     if (!rolledBack) {

@@ -32,6 +32,14 @@ describe("loadConfig", () => {
     assert.throws(() => loadConfig({ REQUEST_DEADLINE_MS: "3000000000" }), /REQUEST_DEADLINE_MS/);
     assert.throws(() => loadConfig({ QUEUE_SIZE: "0" }), /QUEUE_SIZE/);
   });
+  test("DEFAULT_MODELS: one model id per task, anything else named", () => {
+    assert.deepEqual(loadConfig({}).DEFAULT_MODELS, {});
+    assert.deepEqual(loadConfig({ DEFAULT_MODELS: "generate=rocstories-generate, summarize=xsum-summarize" }).DEFAULT_MODELS, { generate: "rocstories-generate", summarize: "xsum-summarize" });
+    assert.deepEqual(loadConfig({ DEFAULT_MODELS: "summarize:xsum" }).DEFAULT_MODELS, { summarize: "xsum" });
+    assert.throws(() => loadConfig({ DEFAULT_MODELS: "translate=x" }), /DEFAULT_MODELS: "translate=x" is not task=model-id/);
+    assert.throws(() => loadConfig({ DEFAULT_MODELS: "generate=a,generate=b" }), /DEFAULT_MODELS: generate is given twice/);
+    assert.throws(() => loadConfig({ DEFAULT_MODELS: "generate=" }), /DEFAULT_MODELS/);
+  });
   test("default steps above max is refused", () => {
     assert.throws(() => loadConfig({ MAX_STEPS: "10", DEFAULT_STEPS: "50" }), /DEFAULT_STEPS/);
   });

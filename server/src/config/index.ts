@@ -14,6 +14,32 @@ const list = z
   .default("")
   .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
 
+/**
+ * `DEFAULT_MODELS=generate=rocstories-generate,summarize=xsum-summarize`: the model id that serves
+ * each task's requests that name no model. Empty = chosen by the registry (the only id serving the
+ * task, else the one deployed first — a new id never takes a task over by itself).
+ */
+const defaultModels = z
+  .string()
+  .default("")
+  .transform((s, ctx) => {
+    const out: Partial<Record<"generate" | "summarize", string>> = {};
+    for (const part of s.split(",").map((x) => x.trim()).filter((x) => x.length > 0)) {
+      const m = /^(generate|summarize)\s*[=:]\s*(\S+)$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not task=model-id (task: generate or summarize)` });
+        return z.NEVER;
+      }
+      const task = m[1] as "generate" | "summarize";
+      if (out[task] !== undefined) {
+        ctx.addIssue({ code: "custom", message: `${task} is given twice` });
+        return z.NEVER;
+      }
+      out[task] = m[2];
+    }
+    return out;
+  });
+
 /** Timer values are capped at a day: setTimeout treats anything above 2^31 − 1 ms as 1 ms. */
 const DAY_MS = 86_400_000;
 
@@ -24,6 +50,8 @@ export const ConfigSchema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
   MODELS_DIR: z.string().default("models"),
+  /** The model id per task for requests that name none (see defaultModels). */
+  DEFAULT_MODELS: defaultModels,
   /** Largest request body in bytes (413 above it). */
   MAX_BODY_BYTES: int(2 * 1024 * 1024, 1024),
   MAX_STEPS: int(200, 1, 10_000),

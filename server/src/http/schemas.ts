@@ -89,6 +89,7 @@ export function makeSchemas(lim: Limits) {
       workers: z.number().int(),
       dir: z.string(),
       loadedAt: z.string(),
+      default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),
     })
     .openapi("ModelInfo");
   const ModelsResponse = z.object({ models: z.array(ModelInfo), lastReload: z.unknown().optional() }).openapi("ModelsResponse");

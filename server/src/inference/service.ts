@@ -40,6 +40,10 @@ export class InferenceService implements InferenceApi {
     if (m) return m;
     if (!this.registry.loaded) throw new NotReadyError("models are still loading");
     if (id !== undefined) throw new RequestError(`model: no ${task} model with id "${id}"`, 404, "model");
+    const configured = this.config.DEFAULT_MODELS[task];
+    if (configured !== undefined && this.registry.models.some((x) => x.manifest.task === task)) {
+      throw new NotReadyError(`the default ${task} model "${configured}" (DEFAULT_MODELS) is not loaded; name a model`);
+    }
     throw new NotReadyError(`no ${task} model is loaded`);
   }
 
@@ -134,6 +138,7 @@ export class InferenceService implements InferenceApi {
   }
 
   models(): ModelInfo[] {
+    const defaults = new Set((["generate", "summarize"] as const).map((t) => this.registry.defaultFor(t)));
     return this.registry.models.map((m) => ({
       id: m.id,
       version: m.version,
@@ -145,6 +150,7 @@ export class InferenceService implements InferenceApi {
       workers: this.config.WORKERS,
       dir: m.dir,
       loadedAt: m.loadedAt,
+      default: defaults.has(m),
     }));
   }
 

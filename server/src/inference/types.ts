@@ -77,6 +77,8 @@ export interface ModelInfo {
   workers: number;
   dir: string;
   loadedAt: string;
+  /** Whether requests of its task that name no model go to it (DEFAULT_MODELS, else the registry's choice). */
+  default: boolean;
 }
 
 export interface ReloadReport {

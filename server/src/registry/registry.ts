@@ -2,6 +2,10 @@
 // route, or polling for a new version folder): load + verify + warm the new version beside the old,
 // switch the pointer (one synchronous assignment, so a request sees either version, never neither),
 // let the old version finish what it admitted, then free it. A version that fails keeps the old one.
+// Requests that name no model go to the task's default id (`defaultFor`): DEFAULT_MODELS when it
+// names one; otherwise the only id serving the task, or, when several do, the one that served the
+// task first (sticky while it serves; at start, the id whose earliest version folder is the oldest)
+// — never simply the newest arrival, so a new model id cannot take a task over by being installed.
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Task } from "@ldtext/core";
@@ -50,6 +54,10 @@ export function newestFirst(a: Candidate, b: Candidate): number {
 
 export class ModelRegistry {
   private readonly current = new Map<string, LoadedModel>();
+  /** Task → the id its un-named requests go to (settled after every pass). */
+  private readonly defaults = new Map<Task, string>();
+  /** Model id → the oldest createdAt among its version folders (the id's first deployment). */
+  private readonly firstDeployed = new Map<string, string>();
   private reloading: Promise<ReloadReport> | null = null;
   private last: (ReloadReport & { at: string }) | null = null;
   private retiring = new Set<Promise<void>>();
@@ -68,13 +76,45 @@ export class ModelRegistry {
     return this.last;
   }
 
-  /** The model serving `task` (by id when given). */
+  /** The model serving `task`: by id when given, else the task's default (`defaultFor`). */
   pick(task: Task, id?: string): LoadedModel | undefined {
     if (id !== undefined) {
       const m = this.current.get(id);
       return m && m.manifest.task === task ? m : undefined;
     }
-    return this.models.find((m) => m.manifest.task === task);
+    return this.defaultFor(task);
+  }
+
+  /** The model that answers `task` requests naming no model (undefined when that id is not loaded). */
+  defaultFor(task: Task): LoadedModel | undefined {
+    const id = this.ctx.config.DEFAULT_MODELS[task] ?? this.defaults.get(task);
+    const m = id === undefined ? undefined : this.current.get(id);
+    return m && m.manifest.task === task ? m : undefined;
+  }
+
+  /** Where the default of a task comes from, for logs and /models. */
+  private settleDefaults(): void {
+    for (const task of ["generate", "summarize"] as const) {
+      const configured = this.ctx.config.DEFAULT_MODELS[task];
+      const serving = this.models.filter((m) => m.manifest.task === task);
+      if (configured !== undefined) {
+        if (!serving.some((m) => m.id === configured) && serving.length > 0) {
+          this.ctx.logger.warn({ task, configured, serving: serving.map((m) => m.id) }, "DEFAULT_MODELS names a model that is not loaded: requests naming no model get 503");
+        }
+        continue;
+      }
+      const sticky = this.defaults.get(task);
+      if (sticky !== undefined && serving.some((m) => m.id === sticky)) continue;
+      const first = (m: LoadedModel) => this.firstDeployed.get(m.id) ?? m.manifest.createdAt;
+      const chosen = [...serving].sort((a, b) => first(a).localeCompare(first(b)) || a.id.localeCompare(b.id))[0];
+      if (chosen === undefined) this.defaults.delete(task);
+      else {
+        this.defaults.set(task, chosen.id);
+        if (serving.length > 1) {
+          this.ctx.logger.warn({ task, default: chosen.id, serving: serving.map((m) => m.id) }, "several models serve this task and DEFAULT_MODELS names none: the one deployed first answers requests naming no model");
+        }
+      }
+    }
   }
 
   /**
@@ -112,6 +152,11 @@ export class ModelRegistry {
     const found = await findArtifacts(this.root);
     const byId = new Map<string, Candidate[]>();
     for (const c of found) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
+    for (const [id, cands] of byId) {
+      const oldest = cands.map((c) => c.createdAt).filter((t) => t !== "").sort()[0];
+      const known = this.firstDeployed.get(id);
+      if (oldest !== undefined && (known === undefined || oldest < known)) this.firstDeployed.set(id, oldest);
+    }
     for (const [id, cands] of byId) {
       cands.sort(newestFirst);
       const cur = this.current.get(id);
@@ -162,6 +207,21 @@ export class ModelRegistry {
         }
       }
     }
+    // A model id none of whose folders is left (a rolled-back new id) stops serving: named requests get
+    // 404, it never answers for its task. Only on a scan that found artifacts: an unreadable MODELS_DIR
+    // must not unload everything.
+    if (found.length > 0) {
+      for (const [id, m] of [...this.current]) {
+        if (byId.has(id)) continue;
+        this.current.delete(id);
+        this.ctx.metrics.modelInfo.remove({ model: m.id, version: m.version, task: m.manifest.task, ep: m.ep });
+        logger.info({ model: m.label }, "every folder of this model was removed: no longer served");
+        const p = m.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring a removed model failed"));
+        this.retiring.add(p);
+        void p.finally(() => this.retiring.delete(p));
+      }
+    }
+    this.settleDefaults();
     this.last = { ...report, at: new Date().toISOString() };
     return report;
   }

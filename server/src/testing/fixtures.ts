@@ -13,14 +13,14 @@ export function tempDir(prefix = "ldtext-server-"): string {
 }
 
 /** Writes one random-weight artifact folder `models/<folder>` and returns its path. */
-export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8" } = {}): Promise<string> {
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string } = {}): Promise<string> {
   const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
   const { dir } = await writeRandomArtifact({
     config: tinyConfig(task),
     vocabulary: placeholderVocabulary(300),
     outDir: join(modelsDir, folder),
     seed: opts.seed ?? 1,
-    name: `tiny-${task}`,
+    name: opts.id ?? `tiny-${task}`,
     version: opts.version ?? "1",
     quantize: opts.quantize,
   });

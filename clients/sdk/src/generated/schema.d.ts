@@ -742,6 +742,8 @@ export interface components {
             timings: components["schemas"]["Timings"];
         };
         ModelInfo: {
+            /** @description Requests of this task that name no model are answered by this one */
+            default: boolean;
             denoiser: string;
             dir: string;
             documentLength: number | null;
