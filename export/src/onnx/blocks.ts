@@ -14,10 +14,34 @@ export interface WeightTensor {
 /** The flat `name → tensor` map of MODEL-SPEC (TF.js variable names = checkpoint keys = initializer names). */
 export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
+/**
+ * How quantized weights are stored for DynamicQuantizeMatMul (activations are always dynamic
+ * per-tensor uint8, so the kernel is MLAS's U8S8 for int8 weights and U8U8 for uint8 weights):
+ * - `s8`: int8, symmetric ±127 per column. On AVX2 without VNNI, MLAS's U8S8 kernel adds pairs of
+ *   u8×s8 products with `vpmaddubsw` into saturating int16: 255·127·2 = 64770 > 32767, so the result
+ *   depends on the CPU's instruction set (the error seen on Zen 3).
+ * - `s7`: int8 restricted to ±63 per column (ONNX Runtime's `reduce_range`): 255·63·2 = 32130 fits
+ *   int16, so no CPU can saturate, at half the weight resolution.
+ * - `u8u8`: uint8 weights = round(w/scale) + 128 (±127 levels, zero point 128 per column). MLAS's
+ *   U8U8 kernels widen both operands to int16 and multiply-add into int32 (`vpmaddwd`), which cannot
+ *   saturate, on every x86 CPU; full 8-bit resolution.
+ */
+export type Int8Scheme = "s8" | "s7" | "u8u8";
+export const INT8_SCHEMES: readonly Int8Scheme[] = ["s8", "s7", "u8u8"];
+/** The scheme export writes: see docs in export/README.md ("int8") for the measurement behind it. */
+export const DEFAULT_INT8_SCHEME: Int8Scheme = "u8u8";
+
+/** Which weights the int8 denoiser quantizes by default: the matmuls inside blocks, not the per-block time projections. */
+export function defaultQuantizeWeight(name: string): boolean {
+  return name.includes(".blocks.") && !/\.time\.w$/.test(name);
+}
+
 export interface NetOptions {
-  /** Replace the block weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column int8 weights. */
+  /** Replace the block weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column 8-bit weights. */
   quantize?: "int8";
-  /** Which weight matmuls to quantize (default: those inside blocks). */
+  /** Weight storage of the quantized matmuls (default DEFAULT_INT8_SCHEME). */
+  int8Scheme?: Int8Scheme;
+  /** Which weight matmuls to quantize (default: defaultQuantizeWeight). */
   quantizeWeight?: (name: string) => boolean;
 }
 
@@ -37,6 +61,25 @@ export function quantizePerColumn(w: WeightTensor, levels = 127): { q: Int8Array
     for (let c = 0; c < n; c++) q[r * n + c] = Math.max(-levels, Math.min(levels, Math.round(w.data[r * n + c] / scale[c])));
   }
   return { q, scale };
+}
+
+/** Per-column quantized weights in a scheme's storage: W ≈ (q − zero[col]) · scale[col]. */
+export interface QuantizedWeight {
+  q: Int8Array | Uint8Array;
+  scale: Float32Array;
+  zero: Int8Array | Uint8Array;
+}
+
+export function quantizeWeight(w: WeightTensor, scheme: Int8Scheme): QuantizedWeight {
+  const n = w.shape[1];
+  if (scheme === "s8" || scheme === "s7") {
+    const { q, scale } = quantizePerColumn(w, scheme === "s8" ? 127 : 63);
+    return { q, scale, zero: new Int8Array(n) };
+  }
+  const { q, scale } = quantizePerColumn(w, 127);
+  const u = new Uint8Array(q.length);
+  for (let i = 0; i < q.length; i++) u[i] = q[i] + 128;
+  return { q: u, scale, zero: new Uint8Array(n).fill(128) };
 }
 
 /** Builds network subgraphs reading weights from a WeightMap by MODEL-SPEC name, checking shapes. */
@@ -63,13 +106,18 @@ export class NetBuilder {
     let y: string;
     // Only block matmuls are quantized: they carry nearly all the FLOPs, while the small in/out/time
     // projections (d-wide) cost little and quantizing them added ~25 % to the error in a measurement.
-    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? ((n: string) => n.includes(".blocks.")))(wName)) {
+    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? defaultQuantizeWeight)(wName)) {
       this.weight(wName, [inDim, outDim]); // validates shape; the float copy is dropped below
       this.g.initializers.delete(wName);
-      const { q, scale } = quantizePerColumn(this.weights.get(wName)!);
-      const qName = this.g.hasInitializer(`${wName}.int8`) ? `${wName}.int8` : this.g.initializer(`${wName}.int8`, q, [inDim, outDim]);
-      const sName = this.g.hasInitializer(`${wName}.scale`) ? `${wName}.scale` : this.g.initializer(`${wName}.scale`, scale, [outDim]);
-      const zName = this.g.hasInitializer(`${wName}.zero`) ? `${wName}.zero` : this.g.initializer(`${wName}.zero`, new Int8Array(outDim), [outDim]);
+      const qName = `${wName}.int8`;
+      const sName = `${wName}.scale`;
+      const zName = `${wName}.zero`;
+      if (!this.g.hasInitializer(qName)) {
+        const { q, scale, zero } = quantizeWeight(this.weights.get(wName)!, this.opts.int8Scheme ?? DEFAULT_INT8_SCHEME);
+        this.g.initializer(qName, q, [inDim, outDim]);
+        this.g.initializer(sName, scale, [outDim]);
+        this.g.initializer(zName, zero, [outDim]);
+      }
       const inputs = [x, qName, sName, zName];
       if (bName) inputs.push(this.weight(bName, [outDim]));
       return this.g.node("DynamicQuantizeMatMul", inputs, {}, { domain: MS_DOMAIN })[0];
