@@ -17,7 +17,9 @@ import { defaultQuantizeWeight } from "../src/onnx/blocks.ts";
 import type { Int8Scheme, NetOptions } from "../src/onnx/blocks.ts";
 import type { GraphBuilder } from "../src/onnx/graph.ts";
 import { gaussian } from "../src/networks/weights.ts";
-import { measureInt8Parity } from "../src/verify/int8-parity.ts";
+import { feedsToOrt, measureInt8Parity, validationLikeInputs } from "../src/verify/int8-parity.ts";
+import { activationRanges, smoothWeights } from "../src/quantize/smooth.ts";
+import type { WeightTensor } from "../src/onnx/blocks.ts";
 import { weightsFromArtifact } from "../src/verify/verify.ts";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { variants: { type: "string", default: "s8,s7,u8u8" }, samples: { type: "string", default: "8" }, steps: { type: "string", default: "50" }, seconds: { type: "string", default: "2" } } });
@@ -28,16 +30,28 @@ if (positionals.length !== 1) {
 const dir = positionals[0];
 const m = await readArtifact(dir);
 const weights = weightsFromArtifact(dir, m);
-const variant = (v: string): NetOptions => {
-  const [scheme, mod] = v.split(/(?=[-+])/) as [Int8Scheme, string | undefined];
-  const keep: Record<string, (n: string) => boolean> = {
-    "-noattn": (n) => defaultQuantizeWeight(n) && !n.includes(".attn.") && !n.includes(".cross."),
-    "-nomlp": (n) => defaultQuantizeWeight(n) && !n.includes(".mlp."),
-    "-now2": (n) => defaultQuantizeWeight(n) && !n.endsWith(".mlp.w2"),
-    "+time": (n) => n.includes(".blocks."),
-  };
-  return { quantize: "int8", int8Scheme: scheme, ...(mod ? { quantizeWeight: keep[mod] } : {}) };
+const keep: Record<string, (n: string) => boolean> = {
+  "-noattn": (n) => !n.includes(".attn.") && !n.includes(".cross."),
+  "-nomlp": (n) => !n.includes(".mlp."),
+  "-now2": (n) => !n.endsWith(".mlp.w2"),
+  "+time": () => true,
 };
+/** "+pt": per-tensor activations (DynamicQuantizeMatMul) instead of per-row. */
+/** "s7+sq-now2": scheme, then modifiers (+sq smoothing, -x keeps group x fp32, +time quantizes time projections). */
+const variant = (v: string): { opts: NetOptions; smooth: boolean } => {
+  const [scheme, ...mods] = v.split(/(?=[-+])/) as [Int8Scheme, ...string[]];
+  const filters = mods.filter((x) => x !== "+sq" && x !== "+pt").map((x) => keep[x]);
+  const base = mods.includes("+time") ? (n: string) => n.includes(".blocks.") : defaultQuantizeWeight;
+  return { opts: { quantize: "int8", int8Scheme: scheme, int8Activations: mods.includes("+pt") ? "tensor" : "row", quantizeWeight: (n) => base(n) && filters.every((f) => f(n)) }, smooth: mods.includes("+sq") };
+};
+let smoothed: Map<string, WeightTensor> | undefined;
+async function smoothedWeights(): Promise<Map<string, WeightTensor>> {
+  if (!smoothed) {
+    const calib = await validationLikeInputs(dir, { samples: 4, steps: 20, seed: 777, threads: 1 });
+    smoothed = smoothWeights(m.config, weights, await activationRanges(m.config, weights, feedsToOrt(calib)));
+  }
+  return smoothed;
+}
 function write(g: GraphBuilder): string {
   const file = join(mkdtempSync(join(tmpdir(), "ldtext-int8-")), "denoiser.int8.onnx");
   const { model, data } = g.serialize({ externalData: { location: "denoiser.int8.onnx.data" } });
@@ -76,10 +90,11 @@ async function cpuMsPerCall(file: string): Promise<number> {
   return cpu.sort((a, b) => a - b)[Math.floor(cpu.length / 2)];
 }
 
-const fp32Ms = await cpuMsPerCall(join(dir, m.graphs.denoiser.file));
+const fp32Ms = await cpuMsPerCall(join(dir, m.graphs.denoiser!.file));
 const rows: Record<string, unknown>[] = [];
 for (const v of values.variants.split(",")) {
-  const file = write(buildDenoiser(cfg, weights, variant(v)));
+  const { opts, smooth } = variant(v);
+  const file = write(buildDenoiser(cfg, smooth ? await smoothedWeights() : weights, opts));
   const { report } = await measureInt8Parity(dir, { int8File: file, samples: Number(values.samples), steps: Number(values.steps) });
   const ms = await cpuMsPerCall(file);
   const row = { variant: v, x0RelErr: report.x0.relErr, perT: report.x0.perT.map((p) => Number(p.relErr.toFixed(5))), tokenAgreement: report.tokens.agreement, positions: report.tokens.positions, cpuMsPerCall: ms, speedup: fp32Ms / ms, ok: report.ok };

@@ -43,6 +43,15 @@ export interface NetOptions {
   int8Scheme?: Int8Scheme;
   /** Which weight matmuls to quantize (default: defaultQuantizeWeight). */
   quantizeWeight?: (name: string) => boolean;
+  /**
+   * Activation quantization: `tensor` = DynamicQuantizeMatMul (one dynamic uint8 scale per call,
+   * shared by every row of the batch); `row` (default) = symmetric per-row (per-token) uint8 with
+   * zero point 128 written out around MatMulInteger, so a row's result does not depend on the other
+   * rows in the batch and one outlier token costs only its own row's resolution.
+   */
+  int8Activations?: "tensor" | "row";
+  /** Filled with weight name → the tensor name of its matmul's input (activation calibration). */
+  taps?: Map<string, string>;
 }
 
 const RMS_EPS = 1e-6;
@@ -104,6 +113,7 @@ export class NetBuilder {
   /** x @ W (+ b): `W [in, out]`, optional bias `[out]`. */
   linear(x: string, wName: string, inDim: number, outDim: number, bName?: string): string {
     let y: string;
+    this.opts.taps?.set(wName, x);
     // Only block matmuls are quantized: they carry nearly all the FLOPs, while the small in/out/time
     // projections (d-wide) cost little and quantizing them added ~25 % to the error in a measurement.
     if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? defaultQuantizeWeight)(wName)) {
@@ -117,6 +127,20 @@ export class NetBuilder {
         this.g.initializer(qName, q, [inDim, outDim]);
         this.g.initializer(sName, scale, [outDim]);
         this.g.initializer(zName, zero, [outDim]);
+      }
+      if ((this.opts.int8Activations ?? "row") === "row") {
+        const g = this.g;
+        // x ≈ (xq − 128)·a/127 per row, a = max |x| of the row; |xq − 128| ≤ 127 (MLAS reads raw
+        // u8 ≤ 255, so with s7 weights a vpmaddubsw pair stays ≤ 255·63·2 < 32767).
+        const amax = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x])], { axes: [-1], keepdims: 1 }), g.constF([1e-12])]);
+        const inv = g.op("Div", [g.constF([127]), amax]);
+        const r = g.op("Clip", [g.op("Round", [g.op("Mul", [x, inv])]), g.constF([-127], []), g.constF([127], [])]);
+        const xq = g.op("Cast", [g.op("Add", [r, g.constF([128])])], { to: DataType.UINT8 });
+        const aZero = g.hasInitializer("int8.row_zero") ? "int8.row_zero" : g.initializer("int8.row_zero", new Uint8Array([128]), []);
+        const acc = g.op("MatMulInteger", [xq, qName, aZero, zName]);
+        let yq = g.op("Mul", [g.op("Mul", [g.op("Cast", [acc], { to: DataType.FLOAT }), g.op("Div", [amax, g.constF([127])])]), sName]);
+        if (bName) yq = g.op("Add", [yq, this.weight(bName, [outDim])]);
+        return yq;
       }
       const inputs = [x, qName, sName, zName];
       if (bName) inputs.push(this.weight(bName, [outDim]));

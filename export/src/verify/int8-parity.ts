@@ -12,6 +12,7 @@ import * as ort from "onnxruntime-node";
 import { cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
 import type { CpuInfo, Int8Check, Manifest } from "@ldtext/core";
 import { sampleArtifact } from "../sample/sample.ts";
+import type { SampleArtifactResult } from "../sample/sample.ts";
 
 export const INT8_X0_RELATIVE_BOUND = 0.01;
 export const INT8_TOKEN_AGREEMENT_BOUND = 0.99;
@@ -54,7 +55,7 @@ export interface Int8ParityReport {
   tokens: { ok: boolean; bound: number; agreement: number; positions: number; samples: number; steps: number; seed: number };
 }
 
-interface Feeds {
+export interface Feeds {
   rows: number;
   x_t: Float32Array;
   x_sc: Float32Array;
@@ -137,42 +138,45 @@ export interface Int8ParityResult {
   check: Int8Check;
 }
 
-export async function measureInt8Parity(dir: string, opts: Int8ParityOptions = {}): Promise<Int8ParityResult> {
+export interface ValidationLike {
+  manifest: Manifest;
+  /** The fp32 sampling run the latents came from. */
+  fp32Run: SampleArtifactResult;
+  samples: number;
+  /** Rows per t (row r = t index ⌊r / perT⌋). */
+  perT: number;
+  feeds: Feeds;
+  condRows: { data: Float32Array; len: number }[];
+  Dc: number;
+}
+
+/**
+ * Validation-like denoiser inputs (see the header): a full fp32 sampling run of `samples` samples
+ * (generate) or PARITY_DOCUMENTS (summarize), then `perT` rows at each of `times`.
+ */
+export async function validationLikeInputs(dir: string, o: { samples: number; steps: number; seed: number; threads: number; times?: readonly number[] }): Promise<ValidationLike> {
   const m = await readArtifact(dir);
   const cfg = m.config;
-  const L = cfg.maxLen;
-  const d = cfg.latentDim;
-  const ld = L * d;
-  const steps = opts.steps ?? 50;
-  const seed = opts.seed ?? 20261129;
-  const threads = opts.threads ?? 1;
-  const int8File = opts.int8File ?? (m.graphs.denoiser_int8 ? join(dir, m.graphs.denoiser_int8.file) : undefined);
-  if (!int8File) throw new Error(`${dir} has no denoiser_int8 graph to measure`);
+  const ld = cfg.maxLen * cfg.latentDim;
+  const times = o.times ?? PARITY_TIMES;
   const conditional = m.task === "summarize";
-  const n = conditional ? Math.min(opts.samples ?? PARITY_DOCUMENTS.length, PARITY_DOCUMENTS.length) : (opts.samples ?? 8);
+  const n = conditional ? Math.min(o.samples, PARITY_DOCUMENTS.length) : o.samples;
   const docs = conditional ? PARITY_DOCUMENTS.slice(0, n) : undefined;
-  const common = { artifactDir: dir, steps, seed, threads, sampler: "ddim" as const, ...(docs ? { documents: docs } : { n }) };
-
-  // 2. full sampling runs
-  const fp32Run = await sampleArtifact({ ...common, denoiser: "fp32" });
-  const int8Run = await sampleArtifact({ ...common, denoiser: "int8", denoiserFile: int8File });
-  const agree = tokenAgreement(fp32Run.ids, int8Run.ids);
-
-  // 1. validation-like inputs: row (t index k, sample i) for every t, samples cycled.
+  const fp32Run = await sampleArtifact({ artifactDir: dir, steps: o.steps, seed: o.seed, threads: o.threads, sampler: "ddim", denoiser: "fp32", ...(docs ? { documents: docs } : { n }) });
   const schedule = makeSchedule(cfg.schedule);
   const perT = Math.min(n, 2);
-  const rows = PARITY_TIMES.length * perT;
+  const rows = times.length * perT;
   const x_t = new Float32Array(rows * ld);
   const t = new Float32Array(rows);
   const sampleOf: number[] = [];
-  PARITY_TIMES.forEach((tk, k) => {
+  times.forEach((tk, k) => {
     const a = schedule.alpha(tk);
     const s = schedule.sigma(tk);
     for (let j = 0; j < perT; j++) {
       const r = k * perT + j;
       const i = (k + j) % n;
       sampleOf.push(i);
-      const eps = gaussianNoise(seed + 7, k + 1, i, ld);
+      const eps = gaussianNoise(o.seed + 7, k + 1, i, ld);
       const x0 = fp32Run.latents[i];
       for (let p = 0; p < ld; p++) x_t[r * ld + p] = a * x0[p] + s * eps[p];
       t[r] = tk;
@@ -182,22 +186,54 @@ export async function measureInt8Parity(dir: string, opts: Int8ParityOptions = {
   let condRows: { data: Float32Array; len: number }[] = [];
   let Dc = 0;
   if (conditional) {
-    const enc = await encodeDocs(dir, m, docs!, threads);
+    const enc = await encodeDocs(dir, m, docs!, o.threads);
     Dc = enc.Dc;
     condRows = sampleOf.map((i) => ({ data: enc.data[i], len: enc.lens[i] }));
     cond = padConds(condRows, Dc);
   }
-  const fp32 = await open(join(dir, m.graphs.denoiser.file), threads);
+  // self-conditioning input as in sampling: the fp32 x̂0 at (x_t, 0, t)
+  const fp32 = await open(join(dir, m.graphs.denoiser!.file), o.threads);
+  let x_sc: Float32Array;
+  try {
+    const sc = await fp32.run(toOrt({ rows, x_t, x_sc: new Float32Array(rows * ld), t, cond }, cfg.maxLen, cfg.latentDim, Dc));
+    x_sc = new Float32Array(sc.x0_hat.data as Float32Array);
+  } finally {
+    await fp32.release();
+  }
+  return { manifest: m, fp32Run, samples: n, perT, feeds: { rows, x_t, x_sc, t, cond }, condRows, Dc };
+}
+
+export function feedsToOrt(v: ValidationLike): Record<string, ort.Tensor> {
+  return toOrt(v.feeds, v.manifest.config.maxLen, v.manifest.config.latentDim, v.Dc);
+}
+
+export async function measureInt8Parity(dir: string, opts: Int8ParityOptions = {}): Promise<Int8ParityResult> {
+  const steps = opts.steps ?? 50;
+  const seed = opts.seed ?? 20261129;
+  const threads = opts.threads ?? 1;
+  const v = await validationLikeInputs(dir, { samples: opts.samples ?? 8, steps, seed, threads });
+  const m = v.manifest;
+  const cfg = m.config;
+  const L = cfg.maxLen;
+  const d = cfg.latentDim;
+  const ld = L * d;
+  const int8File = opts.int8File ?? (m.graphs.denoiser_int8 ? join(dir, m.graphs.denoiser_int8.file) : undefined);
+  if (!int8File) throw new Error(`${dir} has no denoiser_int8 graph to measure`);
+  const conditional = m.task === "summarize";
+  const n = v.samples;
+  const docs = conditional ? PARITY_DOCUMENTS.slice(0, n) : undefined;
+  const fp32Run = v.fp32Run;
+  const int8Run = await sampleArtifact({ artifactDir: dir, steps, seed, threads, sampler: "ddim", denoiser: "int8", denoiserFile: int8File, ...(docs ? { documents: docs } : { n }) });
+  const agree = tokenAgreement(fp32Run.ids, int8Run.ids);
+  const { perT, condRows, Dc } = v;
+  const { x_t, x_sc, t } = v.feeds;
+  const fp32 = await open(join(dir, m.graphs.denoiser!.file), threads);
   const int8 = await open(int8File, threads);
   let ref: Float32Array;
   let got: Float32Array;
-  let x_sc: Float32Array;
   try {
-    const sc = await fp32.run(toOrt({ rows, x_t, x_sc: new Float32Array(rows * ld), t, cond }, L, d, Dc));
-    x_sc = new Float32Array(sc.x0_hat.data as Float32Array);
-    const feeds = { rows, x_t, x_sc, t, cond };
-    ref = new Float32Array((await fp32.run(toOrt(feeds, L, d, Dc))).x0_hat.data as Float32Array);
-    got = new Float32Array((await int8.run(toOrt(feeds, L, d, Dc))).x0_hat.data as Float32Array);
+    ref = new Float32Array((await fp32.run(feedsToOrt(v))).x0_hat.data as Float32Array);
+    got = new Float32Array((await int8.run(feedsToOrt(v))).x0_hat.data as Float32Array);
   } finally {
     await fp32.release();
     await int8.release();
