@@ -29,7 +29,7 @@ export type WeightMap = ReadonlyMap<string, WeightTensor>;
 export type Int8Scheme = "s8" | "s7" | "u8u8";
 export const INT8_SCHEMES: readonly Int8Scheme[] = ["s8", "s7", "u8u8"];
 /** The scheme export writes: see docs in export/README.md ("int8") for the measurement behind it. */
-export const DEFAULT_INT8_SCHEME: Int8Scheme = "u8u8";
+export const DEFAULT_INT8_SCHEME: Int8Scheme = "s7";
 
 /** Which weights the int8 denoiser quantizes by default: the matmuls inside blocks, not the per-block time projections. */
 export function defaultQuantizeWeight(name: string): boolean {
