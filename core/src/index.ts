@@ -9,3 +9,5 @@ export * from "./manifest.ts";
 export * from "./data/index.ts";
 export * from "./onnx-read.ts";
 export * from "./snr-probe.ts";
+export * from "./int8-check.ts";
+export * from "./cpu.ts";

@@ -42,6 +42,10 @@ export const GraphEntrySchema = FileRefSchema.extend({
   outputs: z.array(TensorSpecSchema).min(1),
   /** ONNX external-data file holding the weights, when they are not inside the graph file. */
   externalData: FileRefSchema.optional(),
+  /** denoiser_int8: the load-time parity check (core's Int8Check JSON: fixed inputs + fp32 outputs). */
+  check: FileRefSchema.optional(),
+  /** denoiser_int8: how it was quantized (weight scheme, activation granularity, layers left in fp32). */
+  quantization: z.object({ scheme: z.string(), activations: z.string(), fp32: z.array(z.string()) }).optional(),
 });
 export type GraphEntry = z.infer<typeof GraphEntrySchema>;
 
@@ -181,6 +185,7 @@ export async function readArtifact(dir: string): Promise<Manifest> {
     if (!entry) continue;
     await verifyRef(dir, entry, `graph "${role}"`);
     if (entry.externalData) await verifyRef(dir, entry.externalData, `external data of graph "${role}"`);
+    if (entry.check) await verifyRef(dir, entry.check, `parity check of graph "${role}"`);
   }
   return manifest;
 }

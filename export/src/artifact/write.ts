@@ -14,6 +14,7 @@ import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForT
 import type { GraphName, NormState } from "../networks/graphs.ts";
 import { checkWeights, gaussian, randomWeights } from "../networks/weights.ts";
 import { buildManifest } from "./manifest.ts";
+import { quantizeArtifact } from "../quantize/artifact.ts";
 import type { TrainingRecord } from "./manifest.ts";
 
 export type { GraphRole };
@@ -73,7 +74,7 @@ function build(role: GraphRole, o: WriteArtifactOptions): GraphBuilder {
     case "denoiser":
       return buildDenoiser(o.config, o.weights);
     case "denoiser_int8":
-      return buildDenoiser(o.config, o.weights, { quantize: "int8" });
+      throw new Error("denoiser_int8 is added by quantizeArtifact");
     case "decoder":
       return buildDecoder(o.config, o.weights);
     case "cond_encoder":
@@ -95,7 +96,6 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
   for (const needed of ["denoiser", "decoder"] as const) if (!chosen.includes(needed)) throw new Error(`an artifact needs the ${needed} graph`);
   if (o.config.task === "summarize" && !chosen.includes("cond_encoder")) throw new Error("a summarize artifact needs the cond_encoder graph");
   const roles: GraphRole[] = [...chosen];
-  if (o.quantize === "int8") roles.push("denoiser_int8");
 
   const dir = resolve(o.outDir);
   let manifest: Manifest | undefined;
@@ -139,6 +139,9 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
     },
     { replace: o.replace === true },
   );
+  // The int8 denoiser is built from the stored float weights and measured with its parity check
+  // (which samples through the finished artifact), so it is added after the folder is in place.
+  if (o.quantize === "int8") manifest = (await quantizeArtifact(dir, { force: true })).manifest;
   return { dir, manifest: manifest! };
 }
 

@@ -14,11 +14,51 @@ export interface WeightTensor {
 /** The flat `name → tensor` map of MODEL-SPEC (TF.js variable names = checkpoint keys = initializer names). */
 export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
+/**
+ * How quantized weights are stored for DynamicQuantizeMatMul (activations are always dynamic
+ * per-tensor uint8, so the kernel is MLAS's U8S8 for int8 weights and U8U8 for uint8 weights):
+ * - `s8`: int8, symmetric ±127 per column. On AVX2 without VNNI, MLAS's U8S8 kernel adds pairs of
+ *   u8×s8 products with `vpmaddubsw` into saturating int16: 255·127·2 = 64770 > 32767, so the result
+ *   depends on the CPU's instruction set (the error seen on Zen 3).
+ * - `s7`: int8 restricted to ±63 per column (ONNX Runtime's `reduce_range`): 255·63·2 = 32130 fits
+ *   int16, so no CPU can saturate, at half the weight resolution.
+ * - `u8u8`: uint8 weights = round(w/scale) + 128 (±127 levels, zero point 128 per column). MLAS's
+ *   U8U8 kernels widen both operands to int16 and multiply-add into int32 (`vpmaddwd`), which cannot
+ *   saturate, on every x86 CPU; full 8-bit resolution.
+ */
+export type Int8Scheme = "s8" | "s7" | "u8u8";
+export const INT8_SCHEMES: readonly Int8Scheme[] = ["s8", "s7", "u8u8"];
+/** The scheme export writes: see docs in export/README.md ("int8") for the measurement behind it. */
+export const DEFAULT_INT8_SCHEME: Int8Scheme = "s7";
+
+/**
+ * Which weights the int8 denoiser quantizes by default: the matmuls inside blocks, except
+ * - `mlp.w2`: its input silu(h·w1)·(h·w3) has outlier tokens/channels (max 133 against a channel
+ *   median of 2.5 in the last block of rocstories-generate 1.1.0); quantized, it alone took the
+ *   x̂0 error from ~0.7 % to 1.4–4 % of max |x̂0| on the shipped models (bench:int8-schemes);
+ * - the per-block time projections `time.w` ([B, D] inputs: negligible FLOPs, and the input carries
+ *   rows of different t, which one shared scale would mix).
+ */
+export function defaultQuantizeWeight(name: string): boolean {
+  return name.includes(".blocks.") && !/\.time\.w$/.test(name) && !name.endsWith(".mlp.w2");
+}
+
 export interface NetOptions {
-  /** Replace the block weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column int8 weights. */
+  /** Replace the block weight matmuls by com.microsoft DynamicQuantizeMatMul with per-column 8-bit weights. */
   quantize?: "int8";
-  /** Which weight matmuls to quantize (default: those inside blocks). */
+  /** Weight storage of the quantized matmuls (default DEFAULT_INT8_SCHEME). */
+  int8Scheme?: Int8Scheme;
+  /** Which weight matmuls to quantize (default: defaultQuantizeWeight). */
   quantizeWeight?: (name: string) => boolean;
+  /**
+   * Activation quantization: `tensor` = DynamicQuantizeMatMul (one dynamic uint8 scale per call,
+   * shared by every row of the batch); `row` (default) = symmetric per-row (per-token) uint8 with
+   * zero point 128 written out around MatMulInteger, so a row's result does not depend on the other
+   * rows in the batch and one outlier token costs only its own row's resolution.
+   */
+  int8Activations?: "tensor" | "row";
+  /** Filled with weight name → the tensor name of its matmul's input (activation calibration). */
+  taps?: Map<string, string>;
 }
 
 const RMS_EPS = 1e-6;
@@ -37,6 +77,25 @@ export function quantizePerColumn(w: WeightTensor, levels = 127): { q: Int8Array
     for (let c = 0; c < n; c++) q[r * n + c] = Math.max(-levels, Math.min(levels, Math.round(w.data[r * n + c] / scale[c])));
   }
   return { q, scale };
+}
+
+/** Per-column quantized weights in a scheme's storage: W ≈ (q − zero[col]) · scale[col]. */
+export interface QuantizedWeight {
+  q: Int8Array | Uint8Array;
+  scale: Float32Array;
+  zero: Int8Array | Uint8Array;
+}
+
+export function quantizeWeight(w: WeightTensor, scheme: Int8Scheme): QuantizedWeight {
+  const n = w.shape[1];
+  if (scheme === "s8" || scheme === "s7") {
+    const { q, scale } = quantizePerColumn(w, scheme === "s8" ? 127 : 63);
+    return { q, scale, zero: new Int8Array(n) };
+  }
+  const { q, scale } = quantizePerColumn(w, 127);
+  const u = new Uint8Array(q.length);
+  for (let i = 0; i < q.length; i++) u[i] = q[i] + 128;
+  return { q: u, scale, zero: new Uint8Array(n).fill(128) };
 }
 
 /** Builds network subgraphs reading weights from a WeightMap by MODEL-SPEC name, checking shapes. */
@@ -61,15 +120,35 @@ export class NetBuilder {
   /** x @ W (+ b): `W [in, out]`, optional bias `[out]`. */
   linear(x: string, wName: string, inDim: number, outDim: number, bName?: string): string {
     let y: string;
+    this.opts.taps?.set(wName, x);
     // Only block matmuls are quantized: they carry nearly all the FLOPs, while the small in/out/time
     // projections (d-wide) cost little and quantizing them added ~25 % to the error in a measurement.
-    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? ((n: string) => n.includes(".blocks.")))(wName)) {
+    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? defaultQuantizeWeight)(wName)) {
       this.weight(wName, [inDim, outDim]); // validates shape; the float copy is dropped below
       this.g.initializers.delete(wName);
-      const { q, scale } = quantizePerColumn(this.weights.get(wName)!);
-      const qName = this.g.hasInitializer(`${wName}.int8`) ? `${wName}.int8` : this.g.initializer(`${wName}.int8`, q, [inDim, outDim]);
-      const sName = this.g.hasInitializer(`${wName}.scale`) ? `${wName}.scale` : this.g.initializer(`${wName}.scale`, scale, [outDim]);
-      const zName = this.g.hasInitializer(`${wName}.zero`) ? `${wName}.zero` : this.g.initializer(`${wName}.zero`, new Int8Array(outDim), [outDim]);
+      const qName = `${wName}.int8`;
+      const sName = `${wName}.scale`;
+      const zName = `${wName}.zero`;
+      if (!this.g.hasInitializer(qName)) {
+        const { q, scale, zero } = quantizeWeight(this.weights.get(wName)!, this.opts.int8Scheme ?? DEFAULT_INT8_SCHEME);
+        this.g.initializer(qName, q, [inDim, outDim]);
+        this.g.initializer(sName, scale, [outDim]);
+        this.g.initializer(zName, zero, [outDim]);
+      }
+      if ((this.opts.int8Activations ?? "row") === "row") {
+        const g = this.g;
+        // x ≈ (xq − 128)·a/127 per row, a = max |x| of the row; |xq − 128| ≤ 127 (MLAS reads raw
+        // u8 ≤ 255, so with s7 weights a vpmaddubsw pair stays ≤ 255·63·2 < 32767).
+        const amax = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x])], { axes: [-1], keepdims: 1 }), g.constF([1e-12])]);
+        const inv = g.op("Div", [g.constF([127]), amax]);
+        const r = g.op("Clip", [g.op("Round", [g.op("Mul", [x, inv])]), g.constF([-127], []), g.constF([127], [])]);
+        const xq = g.op("Cast", [g.op("Add", [r, g.constF([128])])], { to: DataType.UINT8 });
+        const aZero = g.hasInitializer("int8.row_zero") ? "int8.row_zero" : g.initializer("int8.row_zero", new Uint8Array([128]), []);
+        const acc = g.op("MatMulInteger", [xq, qName, aZero, zName]);
+        let yq = g.op("Mul", [g.op("Mul", [g.op("Cast", [acc], { to: DataType.FLOAT }), g.op("Div", [amax, g.constF([127])])]), sName]);
+        if (bName) yq = g.op("Add", [yq, this.weight(bName, [outDim])]);
+        return yq;
+      }
       const inputs = [x, qName, sName, zName];
       if (bName) inputs.push(this.weight(bName, [outDim]));
       return this.g.node("DynamicQuantizeMatMul", inputs, {}, { domain: MS_DOMAIN })[0];

@@ -52,6 +52,8 @@ export interface SampleArtifactOptions {
   threads?: number;
   /** Default fp32. */
   denoiser?: DenoiserPrecision;
+  /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
+  denoiserFile?: string;
   /** Called after every denoiser call with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -60,6 +62,8 @@ export interface SampleArtifactResult {
   texts: string[];
   /** Argmax token ids `[L]` per sample (before the `length` cut). */
   ids: Int32Array[];
+  /** The last step's x̂0 `[L, d]` per sample (what the decoder read). */
+  latents: Float32Array[];
   /** Wall time of sampling (sessions open excluded). */
   seconds: number;
   manifest: Manifest;
@@ -71,11 +75,11 @@ interface Sessions {
   condEncoder?: ort.InferenceSession;
 }
 
-async function openSessions(dir: string, m: Manifest, threads: number, denoiser: DenoiserPrecision = "fp32"): Promise<Sessions> {
-  const open = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder") => {
+async function openSessions(dir: string, m: Manifest, threads: number, denoiser: DenoiserPrecision = "fp32", denoiserFile?: string): Promise<Sessions> {
+  const open = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder", file?: string) => {
     const g = m.graphs[role];
-    if (!g) throw new Error(`${dir}: the manifest lists no ${role} graph`);
-    return ort.InferenceSession.create(join(dir, g.file), {
+    if (!g && !file) throw new Error(`${dir}: the manifest lists no ${role} graph`);
+    return ort.InferenceSession.create(file ?? join(dir, g!.file), {
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",
       intraOpNumThreads: threads,
@@ -84,7 +88,7 @@ async function openSessions(dir: string, m: Manifest, threads: number, denoiser:
     });
   };
   return {
-    denoiser: await open(denoiser === "int8" ? "denoiser_int8" : "denoiser"),
+    denoiser: await open(denoiser === "int8" ? "denoiser_int8" : "denoiser", denoiserFile),
     decoder: await open("decoder"),
     ...(m.task === "summarize" ? { condEncoder: await open("cond_encoder") } : {}),
   };
@@ -151,13 +155,14 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   const schedule = makeSchedule(cfg.schedule);
   const grid = timeGrid(o.steps, o.tEnd ?? 0.01);
   const tok = CompactTokenizer.fromJSON(manifest.vocabulary);
-  const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1, o.denoiser);
+  const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1, o.denoiser, o.denoiserFile);
   const conditional = manifest.task === "summarize";
   const Dc = conditional ? cfg.condEnc!.dModel : 0;
   const S = cfg.condMaxLen ?? 128;
   const copies = conditional && guidance > 0 ? 2 : 1;
   const perCall = Math.max(1, Math.floor(batchSize / copies));
   const ids: Int32Array[] = [];
+  const latents: Float32Array[] = [];
   const start = performance.now();
   try {
     for (let first = 0; first < n; first += perCall) {
@@ -224,7 +229,10 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
       }
       const dec = await sessions.decoder.run({ latents: new ort.Tensor("float32", x0, [b, L, d]) });
       const flat = dec.ids.data as BigInt64Array;
-      for (let i = 0; i < b; i++) ids.push(Int32Array.from(flat.subarray(i * L, (i + 1) * L), (v) => Number(v)));
+      for (let i = 0; i < b; i++) {
+        ids.push(Int32Array.from(flat.subarray(i * L, (i + 1) * L), (v) => Number(v)));
+        latents.push(x0.slice(i * ld, (i + 1) * ld));
+      }
       o.onProgress?.(first + b, n);
     }
   } finally {
@@ -233,5 +241,5 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   const seconds = (performance.now() - start) / 1000;
   const texts = ids.map((row) => tok.decodeSample(row.subarray(0, length)));
   tok.free();
-  return { texts, ids, seconds, manifest };
+  return { texts, ids, latents, seconds, manifest };
 }

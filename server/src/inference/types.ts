@@ -74,6 +74,8 @@ export interface ModelInfo {
   executionProvider: string;
   /** The denoiser graph in use: fp32 or int8. */
   denoiser: string;
+  /** Why that one (DENOISER=auto: the int8 parity check's result on this CPU). */
+  denoiserReason: string;
   workers: number;
   dir: string;
   loadedAt: string;

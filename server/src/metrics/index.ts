@@ -38,7 +38,7 @@ export class Metrics {
   readonly failures = new Counter({ name: "ldtext_failures_total", help: "Inference requests that produced no text, by reason", labelNames: ["reason"], registers: [this.registry] });
   readonly cacheHits = new Counter({ name: "ldtext_cache_hits_total", help: "Cache hits", labelNames: ["cache"], registers: [this.registry] });
   readonly cacheMisses = new Counter({ name: "ldtext_cache_misses_total", help: "Cache misses", labelNames: ["cache"], registers: [this.registry] });
-  readonly modelInfo = new Gauge({ name: "ldtext_model_info", help: "Served model versions (1 = serving)", labelNames: ["model", "version", "task", "ep"], registers: [this.registry] });
+  readonly modelInfo = new Gauge({ name: "ldtext_model_info", help: "Served model versions (1 = serving)", labelNames: ["model", "version", "task", "ep", "denoiser"], registers: [this.registry] });
   readonly reloads = new Counter({ name: "ldtext_model_reloads_total", help: "Model loads by outcome", labelNames: ["outcome"], registers: [this.registry] });
   readonly epFallbacks = new Counter({ name: "ldtext_ep_fallback_total", help: "Requested execution provider unavailable, fell back to CPU", labelNames: ["requested"], registers: [this.registry] });
 

@@ -10,6 +10,8 @@ import type { Metrics } from "../metrics/index.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import type { ConditionCache } from "../scheduler/scheduler.ts";
 import { coreMath } from "../scheduler/math.ts";
+import { describeCheck, initialChoice, runInt8Check } from "./denoiser-choice.ts";
+import type { DenoiserChoice } from "./denoiser-choice.ts";
 
 export interface LoadContext {
   config: ServerConfig;
@@ -32,6 +34,8 @@ export class LoadedModel {
     readonly workers: EngineWorker[],
     readonly ep: string,
     readonly fallbackReason: string | undefined,
+    /** Which denoiser graph serves and why (DENOISER=auto runs the int8 parity check at load). */
+    readonly denoiser: DenoiserChoice,
   ) {
     for (const w of workers) w.onDeath = () => this.onUnhealthy?.();
   }
@@ -59,18 +63,41 @@ export class LoadedModel {
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
-    if (config.DENOISER === "int8") {
+    const first = initialChoice(config.DENOISER, manifest, config.EP);
+    let denoiser: DenoiserChoice = { served: first.try, reason: first.reason };
+    if (first.try === "int8") {
       const q = manifest.graphs.denoiser_int8;
-      if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (export with --quantize int8)`);
+      if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (npm run export:quantize -- ${dir})`);
       graphs.denoiser = join(dir, q.file);
     }
+    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, schedule: manifest.config.schedule });
     const workers: EngineWorker[] = [];
     try {
-      for (let i = 0; i < config.WORKERS; i++) {
-        workers.push(
-          await EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, schedule: manifest.config.schedule }),
-        );
+      if (config.DENOISER === "auto" && first.try === "int8") {
+        // The check runs on the first worker, the one that would serve it (same CPU, threads, EP).
+        const w = await start();
+        let fail: string | undefined;
+        if (w.ep === "cuda") fail = "auto: the CUDA provider is in use, and the int8 graph is a CPU graph";
+        else {
+          try {
+            const r = await runInt8Check(w, dir, manifest);
+            if (r.ok) denoiser = { served: "int8", reason: `auto: int8 parity check passed, ${describeCheck(r)}`, check: r };
+            else {
+              fail = `auto: int8 parity check failed, ${describeCheck(r)}`;
+              denoiser = { served: "fp32", reason: fail, check: r };
+            }
+          } catch (e) {
+            fail = `auto: int8 parity check could not run (${e instanceof Error ? e.message : String(e)})`;
+          }
+        }
+        if (fail !== undefined) {
+          logger.warn({ model: manifest.id, version: manifest.version, reason: fail }, "serving the fp32 denoiser: int8 did not pass its parity check on this CPU");
+          if (!denoiser.check) denoiser = { served: "fp32", reason: fail };
+          await w.close();
+          graphs.denoiser = join(dir, manifest.graphs.denoiser!.file);
+        } else workers.push(w);
       }
+      while (workers.length < config.WORKERS) workers.push(await start());
     } catch (e) {
       await Promise.all(workers.map((w) => w.close()));
       tokenizer.free();
@@ -103,14 +130,14 @@ export class LoadedModel {
         condCache: (hit) => metrics.cache("condition", hit),
       },
     });
-    const model = new LoadedModel(dir, manifest, tokenizer, scheduler, workers, ep, fallbackReason);
+    const model = new LoadedModel(dir, manifest, tokenizer, scheduler, workers, ep, fallbackReason, denoiser);
     try {
       await model.warm(lanes);
     } catch (e) {
       await model.close();
       throw new Error(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, denoiser: config.DENOISER, workers: workers.length, dir }, "model loaded and warmed");
+    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, denoiser: denoiser.served, denoiserReason: denoiser.reason, workers: workers.length, dir }, "model loaded and warmed");
     return model;
   }
 

@@ -228,8 +228,8 @@ export class ModelRegistry {
 
   private publishInfo(next: LoadedModel, old: LoadedModel | undefined): void {
     const g = this.ctx.metrics.modelInfo;
-    if (old) g.remove({ model: old.id, version: old.version, task: old.manifest.task, ep: old.ep });
-    g.set({ model: next.id, version: next.version, task: next.manifest.task, ep: next.ep }, 1);
+    if (old) g.remove({ model: old.id, version: old.version, task: old.manifest.task, ep: old.ep, denoiser: old.denoiser.served });
+    g.set({ model: next.id, version: next.version, task: next.manifest.task, ep: next.ep, denoiser: next.denoiser.served }, 1);
   }
 
   /** Drain every serving model (shutdown). */
