@@ -745,6 +745,7 @@ export interface components {
             /** @description Requests of this task that name no model are answered by this one */
             default: boolean;
             denoiser: string;
+            denoiserReason: string;
             dir: string;
             documentLength: number | null;
             executionProvider: string;
