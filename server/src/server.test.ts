@@ -104,7 +104,7 @@ describe("routes (happy paths)", () => {
       'ldtext_requests_total{route="/generate",status="200"}',
       'ldtext_failures_total{reason="cancelled"}',
       'ldtext_cache_hits_total{cache="condition"}',
-      'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu"} 1',
+      'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu",denoiser="fp32"} 1',
     ]) {
       assert.ok(text.includes(name), name);
     }

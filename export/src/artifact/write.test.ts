@@ -32,7 +32,7 @@ describe("writeRandomArtifact", () => {
     assert.deepEqual(manifest.graphs.denoiser!.inputs[0].shape, ["B", "L", cfg.latentDim]);
     assert.equal(manifest.graphs.denoiser_int8!.dtype, "int8");
     // the folder holds exactly the manifest and the listed files
-    const listed = Object.values(manifest.graphs).flatMap((g) => (g ? [g.file, ...(g.externalData ? [g.externalData.file] : [])] : []));
+    const listed = Object.values(manifest.graphs).flatMap((g) => (g ? [g.file, ...(g.externalData ? [g.externalData.file] : []), ...(g.check ? [g.check.file] : [])] : []));
     assert.deepEqual(readdirSync(out).sort(), ["manifest.json", ...listed].sort());
   });
 

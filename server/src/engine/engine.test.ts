@@ -147,7 +147,7 @@ describe("the server reports the execution provider", () => {
       assert.equal(r.models[0].executionProvider, "cpu");
       const text = await (await fetch(`${srv.url}/metrics`)).text();
       assert.equal(metricValue(text, 'ldtext_ep_fallback_total{requested="cuda"}'), 1);
-      assert.equal(metricValue(text, 'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu"}'), 1);
+      assert.equal(metricValue(text, 'ldtext_model_info{model="tiny-generate",version="1",task="generate",ep="cpu",denoiser="fp32"}'), 1);
     } finally {
       await srv.shutdown();
     }

@@ -214,7 +214,7 @@ export class ModelRegistry {
       for (const [id, m] of [...this.current]) {
         if (byId.has(id)) continue;
         this.current.delete(id);
-        this.ctx.metrics.modelInfo.remove({ model: m.id, version: m.version, task: m.manifest.task, ep: m.ep });
+        this.ctx.metrics.modelInfo.remove({ model: m.id, version: m.version, task: m.manifest.task, ep: m.ep, denoiser: m.denoiser.served });
         logger.info({ model: m.label }, "every folder of this model was removed: no longer served");
         const p = m.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring a removed model failed"));
         this.retiring.add(p);
