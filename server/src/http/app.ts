@@ -4,7 +4,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -16,6 +15,7 @@ import type { GenerateParams, GenerateResult, InferenceApi, SummarizeParams, Sum
 import { bearerAuth } from "../middleware/auth/index.ts";
 import { rateLimit } from "../middleware/rate-limit/index.ts";
 import { requestLogger } from "../middleware/logging/index.ts";
+import { BodyReadError, readBody } from "./body.ts";
 import { errorJson, mapError } from "./errors.ts";
 import { mountDocs } from "./docs.ts";
 import { makeSchemas } from "./schemas.ts";
@@ -71,9 +71,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     app.use(cors({ origin: config.CORS_ORIGINS, allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"], exposeHeaders: ["X-Request-Id", "x-queue-time", "x-inference-time", "x-model-version", "Retry-After"] }));
   }
 
-  const limitBody = bodyLimit({
-    maxSize: config.MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId") } }, 413),
+  const limitBody = readBody({
+    maxBytes: config.MAX_BODY_BYTES,
+    onTooLarge: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId") } }, 413),
   });
   const jsonOnly: MiddlewareHandler<Env> = async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
@@ -287,7 +287,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
   app.onError((err, c) => {
     const m = mapError(err);
-    if (m.status >= 500) logger.error({ requestId: c.get("requestId"), err: err.message }, "unhandled error");
+    if (err instanceof BodyReadError) logger.info({ requestId: c.get("requestId"), detail: err.detail }, "request body not received: the connection closed or broke");
+    else if (m.status >= 500) logger.error({ requestId: c.get("requestId"), err: err.message }, "unhandled error");
     return errorJson(c, m);
   });
   return app;
