@@ -35,8 +35,11 @@ export const ConfigSchema = z.object({
   ROW_BUDGET: int(32, 1),
   /** Default and maximum time a request may take end to end (504 after it). */
   REQUEST_DEADLINE_MS: int(120_000, 1, DAY_MS),
+  /** Bearer keys for the inference routes and GET /models (empty = open). */
   API_KEYS: list,
   ADMIN_KEYS: list,
+  /** Bearer keys for GET /metrics (empty = open, for an in-cluster Prometheus scraping by pod annotation). */
+  METRICS_KEYS: list,
   /** Requests per minute per API key (or per client address without keys); 0 = unlimited. */
   RATE_LIMIT_PER_MIN: int(0, 0),
   RATE_LIMIT_BURST: int(0, 0),

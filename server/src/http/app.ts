@@ -223,8 +223,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   app.openapi(route("/generate/stream", "Unconditional generation, streamed (SSE)", S.GenerateRequest, S.GenerateResponse, true), (c) => genStream(c, c.req.valid("json") as GenerateParams));
   app.openapi(route("/summarize/stream", "Summarization, streamed (SSE)", S.SummarizeRequest, S.SummarizeResponse, true), (c) => sumStream(c, c.req.valid("json") as SummarizeParams));
 
+  // Public: liveness, readiness, the API description. /models (what is served, the last reload's
+  // failures) needs an API key when API_KEYS is set; /metrics one of METRICS_KEYS when that is set.
+  app.use("/models", bearerAuth({ keys: config.API_KEYS }));
+  app.use("/metrics", bearerAuth({ keys: config.METRICS_KEYS, realm: "ldtext-metrics" }));
   app.openapi(
-    createRoute({ method: "get", path: "/models", summary: "Served models", responses: { 200: { description: "Models", content: { "application/json": { schema: S.ModelsResponse } } } } }),
+    createRoute({
+      method: "get",
+      path: "/models",
+      summary: "Served models and the last reload's outcome",
+      security: [{ bearer: [] }],
+      responses: { 200: { description: "Models", content: { "application/json": { schema: S.ModelsResponse } } }, 401: errorResponses[401] },
+    }),
     (c) => c.json({ models: inference.models(), lastReload: inference.lastReload() ?? undefined }, 200),
   );
   app.openapi(

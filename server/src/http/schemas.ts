@@ -87,7 +87,6 @@ export function makeSchemas(lim: Limits) {
       executionProvider: z.string(),
       denoiser: z.string(),
       workers: z.number().int(),
-      dir: z.string(),
       loadedAt: z.string(),
     })
     .openapi("ModelInfo");
@@ -103,7 +102,7 @@ export function makeSchemas(lim: Limits) {
     .object({
       loaded: z.array(ModelRef),
       unchanged: z.array(ModelRef),
-      failed: z.array(z.object({ dir: z.string(), error: z.string() })),
+      failed: z.array(z.object({ dir: z.string().describe("Folder relative to MODELS_DIR"), error: z.string() })),
     })
     .openapi("ReloadReport");
 

@@ -143,7 +143,6 @@ export class InferenceService implements InferenceApi {
       executionProvider: m.ep,
       denoiser: this.config.DENOISER,
       workers: this.config.WORKERS,
-      dir: m.dir,
       loadedAt: m.loadedAt,
     }));
   }
@@ -151,7 +150,7 @@ export class InferenceService implements InferenceApi {
   readiness(): ReadyState {
     const models = this.registry.models.map((m) => ({ id: m.id, version: m.version, executionProvider: m.ep }));
     if (!this.registry.loaded) return { ready: false, reason: "loading models", models };
-    if (models.length === 0) return { ready: false, reason: `no model could be loaded from ${this.config.MODELS_DIR}`, models };
+    if (models.length === 0) return { ready: false, reason: "no model could be loaded (the reasons: GET /models lastReload, or the server log)", models };
     const broken = this.registry.models.filter((m) => !m.healthy).map((m) => m.label);
     if (broken.length > 0) return { ready: false, reason: `engine worker died, reloading: ${broken.join(", ")}`, models };
     return { ready: true, models };

@@ -75,12 +75,12 @@ export interface ModelInfo {
   /** The denoiser graph in use: fp32 or int8. */
   denoiser: string;
   workers: number;
-  dir: string;
   loadedAt: string;
 }
 
 export interface ReloadReport {
   loaded: ModelRef[];
+  /** `dir` is relative to MODELS_DIR and `error` names no absolute path (the log has the full text). */
   failed: { dir: string; error: string }[];
   unchanged: ModelRef[];
 }
