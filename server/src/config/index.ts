@@ -49,6 +49,18 @@ export const ConfigSchema = z.object({
   COND_CACHE_SIZE: int(256, 0),
   RESPONSE_CACHE_SIZE: int(512, 0),
   DRAIN_TIMEOUT_MS: int(30_000, 0, DAY_MS),
+  /**
+   * Shutdown: the listener stays open at least this long after SIGTERM (readiness 503, new requests
+   * 503 + Connection: close), and connections still open once it closed get this long to finish.
+   */
+  SHUTDOWN_GRACE_MS: int(3_000, 0, DAY_MS),
+  /** Node http server limits: the request head must arrive within HEADERS_TIMEOUT_MS, the whole request (body included) within REQUEST_TIMEOUT_MS (408 and the connection closed otherwise). */
+  HEADERS_TIMEOUT_MS: int(10_000, 1, DAY_MS),
+  REQUEST_TIMEOUT_MS: int(30_000, 1, DAY_MS),
+  /** An idle keep-alive connection is closed after this long. */
+  KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1, DAY_MS),
+  /** Open connections at most; Node closes connections beyond it at once (0 = no cap). */
+  MAX_CONNECTIONS: int(1024, 0),
   EP: ExecutionProviderSchema.default("auto"),
   /** With EP=cuda: fail the start instead of falling back to CPU. */
   EP_STRICT: bool(false),
@@ -80,6 +92,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (res.data.DEFAULT_STEPS > res.data.MAX_STEPS) {
     throw new ConfigError(`invalid server configuration:\n  DEFAULT_STEPS (${res.data.DEFAULT_STEPS}) > MAX_STEPS (${res.data.MAX_STEPS})`);
+  }
+  if (res.data.HEADERS_TIMEOUT_MS > res.data.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`invalid server configuration:\n  HEADERS_TIMEOUT_MS (${res.data.HEADERS_TIMEOUT_MS}) > REQUEST_TIMEOUT_MS (${res.data.REQUEST_TIMEOUT_MS})`);
   }
   return res.data;
 }

@@ -53,6 +53,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   });
 
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  // Shutting down: every answer closes its connection, so no client sends its next request on a
+  // keep-alive socket that the closing server is about to drop.
+  app.use(async (c, next) => {
+    await next();
+    if (lifecycle.draining) c.header("Connection", "close");
+  });
   app.use(requestLogger(logger));
   app.use(async (c, next) => {
     const start = performance.now();
