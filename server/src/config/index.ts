@@ -35,6 +35,12 @@ export const ConfigSchema = z.object({
   ROW_BUDGET: int(32, 1),
   /** Default and maximum time a request may take end to end (504 after it). */
   REQUEST_DEADLINE_MS: int(120_000, 1, DAY_MS),
+  /**
+   * Admission by estimated completion time: a request the measured drain rate says would finish
+   * later than this is refused at once (429 overloaded + Retry-After) instead of queueing toward a
+   * client timeout. 0 = off (only QUEUE_SIZE limits admission).
+   */
+  ADMISSION_DEADLINE_MS: int(20_000, 0, DAY_MS),
   /** Bearer keys for the inference routes and GET /models (empty = open). */
   API_KEYS: list,
   ADMIN_KEYS: list,

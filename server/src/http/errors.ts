@@ -16,7 +16,7 @@ export interface MappedError {
 }
 
 export function mapError(err: unknown): MappedError {
-  if (err instanceof QueueFullError) return { status: 429, code: "queue_full", message: err.message, headers: { "Retry-After": String(err.retryAfterS) }, reason: "rejected" };
+  if (err instanceof QueueFullError) return { status: 429, code: err.code, message: err.message, headers: { "Retry-After": String(err.retryAfterS) }, reason: "rejected" };
   if (err instanceof NotReadyError) return { status: 503, code: "not_ready", message: err.message, headers: { "Retry-After": "5" }, reason: "rejected" };
   if (err instanceof DrainingError) return { status: 503, code: "unavailable", message: err.message, headers: { "Retry-After": "5" }, reason: "rejected" };
   if (err instanceof DeadlineError) return { status: 504, code: "deadline_exceeded", message: err.message, reason: "timeout" };

@@ -91,6 +91,7 @@ export class LoadedModel {
       math: coreMath(cfg.schedule),
       rowBudget: config.ROW_BUDGET,
       queueSize: config.QUEUE_SIZE,
+      admissionMs: config.ADMISSION_DEADLINE_MS,
       condCache: ctx.condCache,
       events: {
         queueSize: (n) => metrics.queueSize.set(label, n),
