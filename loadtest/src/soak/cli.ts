@@ -1,5 +1,5 @@
 // npm run soak -- --minutes 10 [--models models/] [--rate-fraction 0.6] [--rss-growth 0.2]
-//   [--deadline-ms 20000] [--seed 1] [--out loadtest/results/soak.json] [--workers 1]
+//   [--deadline-ms 20000] [--seed 1] [--out loadtest/results/soak.json] [--workers 1] [--queue-size 64]
 // Starts the server on a free loopback port with a private copy of --models, runs the soak and
 // chaos plan (calibration, 10× overload, steady valid load + fuzz + slow clients + disconnects + one
 // hot reload, SIGTERM under load) and prints ONE JSON line. Exit 0 = pass; 1 = any 5xx, lost
@@ -34,6 +34,7 @@ async function main(): Promise<number> {
       "deadline-ms": { type: "string", default: "20000" },
       seed: { type: "string", default: "1" },
       workers: { type: "string" },
+      "queue-size": { type: "string" },
       out: { type: "string", default: join(repoRoot, "loadtest/results/soak.json") },
       quiet: { type: "boolean", default: false },
     },
@@ -53,7 +54,10 @@ async function main(): Promise<number> {
       deadlineMs: num("deadline-ms", values["deadline-ms"], 1000, 600_000),
       seed: num("seed", values.seed, 0, 2 ** 31),
       documents: loadDocuments(),
-      env: values.workers ? { WORKERS: String(num("workers", values.workers, 1, 64)) } : undefined,
+      env: {
+        ...(values.workers ? { WORKERS: String(num("workers", values.workers, 1, 64)) } : {}),
+        ...(values["queue-size"] ? { QUEUE_SIZE: String(num("queue-size", values["queue-size"], 1, 100_000)) } : {}),
+      },
       log,
     });
     const command = `npm run soak -- ${process.argv.slice(2).join(" ")}`.trim();

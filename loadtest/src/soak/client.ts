@@ -185,7 +185,7 @@ export function slowBody(port: number, everyMs: number, giveUpMs: number): Promi
       if (s.writable) s.write(" ");
     }, everyMs);
     const t = setTimeout(() => finish("held"), giveUpMs);
-    s.on("connect", () => s.write('POST /generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"n":1'));
+    s.on("connect", () => s.write('POST /generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"n":1'));
     s.on("data", (d: Buffer) => (text += d.toString("latin1")));
     s.on("error", () => finish(parse() ?? "closed"));
     s.on("close", () => finish(parse() ?? "closed"));

@@ -242,7 +242,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     if (!reload.ok) failures.push(`hot reload to ${reload.version} not served`);
     const server5xx = (await metricsText(base))
       .split("\n")
-      .filter((l) => /^ldtext_requests_total\{.*status="5\d\d"/.test(l))
+      // 503 from /health/ready while the models loaded at the start is readiness doing its job.
+      .filter((l) => /^ldtext_requests_total\{.*status="5\d\d"/.test(l) && !l.includes('route="/health/ready",status="503"'))
       .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     await sleep(3000);
     const rssEnd = rssMb(pid);
@@ -257,7 +258,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         while (!stop) {
           const r = await valid("shutdown");
           shutdownRecords.push(r);
-          if (r.outcome.kind === "error") await sleep(100);
+          if (r.outcome.kind === "error" || (r.outcome.kind === "status" && r.outcome.status === 503)) await sleep(100);
         }
       }),
     );
