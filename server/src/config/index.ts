@@ -52,6 +52,13 @@ export const ConfigSchema = z.object({
   /** Engine workers per model version and ONNX Runtime intra-op threads per worker. */
   WORKERS: int(1, 1, 64),
   INTRA_OP_THREADS: int(1, 1, 256),
+  /**
+   * ORT's CPU arena: keeps the largest batch's buffers for reuse and never returns them (RSS stays
+   * at its peak after a burst). Off: buffers are freed after each call (see README, Memory).
+   */
+  ORT_CPU_MEM_ARENA: bool(true),
+  /** ORT memory-pattern planning (pre-sized buffers per input shape). */
+  ORT_MEM_PATTERN: bool(true),
   COND_CACHE_SIZE: int(256, 0),
   RESPONSE_CACHE_SIZE: int(512, 0),
   DRAIN_TIMEOUT_MS: int(30_000, 0, DAY_MS),

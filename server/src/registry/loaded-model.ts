@@ -68,7 +68,16 @@ export class LoadedModel {
     try {
       for (let i = 0; i < config.WORKERS; i++) {
         workers.push(
-          await EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, schedule: manifest.config.schedule }),
+          await EngineWorker.start({
+            graphs,
+            ep: config.EP,
+            strict: config.EP_STRICT,
+            deviceId: config.CUDA_DEVICE_ID,
+            intraOpThreads: config.INTRA_OP_THREADS,
+            cpuMemArena: config.ORT_CPU_MEM_ARENA,
+            memPattern: config.ORT_MEM_PATTERN,
+            schedule: manifest.config.schedule,
+          }),
         );
       }
     } catch (e) {
