@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     413: { description: "Body over the size limit", content: { "application/json": { schema: S.ErrorResponse } } },
     415: { description: "Content-Type is not application/json", content: { "application/json": { schema: S.ErrorResponse } } },
     422: { description: "A field is invalid (the message names it)", content: { "application/json": { schema: S.ErrorResponse } } },
-    429: { description: "Queue full or rate limited (see Retry-After)", content: { "application/json": { schema: S.ErrorResponse } } },
+    429: { description: "Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when", content: { "application/json": { schema: S.ErrorResponse } } },
     503: { description: "Not ready or shutting down", content: { "application/json": { schema: S.ErrorResponse } } },
     504: { description: "Deadline passed", content: { "application/json": { schema: S.ErrorResponse } } },
   } as const;
