@@ -47,7 +47,7 @@ export interface SoakResult {
   lost: number;
   lostSamples: string[];
   serverSide5xx: number;
-  overload: { concurrency: number; seconds: number; byStatus: Record<string, number>; retryAfter: RetryAfterCheck };
+  overload: { concurrency: number; seconds: number; byStatus: Record<string, number>; p50Ms: number | null; p99Ms: number | null; retryAfter: RetryAfterCheck };
   hostile: { total: number; byStatus: Record<string, number> };
   slowClients: { total: number; cut: number; held: number; maxHeldMs: number };
   disconnects: number;
@@ -169,6 +169,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const overBad = Object.keys(overStatuses).filter((k) => k !== "200" && k !== "429");
     if (overBad.length > 0) failures.push(`overload answered ${overBad.join(", ")} (only 200 and 429 allowed)`);
     const retryAfter = checkRetryAfter(over);
+    const overOkMs = over.filter((r) => r.outcome.kind === "status" && r.outcome.status === 200).map((r) => r.endMs - r.startMs);
     if (retryAfter.refusals > 0 && retryAfter.within2x < 0.9 * retryAfter.refusals) failures.push(`Retry-After within 2× of the real drain for only ${retryAfter.within2x}/${retryAfter.refusals} refusals`);
     await waitIdle(base, 120_000);
     await sleep(2000);
@@ -307,7 +308,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       lost: lost.length,
       lostSamples: lost.slice(0, 5).map((r) => `${r.phase} ${r.route}: ${JSON.stringify(r.outcome)}`),
       serverSide5xx: server5xx,
-      overload: { concurrency: overConcurrency, seconds: overloadS, byStatus: overStatuses, retryAfter },
+      overload: { concurrency: overConcurrency, seconds: overloadS, byStatus: overStatuses, p50Ms: round(percentile(overOkMs, 50)), p99Ms: round(percentile(overOkMs, 99)), retryAfter },
       hostile: { total: hostileResults.length, byStatus: hostileStatus },
       slowClients: { total: slow.length, cut: slow.length - held.length, held: held.length, maxHeldMs: Math.round(Math.max(0, ...slow.map((s) => s.heldMs))) },
       disconnects,
