@@ -5,7 +5,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { startTestServer, tempDir } from "./testing/fixtures.ts";
+import { postJson, startTestServer, tempDir, writeModel } from "./testing/fixtures.ts";
 import type { RunningServer } from "./server.ts";
 
 function open(port: number): Promise<Socket> {
@@ -85,6 +85,28 @@ describe("timeouts and the connection cap", () => {
     for (const s of held) s.destroy();
     await new Promise((r2) => setTimeout(r2, 50));
     assert.equal((await fetch(`${srv.url}/health/live`)).status, 200);
+  });
+});
+
+describe("the request timeout covers receiving the request, not the answer", () => {
+  test("a request that takes longer than REQUEST_TIMEOUT_MS to answer still gets its 200", async () => {
+    const models = tempDir("ldtext-models-");
+    await writeModel(models, "generate");
+    const srv = await startTestServer(models, { HEADERS_TIMEOUT_MS: "300", REQUEST_TIMEOUT_MS: "500", MAX_STEPS: "100000" });
+    try {
+      // longer requests until one really takes longer than the timeout on this machine
+      let steps = 200;
+      let r = await postJson(`${srv.url}/generate`, { steps, seed: 1 });
+      const ms = () => (r.json.timings as { totalMs: number } | undefined)?.totalMs ?? 0;
+      while (r.status === 200 && ms() < 700 && steps < 50_000) {
+        steps *= 4;
+        r = await postJson(`${srv.url}/generate`, { steps, seed: 1 });
+      }
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.ok(ms() > 500, `took ${ms()} ms`);
+    } finally {
+      await srv.shutdown();
+    }
   });
 });
 
