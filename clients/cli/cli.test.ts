@@ -94,7 +94,9 @@ describe("diffusion-text", () => {
   });
 
   test("models and health", async () => {
-    const m = await cli(["models", "--url", url]);
+    // /models needs an API key when the server has API_KEYS (it says what is served and why a reload failed)
+    assert.equal((await cli(["models", "--url", url])).code, EXIT.refused);
+    const m = await cli(["models", "--url", url, "--api-key", "secret"]);
     assert.equal(m.code, EXIT.ok);
     assert.match(m.stdout, /tiny-generate@1\tgenerate/);
     assert.match(m.stdout, /tiny-summarize@1\tsummarize/);

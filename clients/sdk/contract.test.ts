@@ -269,11 +269,18 @@ describe("queue full", () => {
   });
 
   test("429 queue_full is retried `retries` times after Retry-After, then surfaces", async () => {
-    // Two long requests: one holds the only row, one holds the only queue slot (both cancelled at the end).
+    // Two background clients keep one request on the only row and one in the only queue slot, each
+    // sending its next as soon as the last one ended: the server's Retry-After (its estimate of the
+    // time the queued work needs, a few seconds) is honest, and the retry still meets a full queue.
     const sum = (text: string, name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
-    for (let i = 0; i < 2; i++) {
-      fetch(`${srv.url}/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ steps: 10_000 }), signal: background.signal }).catch(() => {});
-    }
+    const keepBusy = async () => {
+      while (!background.signal.aborted) {
+        const r = await fetch(`${srv.url}/generate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ steps: 200 }), signal: background.signal }).catch(() => null);
+        if (r?.status === 429) await new Promise((res) => setTimeout(res, 10));
+        await r?.arrayBuffer().catch(() => {});
+      }
+    };
+    for (let i = 0; i < 2; i++) void keepBusy();
     const metrics = async () => (await fetch(`${srv.url}/metrics`)).text();
     const full = await until(async () => {
       const m = await metrics();
@@ -282,7 +289,7 @@ describe("queue full", () => {
     assert.ok(full, "one request running and one waiting");
 
     const f = countingFetch();
-    const c = new DiffusionTextClient({ baseUrl: srv.url, fetch: f, maxRetryDelayMs: 5000 });
+    const c = new DiffusionTextClient({ baseUrl: srv.url, fetch: f, maxRetryDelayMs: 30_000 });
     await rejectsWith(c.generate({ steps: 2 }, { retries: 1 }), (e) => {
       assert.equal(e.status, 429);
       assert.equal(e.code, "queue_full");

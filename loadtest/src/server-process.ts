@@ -9,6 +9,8 @@ import { freePort } from "./target.ts";
 export interface RunningServer {
   url: string;
   pid: number;
+  /** Settles with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  const exitedWith = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -78,7 +81,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
     try {
       const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return { url, pid: child.pid!, stop };
+      if (res.status === 200) return { url, pid: child.pid!, exited: exitedWith, stop };
     } catch {
       // not listening yet
     }

@@ -187,3 +187,23 @@ describe("cancellation", () => {
     assert.ok(performance.now() - started < 10_000, "rows left long before 5000 steps");
   });
 });
+
+describe("overload", () => {
+  test("a burst beyond what finishes within ADMISSION_DEADLINE_MS is refused at once: 429 overloaded with Retry-After, never a timeout", async () => {
+    const s = await startTestServer(await modelsFolder(), { ADMISSION_DEADLINE_MS: "400", ROW_BUDGET: "4", QUEUE_SIZE: "1000", RESPONSE_CACHE_SIZE: "0" });
+    try {
+      await postJson(`${s.url}/generate`, { n: 4, steps: 12 }); // the drain rate is measured from real ticks
+      const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => postJson(`${s.url}/generate`, { n: 4, steps: 40, seed: i })));
+      const statuses = burst.map((r) => r.status);
+      assert.deepEqual([...new Set(statuses)].sort(), [200, 429], statuses.join());
+      const refused = burst.filter((r) => r.status === 429);
+      for (const r of refused) {
+        assert.equal((r.json.error as { code: string }).code, "overloaded");
+        assert.ok(Number(r.headers.get("retry-after")) >= 1);
+      }
+      assert.ok(refused.length >= 20, `${refused.length} of 40 refused`);
+    } finally {
+      await s.shutdown();
+    }
+  });
+});

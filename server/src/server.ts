@@ -2,6 +2,7 @@
 // hot reload (SIGHUP, admin route, optional polling) and graceful shutdown (SIGTERM/SIGINT).
 import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
+import { Server as NetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import type { Logger } from "pino";
@@ -34,8 +35,21 @@ export async function startServer(config: ServerConfig, opts: { logger?: Logger 
   const lifecycle: Lifecycle = { draining: false };
   const app = createApp({ config, inference, metrics, logger, lifecycle });
 
+  // Node's defaults (300 s per request, timeouts checked every 30 s, no connection cap) let a slow
+  // body hold a connection for minutes; the limits come from configuration instead.
+  const serverOptions = {
+    headersTimeout: config.HEADERS_TIMEOUT_MS,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.HEADERS_TIMEOUT_MS / 4))),
+  };
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, serverOptions }, () => resolve(s));
+  });
+  if (config.MAX_CONNECTIONS > 0) server.maxConnections = config.MAX_CONNECTIONS;
+  let dropped = 0;
+  server.on("drop", () => {
+    if (dropped++ % 100 === 0) logger.warn({ maxConnections: config.MAX_CONNECTIONS, dropped }, "connection cap reached: new connections are closed");
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.HOST, modelsDir: config.MODELS_DIR, ep: config.EP, workers: config.WORKERS, intraOpThreads: config.INTRA_OP_THREADS }, "listening");
@@ -59,21 +73,28 @@ export async function startServer(config: ServerConfig, opts: { logger?: Logger 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason = "shutdown") => {
     stopping ??= (async () => {
-      logger.info({ reason, drainTimeoutMs: config.DRAIN_TIMEOUT_MS }, "draining: readiness 503, finishing admitted requests");
+      logger.info({ reason, drainTimeoutMs: config.DRAIN_TIMEOUT_MS, graceMs: config.SHUTDOWN_GRACE_MS }, "draining: readiness 503, finishing admitted requests");
+      // From here every response carries Connection: close (see app.ts), so clients leave their
+      // keep-alive sockets instead of sending on them while they are closed under them.
       lifecycle.draining = true;
       clearInterval(poll);
+      // The listener stays open through the drain and at least the grace: connections the kernel
+      // already accepted are answered (503) instead of reset when the listening socket closes.
+      const grace = new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
       await loaded;
       await registry.close(config.DRAIN_TIMEOUT_MS);
+      await grace;
       await new Promise<void>((resolve) => {
         // Not unref'd: after a 413 on a body still uploading, close() waits on a socket that holds no
         // handle open, and an unref'd timer let the process exit before close() ever settled.
-        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000);
-        server.close(() => {
+        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), config.SHUTDOWN_GRACE_MS);
+        // net.Server's close, not http.Server's: since Node 19 the latter also closes every idle
+        // connection at once, including ones just accepted whose request is still on its way (they
+        // saw a reset). Here they get the grace to send it and receive a 503 with Connection: close.
+        NetServer.prototype.close.call(server, () => {
           clearTimeout(force);
           resolve();
         });
-        // Responses are done; idle keep-alive sockets would otherwise hold close() open.
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       logger.info("stopped");
     })();

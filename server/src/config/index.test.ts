@@ -40,6 +40,10 @@ describe("loadConfig", () => {
     assert.throws(() => loadConfig({ DEFAULT_MODELS: "generate=a,generate=b" }), /DEFAULT_MODELS: generate is given twice/);
     assert.throws(() => loadConfig({ DEFAULT_MODELS: "generate=" }), /DEFAULT_MODELS/);
   });
+  test("a headers timeout above the request timeout is refused (Node would throw at listen)", () => {
+    assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "1000" }), /HEADERS_TIMEOUT_MS/);
+    assert.equal(loadConfig({}).REQUEST_TIMEOUT_MS, 30_000);
+  });
   test("default steps above max is refused", () => {
     assert.throws(() => loadConfig({ MAX_STEPS: "10", DEFAULT_STEPS: "50" }), /DEFAULT_STEPS/);
   });

@@ -64,8 +64,17 @@ export const ConfigSchema = z.object({
   ROW_BUDGET: int(32, 1),
   /** Default and maximum time a request may take end to end (504 after it). */
   REQUEST_DEADLINE_MS: int(120_000, 1, DAY_MS),
+  /**
+   * Admission by estimated completion time: a request the measured drain rate says would finish
+   * later than this is refused at once (429 overloaded + Retry-After) instead of queueing toward a
+   * client timeout. 0 = off (only QUEUE_SIZE limits admission).
+   */
+  ADMISSION_DEADLINE_MS: int(20_000, 0, DAY_MS),
+  /** Bearer keys for the inference routes and GET /models (empty = open). */
   API_KEYS: list,
   ADMIN_KEYS: list,
+  /** Bearer keys for GET /metrics (empty = open, for an in-cluster Prometheus scraping by pod annotation). */
+  METRICS_KEYS: list,
   /** Requests per minute per API key (or per client address without keys); 0 = unlimited. */
   RATE_LIMIT_PER_MIN: int(0, 0),
   RATE_LIMIT_BURST: int(0, 0),
@@ -73,9 +82,28 @@ export const ConfigSchema = z.object({
   /** Default: one single-threaded worker per core (2 × 1 thread measured faster than 1 × 2 on 2 cores). */
   WORKERS: int(Math.min(64, Math.max(1, availableParallelism())), 1, 64),
   INTRA_OP_THREADS: int(1, 1, 256),
+  /**
+   * ORT's CPU arena: keeps the largest batch's buffers for reuse and never returns them (RSS stays
+   * at its peak after a burst). Off: buffers are freed after each call (see README, Memory).
+   */
+  ORT_CPU_MEM_ARENA: bool(true),
+  /** ORT memory-pattern planning (pre-sized buffers per input shape). */
+  ORT_MEM_PATTERN: bool(true),
   COND_CACHE_SIZE: int(256, 0),
   RESPONSE_CACHE_SIZE: int(512, 0),
   DRAIN_TIMEOUT_MS: int(30_000, 0, DAY_MS),
+  /**
+   * Shutdown: the listener stays open at least this long after SIGTERM (readiness 503, new requests
+   * 503 + Connection: close), and connections still open once it closed get this long to finish.
+   */
+  SHUTDOWN_GRACE_MS: int(3_000, 0, DAY_MS),
+  /** Node http server limits: the request head must arrive within HEADERS_TIMEOUT_MS, the whole request (body included) within REQUEST_TIMEOUT_MS (408 and the connection closed otherwise). */
+  HEADERS_TIMEOUT_MS: int(10_000, 1, DAY_MS),
+  REQUEST_TIMEOUT_MS: int(30_000, 1, DAY_MS),
+  /** An idle keep-alive connection is closed after this long. */
+  KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1, DAY_MS),
+  /** Open connections at most; Node closes connections beyond it at once (0 = no cap). */
+  MAX_CONNECTIONS: int(1024, 0),
   EP: ExecutionProviderSchema.default("auto"),
   /** With EP=cuda: fail the start instead of falling back to CPU. */
   EP_STRICT: bool(false),
@@ -110,6 +138,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (res.data.DEFAULT_STEPS > res.data.MAX_STEPS) {
     throw new ConfigError(`invalid server configuration:\n  DEFAULT_STEPS (${res.data.DEFAULT_STEPS}) > MAX_STEPS (${res.data.MAX_STEPS})`);
+  }
+  if (res.data.HEADERS_TIMEOUT_MS > res.data.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`invalid server configuration:\n  HEADERS_TIMEOUT_MS (${res.data.HEADERS_TIMEOUT_MS}) > REQUEST_TIMEOUT_MS (${res.data.REQUEST_TIMEOUT_MS})`);
   }
   return res.data;
 }

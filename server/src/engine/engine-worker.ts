@@ -11,6 +11,9 @@ export interface EngineWorkerOptions {
   strict: boolean;
   deviceId: number;
   intraOpThreads: number;
+  /** ORT's CPU arena allocator and memory-pattern planning (ORT defaults: both on). */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
   /** Noise schedule for the sampler math done in the worker (default tan-d, d = 9). */
   schedule?: ScheduleConfig;
 }

@@ -22,6 +22,9 @@ export interface InitRequest {
   strict: boolean;
   deviceId: number;
   intraOpThreads: number;
+  /** ORT session options (default true each): the CPU arena allocator and memory-pattern planning. */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
   /** The model's noise schedule, for the sampler math of `step`. */
   schedule: ScheduleConfig;
 }

@@ -25,6 +25,8 @@ async function open(path: string, ep: ExecutionProvider, init: InitRequest): Pro
     intraOpNumThreads: init.intraOpThreads,
     interOpNumThreads: 1,
     logSeverityLevel: 3,
+    enableCpuMemArena: init.cpuMemArena ?? true,
+    enableMemPattern: init.memPattern ?? true,
   });
 }
 

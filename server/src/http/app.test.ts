@@ -3,7 +3,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { SeededRandom } from "@ldtext/core";
-import { metricValue, modelsFolder, postJson, startTestServer } from "../testing/fixtures.ts";
+import { metricValue, modelsFolder, postJson, startTestServer, tempDir } from "../testing/fixtures.ts";
 import type { RunningServer } from "../server.ts";
 
 let models: string;
@@ -147,6 +147,25 @@ describe("fuzzed bodies never produce a 5xx or kill the server", () => {
   });
 });
 
+describe("no server path in what the API says", () => {
+  test("/models names no folder; readiness without a model does not name MODELS_DIR", async () => {
+    const m = await (await fetch(`${url}/models`)).text();
+    assert.ok(!m.includes(models), m);
+    assert.doesNotMatch(m, /"dir"/);
+    const empty = tempDir("ldtext-secret-path-");
+    const s3 = await startTestServer(empty);
+    try {
+      const ready = await fetch(`${s3.url}/health/ready`);
+      assert.equal(ready.status, 503);
+      const body = await ready.text();
+      assert.ok(!body.includes(empty), body);
+      assert.match(body, /no model could be loaded/);
+    } finally {
+      await s3.shutdown();
+    }
+  });
+});
+
 describe("security, limits and deadlines (a second server)", () => {
   let s2: RunningServer;
   before(async () => {
@@ -158,13 +177,14 @@ describe("security, limits and deadlines (a second server)", () => {
       CORS_ORIGINS: "https://app.example",
       REQUEST_DEADLINE_MS: "300",
       MAX_STEPS: "10000",
+      METRICS_KEYS: "metrics-key",
     });
   });
   after(async () => {
     await s2.shutdown();
   });
 
-  test("bearer API keys on inference and admin routes; health, metrics and docs stay open", async () => {
+  test("bearer API keys on inference, /models and admin routes; metrics keys on /metrics; health and docs stay open", async () => {
     assert.equal((await postJson(`${s2.url}/generate`, { steps: 1 })).status, 401);
     const wrong = await postJson(`${s2.url}/generate`, { steps: 1 }, { authorization: "Bearer nope" });
     assert.equal(wrong.status, 401);
@@ -172,7 +192,15 @@ describe("security, limits and deadlines (a second server)", () => {
     assert.equal((await postJson(`${s2.url}/generate`, { steps: 1 }, { authorization: "Bearer key-two" })).status, 200);
     assert.equal((await postJson(`${s2.url}/admin/reload`, {}, { authorization: "Bearer key-two" })).status, 401);
     assert.equal((await postJson(`${s2.url}/admin/reload`, {}, { authorization: "Bearer admin-key" })).status, 200);
-    for (const p of ["/health/live", "/health/ready", "/metrics", "/openapi.json", "/docs"]) assert.equal((await fetch(`${s2.url}${p}`)).status, 200, p);
+    for (const p of ["/health/live", "/health/ready", "/openapi.json", "/docs"]) assert.equal((await fetch(`${s2.url}${p}`)).status, 200, p);
+    assert.equal((await fetch(`${s2.url}/models`)).status, 401);
+    assert.equal((await fetch(`${s2.url}/models`, { headers: { authorization: "Bearer key-one" } })).status, 200);
+    assert.equal((await fetch(`${s2.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${s2.url}/metrics`, { headers: { authorization: "Bearer key-one" } })).status, 401, "API keys are not metrics keys");
+    assert.equal((await fetch(`${s2.url}/metrics`, { headers: { authorization: "Bearer metrics-key" } })).status, 200);
+    // without API_KEYS / METRICS_KEYS (the first server) both are open
+    assert.equal((await fetch(`${url}/models`)).status, 200);
+    assert.equal((await fetch(`${url}/metrics`)).status, 200);
   });
 
   test("rate limit per key: 429 with Retry-After, other keys unaffected", async () => {
@@ -185,7 +213,7 @@ describe("security, limits and deadlines (a second server)", () => {
     }
     assert.ok(codes.includes(429), codes.join());
     assert.equal(codes[0], 200);
-    const text = await (await fetch(`${s2.url}/metrics`)).text();
+    const text = await (await fetch(`${s2.url}/metrics`, { headers: { authorization: "Bearer metrics-key" } })).text();
     assert.equal(metricValue(text, 'ldtext_failures_total{reason="rejected"}'), codes.filter((c) => c === 429).length);
     // key-two used one token in the previous test; it still has room
     assert.equal((await postJson(`${s2.url}/generate`, { steps: 1 }, { authorization: "Bearer key-two" })).status, 200);

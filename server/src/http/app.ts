@@ -4,7 +4,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -16,6 +15,7 @@ import type { GenerateParams, GenerateResult, InferenceApi, SummarizeParams, Sum
 import { bearerAuth } from "../middleware/auth/index.ts";
 import { rateLimit } from "../middleware/rate-limit/index.ts";
 import { requestLogger } from "../middleware/logging/index.ts";
+import { BodyReadError, readBody } from "./body.ts";
 import { errorJson, mapError } from "./errors.ts";
 import { mountDocs } from "./docs.ts";
 import { makeSchemas } from "./schemas.ts";
@@ -53,6 +53,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   });
 
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  // Shutting down: every answer closes its connection, so no client sends its next request on a
+  // keep-alive socket that the closing server is about to drop.
+  app.use(async (c, next) => {
+    await next();
+    if (lifecycle.draining) c.header("Connection", "close");
+  });
   app.use(requestLogger(logger));
   app.use(async (c, next) => {
     const start = performance.now();
@@ -71,9 +77,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     app.use(cors({ origin: config.CORS_ORIGINS, allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"], exposeHeaders: ["X-Request-Id", "x-queue-time", "x-inference-time", "x-model-version", "Retry-After"] }));
   }
 
-  const limitBody = bodyLimit({
-    maxSize: config.MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId") } }, 413),
+  const limitBody = readBody({
+    maxBytes: config.MAX_BODY_BYTES,
+    onTooLarge: (c) => c.json({ error: { code: "payload_too_large", message: `request body exceeds ${config.MAX_BODY_BYTES} bytes`, requestId: c.get("requestId") } }, 413),
   });
   const jsonOnly: MiddlewareHandler<Env> = async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
@@ -117,7 +123,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
     413: { description: "Body over the size limit", content: { "application/json": { schema: S.ErrorResponse } } },
     415: { description: "Content-Type is not application/json", content: { "application/json": { schema: S.ErrorResponse } } },
     422: { description: "A field is invalid (the message names it)", content: { "application/json": { schema: S.ErrorResponse } } },
-    429: { description: "Queue full or rate limited (see Retry-After)", content: { "application/json": { schema: S.ErrorResponse } } },
+    429: { description: "Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when", content: { "application/json": { schema: S.ErrorResponse } } },
     503: { description: "Not ready or shutting down", content: { "application/json": { schema: S.ErrorResponse } } },
     504: { description: "Deadline passed", content: { "application/json": { schema: S.ErrorResponse } } },
   } as const;
@@ -223,8 +229,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   app.openapi(route("/generate/stream", "Unconditional generation, streamed (SSE)", S.GenerateRequest, S.GenerateResponse, true), (c) => genStream(c, c.req.valid("json") as GenerateParams));
   app.openapi(route("/summarize/stream", "Summarization, streamed (SSE)", S.SummarizeRequest, S.SummarizeResponse, true), (c) => sumStream(c, c.req.valid("json") as SummarizeParams));
 
+  // Public: liveness, readiness, the API description. /models (what is served, the last reload's
+  // failures) needs an API key when API_KEYS is set; /metrics one of METRICS_KEYS when that is set.
+  app.use("/models", bearerAuth({ keys: config.API_KEYS }));
+  app.use("/metrics", bearerAuth({ keys: config.METRICS_KEYS, realm: "ldtext-metrics" }));
   app.openapi(
-    createRoute({ method: "get", path: "/models", summary: "Served models", responses: { 200: { description: "Models", content: { "application/json": { schema: S.ModelsResponse } } } } }),
+    createRoute({
+      method: "get",
+      path: "/models",
+      summary: "Served models and the last reload's outcome",
+      security: [{ bearer: [] }],
+      responses: { 200: { description: "Models", content: { "application/json": { schema: S.ModelsResponse } } }, 401: errorResponses[401] },
+    }),
     (c) => c.json({ models: inference.models(), lastReload: inference.lastReload() ?? undefined }, 200),
   );
   app.openapi(
@@ -287,7 +303,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<Env> {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404));
   app.onError((err, c) => {
     const m = mapError(err);
-    if (m.status >= 500) logger.error({ requestId: c.get("requestId"), err: err.message }, "unhandled error");
+    if (err instanceof BodyReadError) logger.info({ requestId: c.get("requestId"), detail: err.detail }, "request body not received: the connection closed or broke");
+    else if (m.status >= 500) logger.error({ requestId: c.get("requestId"), err: err.message }, "unhandled error");
     return errorJson(c, m);
   });
   return app;

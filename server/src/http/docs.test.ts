@@ -1,11 +1,34 @@
 // /docs renders Swagger UI in a real headless browser with every non-local request blocked, i.e.
-// offline, from the installed swagger-ui-dist files (skipped where no Chromium is installed).
+// offline, from the installed swagger-ui-dist files (skipped where no Chromium is installed); asset
+// names that are not served — Object.prototype's among them — are 404s.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { startTestServer, tempDir } from "../testing/fixtures.ts";
 import type { RunningServer } from "../server.ts";
+
+describe("/docs assets", () => {
+  let srv: RunningServer;
+  before(async () => {
+    srv = await startTestServer(tempDir());
+  });
+  after(async () => {
+    await srv.shutdown();
+  });
+
+  test("names inherited from Object.prototype are 404, not 500", async () => {
+    for (const name of ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "nope.js"]) {
+      const res = await fetch(`${srv.url}/docs/${name}`);
+      const body = await res.text();
+      assert.equal(res.status, 404, `${name}: ${body}`);
+      assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, "not_found");
+      assert.doesNotMatch(body, /\//, "no path in the answer");
+    }
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    assert.doesNotMatch(metrics, /ldtext_requests_total\{[^}]*status="500"/);
+  });
+});
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => existsSync(p));
 

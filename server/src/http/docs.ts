@@ -4,12 +4,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Env, Hono } from "hono";
 
-const ASSETS: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-  "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
-  "favicon-32x32.png": "image/png",
-};
+// A Map, not an object literal: `ASSETS["constructor"]` on a plain object finds Object.prototype's
+// function, which passed the check and made readFileSync throw (a 500 naming an absolute path).
+const ASSETS: ReadonlyMap<string, string> = new Map([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ["swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8"],
+  ["favicon-32x32.png", "image/png"],
+]);
 
 function distDir(): string {
   const require = createRequire(import.meta.url);
@@ -33,8 +35,8 @@ export function mountDocs<E extends Env>(app: Hono<E>): void {
   app.get("/docs/init.js", (c) => c.body(INIT, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/docs/:file", (c) => {
     const file = c.req.param("file");
-    const type = ASSETS[file];
-    if (!type) return c.json({ error: { code: "not_found", message: `no such file: ${file}` } }, 404);
+    const type = ASSETS.get(file);
+    if (type === undefined) return c.json({ error: { code: "not_found", message: `no such file: ${file}` } }, 404);
     let buf = cache.get(file);
     if (!buf) {
       buf = readFileSync(join(dir, file));

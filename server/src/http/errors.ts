@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "../scheduler/errors.ts";
 import { NotReadyError, RequestError } from "../inference/types.ts";
 import type { FailureReason } from "../scheduler/errors.ts";
+import { BodyReadError } from "./body.ts";
 
 export interface MappedError {
   status: 400 | 401 | 404 | 413 | 415 | 422 | 429 | 499 | 500 | 503 | 504;
@@ -15,13 +16,14 @@ export interface MappedError {
 }
 
 export function mapError(err: unknown): MappedError {
-  if (err instanceof QueueFullError) return { status: 429, code: "queue_full", message: err.message, headers: { "Retry-After": String(err.retryAfterS) }, reason: "rejected" };
+  if (err instanceof QueueFullError) return { status: 429, code: err.code, message: err.message, headers: { "Retry-After": String(err.retryAfterS) }, reason: "rejected" };
   if (err instanceof NotReadyError) return { status: 503, code: "not_ready", message: err.message, headers: { "Retry-After": "5" }, reason: "rejected" };
   if (err instanceof DrainingError) return { status: 503, code: "unavailable", message: err.message, headers: { "Retry-After": "5" }, reason: "rejected" };
   if (err instanceof DeadlineError) return { status: 504, code: "deadline_exceeded", message: err.message, reason: "timeout" };
   if (err instanceof CancelledError) return { status: 499, code: "cancelled", message: err.message, reason: "cancelled" };
   if (err instanceof EngineError) return { status: 500, code: "inference_failed", message: "inference failed", reason: "error" };
   if (err instanceof SchedulerError) return { status: 500, code: "inference_failed", message: "inference failed", reason: err.reason };
+  if (err instanceof BodyReadError) return { status: 499, code: "client_closed_request", message: err.message };
   if (err instanceof RequestError) return { status: err.status, code: err.status === 404 ? "not_found" : "invalid_request", message: err.message };
   if (err instanceof HTTPException) {
     const s = err.status;

@@ -88,7 +88,6 @@ export function makeSchemas(lim: Limits) {
       denoiser: z.string(),
       denoiserReason: z.string(),
       workers: z.number().int(),
-      dir: z.string(),
       loadedAt: z.string(),
       default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),
     })
@@ -105,7 +104,7 @@ export function makeSchemas(lim: Limits) {
     .object({
       loaded: z.array(ModelRef),
       unchanged: z.array(ModelRef),
-      failed: z.array(z.object({ dir: z.string(), error: z.string() })),
+      failed: z.array(z.object({ dir: z.string().describe("Folder relative to MODELS_DIR"), error: z.string() })),
     })
     .openapi("ReloadReport");
 

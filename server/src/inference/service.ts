@@ -149,7 +149,6 @@ export class InferenceService implements InferenceApi {
       denoiser: m.denoiser.served,
       denoiserReason: m.denoiser.reason,
       workers: this.config.WORKERS,
-      dir: m.dir,
       loadedAt: m.loadedAt,
       default: defaults.has(m),
     }));
@@ -158,7 +157,7 @@ export class InferenceService implements InferenceApi {
   readiness(): ReadyState {
     const models = this.registry.models.map((m) => ({ id: m.id, version: m.version, executionProvider: m.ep }));
     if (!this.registry.loaded) return { ready: false, reason: "loading models", models };
-    if (models.length === 0) return { ready: false, reason: `no model could be loaded from ${this.config.MODELS_DIR}`, models };
+    if (models.length === 0) return { ready: false, reason: "no model could be loaded (the reasons: GET /models lastReload, or the server log)", models };
     const broken = this.registry.models.filter((m) => !m.healthy).map((m) => m.label);
     if (broken.length > 0) return { ready: false, reason: `engine worker died, reloading: ${broken.join(", ")}`, models };
     return { ready: true, models };

@@ -77,7 +77,6 @@ export interface ModelInfo {
   /** Why that one (DENOISER=auto: the int8 parity check's result on this CPU). */
   denoiserReason: string;
   workers: number;
-  dir: string;
   loadedAt: string;
   /** Whether requests of its task that name no model go to it (DEFAULT_MODELS, else the registry's choice). */
   default: boolean;
@@ -85,6 +84,7 @@ export interface ModelInfo {
 
 export interface ReloadReport {
   loaded: ModelRef[];
+  /** `dir` is relative to MODELS_DIR and `error` names no absolute path (the log has the full text). */
   failed: { dir: string; error: string }[];
   unchanged: ModelRef[];
 }

@@ -70,7 +70,7 @@ export class LoadedModel {
       if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (npm run export:quantize -- ${dir})`);
       graphs.denoiser = join(dir, q.file);
     }
-    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, schedule: manifest.config.schedule });
+    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, cpuMemArena: config.ORT_CPU_MEM_ARENA, memPattern: config.ORT_MEM_PATTERN, schedule: manifest.config.schedule });
     const workers: EngineWorker[] = [];
     try {
       if (config.DENOISER === "auto" && first.try === "int8") {
@@ -118,6 +118,7 @@ export class LoadedModel {
       math: coreMath(cfg.schedule),
       rowBudget: config.ROW_BUDGET,
       queueSize: config.QUEUE_SIZE,
+      admissionMs: config.ADMISSION_DEADLINE_MS,
       condCache: ctx.condCache,
       events: {
         queueSize: (n) => metrics.queueSize.set(label, n),

@@ -69,6 +69,10 @@ describe("hot reload", () => {
     const failed = reload.json.failed as { dir: string; error: string }[];
     assert.equal(failed.length, 1);
     assert.match(failed[0].error, /denoiser.onnx.data.*(sha256|fails verification)/);
+    // relative to MODELS_DIR, no absolute path, no checksums (the log has them)
+    assert.equal(failed[0].dir, "generate-3");
+    assert.ok(!JSON.stringify(reload.json).includes(models), JSON.stringify(reload.json));
+    assert.doesNotMatch(failed[0].error, /[0-9a-f]{64}/);
     const r = await postJson(`${srv.url}/generate`, { steps: 3 });
     assert.equal(r.status, 200);
     assert.equal((r.json.model as { version: string }).version, "2");

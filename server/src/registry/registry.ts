@@ -12,6 +12,7 @@ import type { Task } from "@ldtext/core";
 import { LoadedModel } from "./loaded-model.ts";
 import type { LoadContext } from "./loaded-model.ts";
 import type { ReloadReport } from "../inference/types.ts";
+import { publicDir, publicMessage } from "./redact.ts";
 
 export interface Candidate {
   dir: string;
@@ -200,7 +201,8 @@ export class ModelRegistry {
           break;
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
-          report.failed.push({ dir: c.dir, error });
+          // The report is served (/models, /admin/reload): no server paths in it; the log keeps them.
+          report.failed.push({ dir: publicDir(this.root, c.dir), error: publicMessage(this.root, error) });
           this.failedSig.set(c.dir, sig);
           metrics.reloads.inc({ outcome: "failed" });
           logger.error({ model: id, dir: c.dir, error, keeping: cur?.label ?? null }, "model load failed; keeping the previous version");

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Scheduler, rowsOf } from "./scheduler.ts";
 import type { ConditionEncoding, DenoiseBatch, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
-import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError } from "./errors.ts";
+import { CancelledError, DeadlineError, DrainingError, EngineError, OverloadedError, QueueFullError } from "./errors.ts";
 import { coreMath } from "./math.ts";
 import { applySampler, initLatents } from "./apply.ts";
 import type { StepBatch, StepResult } from "./types.ts";
@@ -24,9 +24,10 @@ class RecordingBackend implements ModelBackend {
   decodes: number[] = [];
   encodes = 0;
   failNext = false;
-  constructor(readonly condDim = 0, private readonly delayMs = 0) {}
+  constructor(readonly condDim = 0, private readonly delayMs: number | ((rows: number) => number) = 0) {}
   async denoise(b: DenoiseBatch): Promise<Float32Array> {
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const delay = typeof this.delayMs === "function" ? this.delayMs(b.rows) : this.delayMs;
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     else await new Promise((r) => setImmediate(r));
     if (this.failNext) {
       this.failNext = false;
@@ -65,7 +66,7 @@ function job(over: Partial<JobSpec> = {}): JobSpec {
   return { id: "j", n: 1, steps: 3, sampler: "ddim", seed: 1, guidance: 0, deadline: performance.now() + 60_000, ...over };
 }
 
-function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?: number; math?: SamplingMath } = {}) {
+function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?: number; math?: SamplingMath; admissionMs?: number } = {}) {
   const cache = new Map<string, ConditionEncoding>();
   const rows: number[] = [];
   const s = new Scheduler({
@@ -73,6 +74,7 @@ function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?:
     math: over.math ?? coreMath({ name: "tan-d", d: 9 }),
     rowBudget: over.rowBudget ?? 8,
     queueSize: over.queueSize ?? 100,
+    admissionMs: over.admissionMs,
     condCache: { get: (k) => cache.get(k), set: (k, v) => void cache.set(k, v) },
     events: { runningRows: (r) => rows.push(r) },
   });
@@ -167,6 +169,56 @@ describe("Scheduler", () => {
     assert.equal(results.length, 2);
     // once the queue has room again, jobs are accepted
     assert.equal((await s.submit(job())).ids.length, 1);
+  });
+
+  test("Retry-After of a full queue is within 2x of the time the queue really takes to drain", async () => {
+    // A tick costs 10 ms + 2 ms per row (like a denoiser call); budget 8 rows, queue of 12.
+    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows);
+    const { s } = sched([b], { rowBudget: 8, queueSize: 12 });
+    await Promise.all([1, 2, 3, 4].map((n) => s.submit(job({ n, steps: 4 })))); // some ticks measured
+    const pending: Promise<unknown>[] = [];
+    let refusal: QueueFullError | undefined;
+    for (let i = 0; i < 30 && !refusal; i++) {
+      try {
+        pending.push(s.submit(job({ n: 1 + (i % 4), steps: 5 + ((i * 7) % 16), seed: i })));
+      } catch (e) {
+        if (e instanceof QueueFullError) refusal = e;
+        else throw e;
+      }
+    }
+    assert.ok(refusal, "the queue filled up");
+    const refusedAt = performance.now();
+    await Promise.all(pending);
+    const actualMs = performance.now() - refusedAt;
+    const ratio = refusal.retryAfterMs / actualMs;
+    assert.ok(ratio > 0.5 && ratio < 2, `Retry-After ${refusal.retryAfterMs.toFixed(0)} ms vs drained in ${actualMs.toFixed(0)} ms`);
+    assert.equal(refusal.retryAfterS, Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)));
+  });
+
+  test("admission by estimated completion: what cannot finish within the limit is refused at once, what is admitted finishes in time", async () => {
+    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows);
+    const limitMs = 600;
+    const { s } = sched([b], { rowBudget: 8, queueSize: 1000, admissionMs: limitMs });
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.submit(job({ n, steps: 3 }))));
+    const took: number[] = [];
+    const refused: OverloadedError[] = [];
+    const done: Promise<void>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const start = performance.now();
+      try {
+        done.push(s.submit(job({ n: 2, steps: 10, seed: i })).then(() => void took.push(performance.now() - start)));
+      } catch (e) {
+        if (e instanceof OverloadedError) refused.push(e);
+        else throw e;
+      }
+    }
+    await Promise.all(done); // no DeadlineError or other failure among the admitted
+    assert.ok(refused.length > 0 && took.length > 0, `${took.length} admitted, ${refused.length} refused`);
+    const worst = Math.max(...took);
+    assert.ok(worst < 1.5 * limitMs, `an admitted job took ${worst.toFixed(0)} ms (limit ${limitMs})`);
+    assert.ok(refused.every((e) => e.retryAfterMs > 0 && e.code === "overloaded"));
+    // an idle scheduler admits a job even when it alone needs longer than the limit
+    assert.equal((await s.submit(job({ n: 1, steps: 80 }))).ids.length, 1);
   });
 
   test("cancelling a queued job rejects it at once; cancelling a running one frees its rows next tick", async () => {

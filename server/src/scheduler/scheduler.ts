@@ -6,7 +6,9 @@
 // ./apply.ts), then finished rows (and streaming snapshots) through the decoder. Jobs with different step counts,
 // samplers and guidance share a call; a job's numbers depend only on its own seed and parameters.
 import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplePlan, SamplingMath } from "./types.ts";
-import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "./errors.ts";
+import { CancelledError, DeadlineError, DrainingError, EngineError, OverloadedError, QueueFullError, SchedulerError } from "./errors.ts";
+import { TickModel, simulate } from "./estimate.ts";
+import type { JobLoad } from "./estimate.ts";
 
 export interface SchedulerEvents {
   queueSize?(size: number): void;
@@ -29,6 +31,12 @@ export interface SchedulerOptions {
   rowBudget: number;
   /** Waiting jobs beyond this are refused with QueueFullError. */
   queueSize: number;
+  /**
+   * Admission by estimated completion time: a job the measured drain rate says would finish later
+   * than this (ms from its arrival; or its own deadline, if sooner) is refused with OverloadedError
+   * instead of waiting to time out. 0 or absent = off.
+   */
+  admissionMs?: number;
   condCache?: ConditionCache;
   events?: SchedulerEvents;
   now?: () => number;
@@ -65,8 +73,10 @@ export class Scheduler {
   private draining = false;
   private drainWaiters: (() => void)[] = [];
   private readonly now: () => number;
-  /** Exponential average of job durations (ms), for Retry-After. */
-  private avgJobMs = 1000;
+  /** Measured tick durations by rows: the drain rate behind Retry-After and admission. */
+  readonly ticks = new TickModel();
+  /** Ticks to see before refusing by estimate (a fresh model version knows nothing yet). */
+  static readonly MIN_TICKS_FOR_ADMISSION = 5;
 
   constructor(private readonly opts: SchedulerOptions) {
     if (opts.lanes.length === 0) throw new Error("scheduler needs at least one lane");
@@ -103,11 +113,18 @@ export class Scheduler {
    */
   submit(spec: JobSpec): Promise<JobResult> {
     if (this.draining) throw new DrainingError();
-    if (this.waiting.length >= this.opts.queueSize) {
-      const perLane = Math.ceil((this.waiting.length + 1) / this.lanes.length);
-      throw new QueueFullError(Math.max(1, Math.ceil((this.avgJobMs * perLane) / 1000)));
-    }
     if (spec.signal?.aborted) throw new CancelledError();
+    if (this.waiting.length >= this.opts.queueSize) throw new QueueFullError(this.estimate().drainMs);
+    const admissionMs = this.opts.admissionMs ?? 0;
+    if (admissionMs > 0 && this.ticks.observations >= Scheduler.MIN_TICKS_FOR_ADMISSION) {
+      const own = { rows: rowsOf(spec), steps: spec.steps };
+      const est = this.estimate(own);
+      const limit = Math.min(admissionMs, spec.deadline - this.now());
+      // A job that alone needs longer than the limit is not refused for that (the estimate of an
+      // idle server is not what overload means): it is admitted when it would start at once.
+      const alone = own.steps * this.ticks.predict(own.rows);
+      if (est.finishMs > Math.max(limit, 1.5 * alone)) throw new OverloadedError(est.drainMs, est.finishMs, limit);
+    }
     return new Promise<JobResult>((resolve, reject) => {
       const w: Waiting = { spec, enqueuedAt: this.now(), resolve, reject, cleanup: () => {} };
       const fail = (e: SchedulerError) => {
@@ -133,6 +150,26 @@ export class Scheduler {
       this.opts.events?.queueSize?.(this.waiting.length);
       this.wake();
     });
+  }
+
+  /**
+   * Estimated ms until the work admitted so far has finished (`drainMs`) and, with `extra`, until a
+   * job appended to the queue now would finish (`finishMs`).
+   */
+  estimate(extra?: JobLoad): { drainMs: number; finishMs: number } {
+    const lanes = this.lanes.map((l) => l.active.map((a) => ({ rows: a.rows, steps: a.spec.steps - a.step })));
+    const waiting: JobLoad[] = this.waiting.map((w) => ({ rows: rowsOf(w.spec), steps: w.spec.steps }));
+    const withExtra = extra ? [...waiting, extra] : waiting;
+    const r = simulate(lanes, withExtra, { rowBudget: this.opts.rowBudget, tickMs: (rows) => this.ticks.predict(rows) });
+    if (!extra) return { drainMs: r.drainMs, finishMs: r.drainMs };
+    // The work ahead drains on its own schedule; the extra job's rows slow it only slightly.
+    const ahead = simulate(lanes, waiting, { rowBudget: this.opts.rowBudget, tickMs: (rows) => this.ticks.predict(rows) });
+    return { drainMs: ahead.drainMs, finishMs: r.finishMs[withExtra.length - 1] };
+  }
+
+  /** @internal a lane's tick (denoiser call, sampler update, decoding) over `rows` rows took `ms`. */
+  observeTick(rows: number, ms: number): void {
+    this.ticks.observe(rows, ms);
   }
 
   /** Stops admitting new jobs; resolves once every queued and running job has finished. */
@@ -169,11 +206,7 @@ export class Scheduler {
   settle(w: Waiting, outcome: JobResult | Error): void {
     w.cleanup();
     if (outcome instanceof Error) w.reject(outcome);
-    else {
-      const ms = outcome.queueMs + outcome.inferenceMs;
-      this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * ms;
-      w.resolve(outcome);
-    }
+    else w.resolve(outcome);
   }
 
   /** @internal */
@@ -357,6 +390,7 @@ class Lane {
       row += a.rows;
     }
     const t0 = performance.now();
+    const tickStart = this.sched.clock();
     const res = await this.backend.step({ rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined, samples });
     this.opts.events?.tick?.(rows, performance.now() - t0);
 
@@ -376,7 +410,10 @@ class Lane {
     for (const a of finished) this.active.splice(this.active.indexOf(a), 1);
 
     const toDecode = [...finished, ...snapshots];
-    if (toDecode.length === 0) return;
+    if (toDecode.length === 0) {
+      this.sched.observeTick(rows, this.sched.clock() - tickStart);
+      return;
+    }
     const decRows = toDecode.reduce((s, a) => s + a.spec.n, 0);
     const lat = new Float32Array(decRows * ld);
     let off = 0;
@@ -393,6 +430,7 @@ class Lane {
       throw e;
     }
     const end = this.sched.clock();
+    this.sched.observeTick(rows, end - tickStart);
     off = 0;
     for (const a of toDecode) {
       const perRow: Int32Array[] = [];

@@ -4,6 +4,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { placeholderVocabulary, tinyConfig, writeRandomArtifact } from "@ldtext/export";
+import pino from "pino";
+import type { Logger } from "pino";
 import { loadConfig } from "../config/index.ts";
 import { startServer } from "../server.ts";
 import type { RunningServer } from "../server.ts";
@@ -35,9 +37,16 @@ export async function modelsFolder(): Promise<string> {
   return dir;
 }
 
-export async function startTestServer(modelsDir: string, env: Record<string, string> = {}): Promise<RunningServer> {
+/** A pino logger that keeps its lines (parsed) in memory, for tests that check what was logged. */
+export function captureLogger(level = "info"): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+export async function startTestServer(modelsDir: string, env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", MODEL_POLL_MS: "0", ...env });
-  const srv = await startServer(config);
+  const srv = await startServer(config, opts);
   await srv.loaded;
   return srv;
 }
