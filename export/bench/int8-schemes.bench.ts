@@ -13,10 +13,10 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { cpuInfo, readArtifact } from "@ldtext/core";
 import { buildDenoiser } from "../src/networks/graphs.ts";
+import { denoiserFeeds } from "./feeds.ts";
 import { defaultQuantizeWeight } from "../src/onnx/blocks.ts";
 import type { Int8Scheme, NetOptions } from "../src/onnx/blocks.ts";
 import type { GraphBuilder } from "../src/onnx/graph.ts";
-import { gaussian } from "../src/networks/weights.ts";
 import { feedsToOrt, measureInt8Parity, validationLikeInputs } from "../src/verify/int8-parity.ts";
 import { activationRanges, smoothWeights } from "../src/quantize/smooth.ts";
 import type { WeightTensor } from "../src/onnx/blocks.ts";
@@ -62,19 +62,7 @@ function write(g: GraphBuilder): string {
 
 const cfg = m.config;
 const B = 8;
-const L = cfg.maxLen;
-const d = cfg.latentDim;
-const rnd = gaussian(3);
-const rand = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => s * rnd());
-const feeds: Record<string, ort.Tensor> = {
-  x_t: new ort.Tensor("float32", rand(B * L * d), [B, L, d]),
-  x_sc: new ort.Tensor("float32", rand(B * L * d, 0.5), [B, L, d]),
-  t: new ort.Tensor("float32", Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B), [B]),
-};
-if (cfg.task === "summarize" && cfg.condEnc) {
-  feeds.cond = new ort.Tensor("float32", rand(B * 32 * cfg.condEnc.dModel), [B, 32, cfg.condEnc.dModel]);
-  feeds.cond_mask = new ort.Tensor("float32", new Float32Array(B * 32).fill(1), [B, 32]);
-}
+const feeds = denoiserFeeds(cfg, B, 3, 32);
 async function cpuMsPerCall(file: string): Promise<number> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   await s.run(feeds);

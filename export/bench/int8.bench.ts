@@ -11,8 +11,9 @@ import type { ModelConfig } from "@ldtext/core";
 import { exportWeights, loadTrainingCheckpoint } from "../src/artifact/from-checkpoint.ts";
 import type { WeightMap } from "../src/onnx/blocks.ts";
 import { buildDenoiser } from "../src/networks/graphs.ts";
-import { gaussian, randomWeights } from "../src/networks/weights.ts";
+import { randomWeights } from "../src/networks/weights.ts";
 import { sessionFor } from "../src/testing.ts";
+import { denoiserFeeds } from "./feeds.ts";
 
 const { values } = parseArgs({ options: { preset: { type: "string", default: "small" }, batch: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, threads: { type: "string", default: "1" }, only: { type: "string" }, checkpoint: { type: "string" } } });
 const B = Number(values.batch);
@@ -33,22 +34,10 @@ if (values.checkpoint) {
   source = `random ${preset}`;
 }
 const L = cfg.maxLen;
-const d = cfg.latentDim;
 const opts = { intraOpNumThreads: threads, interOpNumThreads: 1 };
 const fp32 = await sessionFor(buildDenoiser(cfg, w), {}, opts);
 const int8 = await sessionFor(buildDenoiser(cfg, w, { quantize: "int8", ...(values.only ? { quantizeWeight: (n: string) => new RegExp(values.only!).test(n) } : {}) }), {}, opts);
-const rnd = gaussian(2);
-const rand = (n: number, s = 1): Float32Array => Float32Array.from({ length: n }, () => s * rnd());
-const feeds: Record<string, ort.Tensor> = {
-  x_t: new ort.Tensor("float32", rand(B * L * d), [B, L, d]),
-  x_sc: new ort.Tensor("float32", rand(B * L * d, 0.5), [B, L, d]),
-  t: new ort.Tensor("float32", Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B), [B]),
-};
-if (cfg.task === "summarize" && cfg.condEnc) {
-  const S = cfg.condMaxLen ?? 128;
-  feeds.cond = new ort.Tensor("float32", rand(B * S * cfg.condEnc.dModel), [B, S, cfg.condEnc.dModel]);
-  feeds.cond_mask = new ort.Tensor("float32", new Float32Array(B * S).fill(1), [B, S]);
-}
+const feeds = denoiserFeeds(cfg, B, 2, cfg.condMaxLen ?? 128);
 
 /** Median wall and CPU time per call (CPU time: the machine is shared, so wall time alone misleads). */
 async function time(s: ort.InferenceSession): Promise<{ msPerCall: number; cpuMsPerCall: number; calls: number; out: Float32Array }> {

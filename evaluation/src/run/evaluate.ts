@@ -211,12 +211,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       const leads = split0.documents!.slice(0, o.samples).map(leadSentence);
       lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
       if (o.samples >= 2) {
-        // The same noise for different documents: each its own request with the one shared seed.
-        const shared: string[] = [];
-        for (const doc of split0.documents!.slice(0, Math.min(12, o.samples))) {
-          const one = await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: [doc], guidance, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32" });
-          shared.push(one.texts[0]);
-        }
+        // The same noise for different documents: each as its own request with the one shared seed.
+        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32" })).texts;
         dependence = { model: documentDependence(sampled.texts, split0.texts.slice(0, o.samples), shared), lead1: documentDependence(leads, split0.texts.slice(0, o.samples)) };
         if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
       }

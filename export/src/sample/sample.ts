@@ -52,6 +52,8 @@ export interface SampleArtifactOptions {
   threads?: number;
   /** Default fp32. */
   denoiser?: DenoiserPrecision;
+  /** Summarize: every document samples from `seed` itself (as its own request with that seed would), not `seed + i`. */
+  sharedSeed?: boolean;
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
   /** Called after every denoiser call with (samples finished so far, total). */
@@ -169,7 +171,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
       const b = Math.min(perCall, n - first);
       const rows = b * copies;
       // Per-sample (seed, row) of the noise stream; see the header.
-      const seedOf = (i: number) => (conditional ? o.seed + first + i : o.seed);
+      const seedOf = (i: number) => (conditional && !o.sharedSeed ? o.seed + first + i : o.seed);
       const rowOf = (i: number) => (conditional ? 0 : first + i);
       const x = new Float32Array(b * ld);
       for (let i = 0; i < b; i++) x.set(gaussianNoise(seedOf(i), 0, rowOf(i), ld), i * ld);
