@@ -27,7 +27,9 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
   let sdk: DiffusionTextClient;
 
   before(async () => {
-    srv = await startTestServer(await modelsFolder(), { STREAM_EVERY: "2" });
+    // The Stop test's request (200 steps × 16 rows) must still be running when Stop is clicked, even
+    // on a loaded CI machine, and must be admitted there (no deadline that would earn it a 429).
+    srv = await startTestServer(await modelsFolder(), { STREAM_EVERY: "2", ADMISSION_DEADLINE_MS: "0" });
     sdk = new DiffusionTextClient({ baseUrl: srv.url });
     profile = mkdtempSync(join(tmpdir(), "ldtext-chromium-"));
     ctx = await launchHeadlessChromium(profile);
@@ -40,7 +42,15 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
   });
 
   const texts = () => page.locator("#output .sample").allTextContents();
-  const waitState = (state: string) => page.waitForSelector(`body[data-state="${state}"]`, { timeout: 30_000 });
+  // On a timeout, say which state and status line the page was left in (an error instead of idle, …).
+  const waitState = async (state: string) => {
+    try {
+      await page.waitForSelector(`body[data-state="${state}"]`, { timeout: 30_000 });
+    } catch (err) {
+      const now = await page.evaluate(() => `${document.body.dataset.state ?? "?"}: ${document.getElementById("status")?.textContent ?? ""}`);
+      throw new Error(`waiting for state ${state}, the page is ${now}`, { cause: err });
+    }
+  };
 
   test("the page loads its bundle under the server's CSP and shows the server's state", async () => {
     const errors: string[] = [];
@@ -75,14 +85,23 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
   });
 
   test("Stop aborts a running request", async () => {
-    await page.locator("#steps").fill("200");
-    await page.locator("#n").fill("16");
-    await page.locator("#seed").fill("");
-    await page.locator("#run").click();
-    await waitState("running");
-    await page.locator("#stop").click();
-    await waitState("idle");
-    assert.equal(await page.locator("#status").textContent(), "Stopped.");
+    // Tiny models finish 200 steps in well under a second, sooner than a click can land: keep the
+    // server busy with background work so the page's request is still waiting or running at Stop.
+    const background = new AbortController();
+    const busy = Array.from({ length: 8 }, () => sdk.generate({ steps: 200, n: 16 }, { signal: background.signal, retries: 0 }).catch(() => undefined));
+    try {
+      await page.locator("#steps").fill("200");
+      await page.locator("#n").fill("16");
+      await page.locator("#seed").fill("");
+      await page.locator("#run").click();
+      await waitState("running");
+      await page.locator("#stop").click();
+      await waitState("idle");
+      assert.equal(await page.locator("#status").textContent(), "Stopped.");
+    } finally {
+      background.abort();
+      await Promise.all(busy);
+    }
   });
 
   test("summarize: document box and guidance, then the screenshot", async () => {

@@ -150,7 +150,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Queue full or rate limited (see Retry-After) */
+                /** @description Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -262,7 +262,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Queue full or rate limited (see Retry-After) */
+                /** @description Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -424,7 +424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Served models */
+        /** Served models and the last reload's outcome */
         get: {
             parameters: {
                 query?: never;
@@ -441,6 +441,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["ModelsResponse"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -536,7 +545,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Queue full or rate limited (see Retry-After) */
+                /** @description Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -648,7 +657,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Queue full or rate limited (see Retry-After) */
+                /** @description Queue full (queue_full), estimated completion past the admission deadline (overloaded) or rate limited; Retry-After says when */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -746,7 +755,6 @@ export interface components {
             default: boolean;
             denoiser: string;
             denoiserReason: string;
-            dir: string;
             documentLength: number | null;
             executionProvider: string;
             id: string;
@@ -776,6 +784,7 @@ export interface components {
         };
         ReloadReport: {
             failed: {
+                /** @description Folder relative to MODELS_DIR */
                 dir: string;
                 error: string;
             }[];
