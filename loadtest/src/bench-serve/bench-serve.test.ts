@@ -255,6 +255,8 @@ describe("result and ratios", () => {
     assert.match(md, /## 10 steps/);
     assert.match(md, /## 50 steps/);
     assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \| 2\.00 \| 1\.000 \|/);
+    // The same table from the written JSON (object identity lost): the best batch is still marked.
+    assert.equal(formatMarkdown(JSON.parse(JSON.stringify(buildResult(input())))), md);
     assert.match(md, /\| server fp32, no batching \| 32 \| 1\.90 \| 0\.475 \| 0\.38 \| 0\.190 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
     assert.match(md, /\| server \/ engine, per CPU second \| 0\.760 \| ≥ 0\.9 ✗ \|/);
     assert.equal(md.split("\n").filter((l) => l.startsWith("| server fp32, batching |")).length, 6);

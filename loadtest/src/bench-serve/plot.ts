@@ -25,6 +25,8 @@ export async function writeBenchChart(r: BenchServeResult, pathWithoutExt: strin
     xLabel: "throughput (samples/s)",
     yLabel: "latency (ms, p50; engine: one batch)",
     logY: true,
+    // fp32 server, int8 server, no batching, fp32 and int8 engine: one legend row per steps.
+    legendColumns: 5,
     series: benchSeries(r),
   });
 }

@@ -402,7 +402,7 @@ export function formatMarkdown(r: BenchServeResult): string {
   for (const l of r.serverLatency) {
     out.push(`| server p50 / p99 ms at concurrency ${l.concurrency}: fp32 · int8 | ${pair(l.fp32)} · ${pair(l.int8)} | |`);
   }
-  if (r.autoDenoiser) out.push(`| server default (DENOISER=auto) serves | ${r.autoDenoiser.denoiser} (${r.autoDenoiser.reason.replaceAll("|", "/")}) | |`);
+  if (r.autoDenoiser) out.push(`| server default (DENOISER=auto) serves | ${r.autoDenoiser.denoiser} (${r.autoDenoiser.reason.replaceAll("|", "\\|")}) | |`);
   out.push("");
   for (const s of r.results) {
     out.push(`## ${s.steps} steps`);
@@ -413,7 +413,7 @@ export function formatMarkdown(r: BenchServeResult): string {
     const engCpu = s.engine.best.samplesPerCpuSecond;
     for (const e of [s.engine, ...(s.engineInt8 ? [s.engineInt8] : [])]) {
       for (const p of e.sweep) {
-        const star = p === e.best ? " (best)" : "";
+        const star = p.batch === e.best.batch ? " (best)" : "";
         out.push(`| engine ${e.precision}, no HTTP | batch ${p.batch}${star} | ${fmt(p.samplesPerSec)} | ${fmt(ratio(p.samplesPerSec, eng), 3)} | ${fmt(p.samplesPerCpuSecond)} | ${fmt(ratio(p.samplesPerCpuSecond, engCpu), 3)} | | | | ${p.batch} | ${p.samples} samples |`);
       }
     }
