@@ -11,6 +11,7 @@ import {
   renderLineChartSvg,
   renderScatterChartSvg,
   rasteriseSvg,
+  scatterChartToVegaLite,
   svgToPng,
   writeLineChart,
   writeScatterChart,
@@ -98,6 +99,21 @@ describe("renderScatterChartSvg", () => {
     for (const want of ["Latency vs throughput", "samples/s", "p95 latency (ms)", "batched", "no batching", "c=1", "c=8", "c=32"]) {
       assert.ok(texts.includes(want), `missing text "${want}"`);
     }
+  });
+});
+
+describe("scatter legend columns", () => {
+  test("legendColumns wraps a long legend into rows: the chart stays near the plot's width", async () => {
+    const series = Array.from({ length: 10 }, (_, i) => ({ name: `series number ${i}`, points: [{ x: i + 1, y: 10 * (i + 1) }] }));
+    const spec = { title: "t", xLabel: "x", yLabel: "y", series };
+    const layers = (scatterChartToVegaLite({ ...spec, legendColumns: 5 }) as { layer: { encoding: { color: { legend: unknown } } }[] }).layer;
+    assert.deepEqual(layers[0].encoding.color.legend, { orient: "bottom", columns: 5 });
+    const width = (svg: string) => Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+    const oneRow = await renderScatterChartSvg(spec);
+    const wrapped = await renderScatterChartSvg({ ...spec, legendColumns: 5 });
+    parseSvg(wrapped);
+    assert.ok(width(wrapped) < width(oneRow), `${width(wrapped)} vs ${width(oneRow)}`);
+    assert.ok(svgTexts(wrapped).includes("series number 9"));
   });
 });
 

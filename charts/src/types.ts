@@ -42,6 +42,8 @@ export interface ScatterChartSpec {
   logY?: boolean;
   width?: number;
   height?: number;
+  /** Legend entries per row (default: all in one row, which widens the chart past the plot with many series). */
+  legendColumns?: number;
 }
 
 export interface WrittenChart {

@@ -103,7 +103,8 @@ export function scatterChartToVegaLite(spec: ScatterChartSpec): TopLevelSpec {
   const seriesNames = spec.series.map((s) => s.name);
   const x = { field: "x", type: "quantitative", title: spec.xLabel, scale: axisScale(logX), axis: AXIS } as const;
   const y = { field: "y", type: "quantitative", title: spec.yLabel, scale: axisScale(logY), axis: AXIS } as const;
-  const color = { field: "series", type: "nominal", title: null, sort: seriesNames, legend: { orient: "bottom" } } as const;
+  const legend = spec.legendColumns !== undefined ? { orient: "bottom", columns: spec.legendColumns } : { orient: "bottom" };
+  const color = { field: "series", type: "nominal", title: null, sort: seriesNames, legend } as const;
   const layers: object[] = [];
   if (spec.connect !== false) {
     layers.push({ mark: { type: "line" }, encoding: { x, y, color, order: { field: "x", type: "quantitative" } } });

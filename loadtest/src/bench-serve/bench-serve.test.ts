@@ -1,14 +1,15 @@
-// The parts of bench:serve that need no server: FLOP count, the result's shape and ratio math, the
-// markdown table, /metrics parsing, argument lists, the progress plan, and the GEMM graph run through
+// The parts of bench:serve that need no server: FLOP count, the result's shape and ratio math (server
+// vs engine, int8 vs fp32 server), the markdown table, /metrics parsing, argument lists, the
+// side-by-side order and progress plan, the servers' environment, and the GEMM graph run through
 // ONNX Runtime.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS } from "@ldtext/core";
 import { denoiserFlopsPerRow, gemmFlops } from "./flops.ts";
-import { bestPoint, buildResult, compare, formatMarkdown, ratio, type EngineBatchPoint, type EngineCeiling, type ServerLevel, type SummaryInput } from "./summary.ts";
+import { bestPoint, buildResult, compare, compareInt8, formatMarkdown, latencyAt, ratio, type EngineBatchPoint, type EngineCeiling, type Precision, type ServerLevel, type SummaryInput } from "./summary.ts";
 import { metricSum } from "./server-load.ts";
-import { intList, planPhases, UsageError } from "./cli.ts";
+import { intList, planPhases, serverEnv, sideBySide, UsageError } from "./cli.ts";
 import { Progress } from "./progress.ts";
 import { matmulModel, measureGemmPeak } from "./peak.ts";
 import { benchSeries } from "./plot.ts";
@@ -57,8 +58,9 @@ const point = (batch: number, samplesPerSec: number, over: Partial<EngineBatchPo
   ...over,
 });
 const engine = (steps: number, sweep: EngineBatchPoint[], precision: "fp32" | "int8" = "fp32"): EngineCeiling => ({ precision, steps, sweep, best: bestPoint(sweep) });
-const level = (mode: ServerLevel["mode"], steps: number, concurrency: number, samplesPerSec: number): ServerLevel => ({
+const level = (mode: ServerLevel["mode"], steps: number, concurrency: number, samplesPerSec: number, denoiser: Precision = "fp32"): ServerLevel => ({
   mode,
+  denoiser,
   steps,
   concurrency,
   requests: 20,
@@ -71,7 +73,15 @@ const level = (mode: ServerLevel["mode"], steps: number, concurrency: number, sa
   cpuSeconds: 10,
   samplesPerCpuSecond: Number((samplesPerSec * (mode === "batching" ? 0.4 : 0.2)).toFixed(3)),
   truncated: false,
+  loadAverage: 2.5,
 });
+// The int8 server: samples/s given, latency `latencyScale` × the fp32 helper's, per CPU second 0.5 × samples/s.
+const int8Level = (steps: number, concurrency: number, samplesPerSec: number, latencyScale = 0.5): ServerLevel => {
+  const l = level("batching", steps, concurrency, samplesPerSec, "int8");
+  const sc = (x: number | null) => (x === null ? null : x * latencyScale);
+  return { ...l, samplesPerCpuSecond: Number((samplesPerSec * 0.5).toFixed(3)), latencyMs: { p50: sc(l.latencyMs.p50), p95: sc(l.latencyMs.p95), p99: sc(l.latencyMs.p99), mean: sc(l.latencyMs.mean) } };
+};
+const CPU = { model: "AMD EPYC", vendor: "AuthenticAMD", family: 25, modelNumber: 17, stepping: 1, cores: 2, int8Flags: ["avx2", "avx512_vnni"], int8Kernel: "avx512_vnni" as const };
 
 function input(over: Partial<SummaryInput> = {}): SummaryInput {
   const steps = (s: number, k: number) => ({
@@ -79,6 +89,8 @@ function input(over: Partial<SummaryInput> = {}): SummaryInput {
     engine: engine(s, [point(1, 2 * k), point(8, 4 * k), point(32, 3 * k)]),
     engineInt8: engine(s, [point(8, 6 * k)], "int8"),
     server: [level("batching", s, 1, 1.5 * k), level("batching", s, 8, 3.2 * k), level("batching", s, 32, 3.8 * k)],
+    // int8 / fp32: ×1.2 at c=1, ×2 at c=8, ×2.1 at c=32 (samples/s); per CPU second 0.5 vs 0.4 → ×1.25·ratio.
+    serverInt8: [int8Level(s, 1, 1.8 * k), int8Level(s, 8, 6.4 * k), int8Level(s, 32, 7.98 * k)],
     noBatching: [level("no-batching", s, 1, 1.6 * k), level("no-batching", s, 8, 2 * k), level("no-batching", s, 32, 1.9 * k)],
   });
   return {
@@ -87,7 +99,7 @@ function input(over: Partial<SummaryInput> = {}): SummaryInput {
     quick: true,
     model: { dir: "/m", id: "gen", version: "1", source: "random", preset: "small", L: 64, d: 64, dif: { dModel: 256, heads: 4, layers: 4, ffn: 768 }, hasInt8: true },
     layout: { workers: 2, intraOpThreads: 1, rowBudget: 32, noBatchingRowBudget: 1 },
-    machine: { cpus: 2, cpuModel: "x", loadAverageStart: [1, 2, 3], loadAverageEnd: [1, 2, 3], node: "v20", onnxruntime: "1.30.0" },
+    machine: { cpus: 2, cpuModel: "AMD EPYC (family 25, model 17, stepping 1)", cpu: CPU, loadAverageStart: [1, 2, 3], loadAverageEnd: [1, 2, 3], node: "v20", onnxruntime: "1.30.0" },
     denoiserFlopsPerRow: 459_538_432,
     peak: { M: 1024, K: 1024, N: 1024, sessions: 2, threads: 1, calls: 10, gflops: 80, medianGflops: 70, gflopsPerCpuSecond: 25 },
     results: [steps(10, 5), steps(50, 1)],
@@ -118,7 +130,7 @@ describe("result and ratios", () => {
 
   test("headline fields come from 50 steps at concurrency 32, with targets judged", () => {
     const r = buildResult(input());
-    assert.equal(r.schema, "ldtext-bench-serve/1");
+    assert.equal(r.schema, "ldtext-bench-serve/2");
     assert.deepEqual(r.headline, { steps: 50, concurrency: 32 });
     assert.equal(r.engineSamplesPerSec, 4);
     assert.equal(r.serverSamplesPerSecAt32, 3.8);
@@ -137,7 +149,18 @@ describe("result and ratios", () => {
       serverOverEngineAt32Cpu: { target: 0.9, value: 0.76, met: false },
       denoiserOverPeak: { target: 0.5, value: 0.5, met: true },
       denoiserOverPeakCpu: { target: 0.5, value: 0.8, met: true },
+      int8OverFp32ServerAt32: { target: 2, value: 2.1, met: true },
+      int8OverFp32ServerAt32Cpu: { target: 2, value: 2.625, met: true },
     });
+    assert.equal(r.int8ServerSamplesPerSecAt32, 7.98);
+    assert.equal(r.int8OverFp32ServerAt32, 2.1);
+    assert.equal(r.int8OverFp32ServerAt32Cpu, 2.625);
+    assert.deepEqual(r.serverLatency, [
+      { concurrency: 1, fp32: { p50: 100, p99: 160 }, int8: { p50: 50, p99: 80 } },
+      { concurrency: 32, fp32: { p50: 3200, p99: 5120 }, int8: { p50: 1600, p99: 2560 } },
+    ]);
+    assert.equal("autoDenoiser" in r, false);
+    assert.equal(r.results[1].int8Comparison.length, 3);
     for (const k of ["engineSamplesPerSec", "serverSamplesPerSecAt32", "ratioAt32", "noBatchingSamplesPerSecAt32", "denoiserGflops", "peakGflops"] as const) {
       assert.equal(typeof r[k], "number", k);
     }
@@ -166,8 +189,62 @@ describe("result and ratios", () => {
     assert.equal(f.serverSamplesPerSecAt32, 16);
     assert.throws(() => buildResult(input({ results: [] })), /no results/);
     const noInt8 = input();
-    for (const s of noInt8.results) delete s.engineInt8;
-    assert.equal("int8EngineSpeedup" in buildResult(noInt8), false);
+    for (const s of noInt8.results) {
+      delete s.engineInt8;
+      s.serverInt8 = [];
+    }
+    const n = buildResult(noInt8);
+    assert.equal("int8EngineSpeedup" in n, false);
+    assert.equal(n.int8OverFp32ServerAt32, null);
+    assert.deepEqual(n.targets.int8OverFp32ServerAt32, { target: 2, value: null, met: false });
+    assert.deepEqual(n.serverLatency.map((l) => [l.concurrency, l.int8]), [[1, null], [32, null]]);
+    assert.ok(n.results.every((s) => s.int8Comparison.length === 0));
+    assert.doesNotMatch(formatMarkdown(n), /int8 vs fp32 server|server int8/);
+  });
+
+  test("int8 vs fp32 server: ratios per concurrency both ran, latency pairs, int8 server / int8 engine", () => {
+    const fp32 = [level("batching", 50, 1, 1.5), level("batching", 50, 8, 3.2), level("batching", 50, 32, 4)];
+    const int8 = [int8Level(50, 32, 7), int8Level(50, 1, 3), int8Level(50, 4, 9)];
+    const c = compareInt8(fp32, int8, engine(50, [point(8, 8)], "int8"));
+    // c=4 has no fp32 partner and c=8 no int8 one: only 1 and 32, sorted.
+    assert.deepEqual(c.map((x) => x.concurrency), [1, 32]);
+    assert.deepEqual(c[1], {
+      concurrency: 32,
+      fp32SamplesPerSec: 4,
+      int8SamplesPerSec: 7,
+      int8OverFp32: 1.75,
+      fp32SamplesPerCpuSecond: 1.6,
+      int8SamplesPerCpuSecond: 3.5,
+      int8OverFp32Cpu: 2.1875,
+      int8ServerOverEngine: 0.875,
+      fp32LatencyMs: { p50: 3200, p99: 5120 },
+      int8LatencyMs: { p50: 1600, p99: 2560 },
+    });
+    assert.equal(c[0].int8OverFp32, 2);
+    assert.equal(compareInt8(fp32, int8)[0].int8ServerOverEngine, null);
+    assert.deepEqual(compareInt8(fp32, []), []);
+    // A failed level (0 samples/s) gives no ratio rather than 0 or Infinity.
+    assert.equal(compareInt8([level("batching", 50, 1, 0)], [int8Level(50, 1, 3)])[0].int8OverFp32, null);
+
+    // Latency at the lowest concurrency either ran and at the headline one; a side that lacks it is null.
+    assert.deepEqual(latencyAt(fp32, int8, 32).map((l) => [l.concurrency, l.fp32?.p50, l.int8?.p50]), [[1, 100, 50], [32, 3200, 1600]]);
+    assert.deepEqual(latencyAt(fp32, int8, 8)[1], { concurrency: 8, fp32: { p50: 800, p99: 1280 }, int8: null });
+    assert.equal(latencyAt(fp32, int8, 1).length, 1);
+    assert.deepEqual(latencyAt([], [], 32), []);
+  });
+
+  test("int8 server target: just under 2× is missed; the headline follows the headline concurrency", () => {
+    const x = input();
+    x.results[1].serverInt8[2] = int8Level(50, 32, 7.59); // 7.59 / 3.8 = 1.997
+    const r = buildResult(x);
+    assert.deepEqual(r.targets.int8OverFp32ServerAt32, { target: 2, value: 1.9974, met: false });
+    assert.deepEqual(r.targets.int8OverFp32ServerAt32Cpu, { target: 2, value: 2.4967, met: true });
+    assert.match(formatMarkdown(r), /\| \*\*server int8 \/ fp32\*\* at concurrency 32 \(side by side\) \| 1\.997 \| ≥ 2 ✗ \|/);
+    const at8 = buildResult(input({ headlineConcurrency: 8 }));
+    assert.equal(at8.int8OverFp32ServerAt32, 2);
+    assert.deepEqual(at8.serverLatency.map((l) => l.concurrency), [1, 8]);
+    const auto = buildResult(input({ autoDenoiser: { denoiser: "int8", reason: "auto: int8 parity check passed" } }));
+    assert.match(formatMarkdown(auto), /\| server default \(DENOISER=auto\) serves \| int8 \(auto: int8 parity check passed\) \| \|/);
   });
 
   test("markdown: headline with target marks, one table per steps, every setup a row", () => {
@@ -178,16 +255,40 @@ describe("result and ratios", () => {
     assert.match(md, /## 10 steps/);
     assert.match(md, /## 50 steps/);
     assert.match(md, /\| engine fp32, no HTTP \| batch 8 \(best\) \| 4\.00 \| 1\.000 \| 2\.00 \| 1\.000 \|/);
-    assert.match(md, /\| server, no batching \| 32 \| 1\.90 \| 0\.475 \| 0\.38 \| 0\.190 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
+    // The same table from the written JSON (object identity lost): the best batch is still marked.
+    assert.equal(formatMarkdown(JSON.parse(JSON.stringify(buildResult(input())))), md);
+    assert.match(md, /\| server fp32, no batching \| 32 \| 1\.90 \| 0\.475 \| 0\.38 \| 0\.190 \| 3200 \| 4800 \| 5120 \| 1\.0 \| 20 \|/);
     assert.match(md, /\| server \/ engine, per CPU second \| 0\.760 \| ≥ 0\.9 ✗ \|/);
-    assert.equal(md.split("\n").filter((l) => l.startsWith("| server, batching |")).length, 6);
+    assert.equal(md.split("\n").filter((l) => l.startsWith("| server fp32, batching |")).length, 6);
+    assert.equal(md.split("\n").filter((l) => l.startsWith("| server int8, batching |")).length, 6);
+    assert.match(md, /2 × AMD EPYC \(family 25, model 17, stepping 1\) \(int8 kernel avx512_vnni\)/);
+    assert.match(md, /\| server int8 \(DENOISER=int8\) at concurrency 32, samples\/s \| 7\.98 \| \|/);
+    assert.match(md, /\| \*\*server int8 \/ fp32\*\* at concurrency 32 \(side by side\) \| 2\.100 \| ≥ 2 ✓ \|/);
+    assert.match(md, /\| server int8 \/ fp32, per CPU second \| 2\.625 \| ≥ 2 ✓ \|/);
+    assert.match(md, /\| server p50 \/ p99 ms at concurrency 1: fp32 · int8 \| 100 \/ 160 · 50 \/ 80 \| \|/);
+    assert.match(md, /\| server p50 \/ p99 ms at concurrency 32: fp32 · int8 \| 3200 \/ 5120 · 1600 \/ 2560 \| \|/);
+    // Per steps: the int8 vs fp32 table, one row per concurrency (50 steps: k = 1, int8 engine 6 samples/s).
+    assert.equal(md.split("\n").filter((l) => l.startsWith("int8 vs fp32 server,")).length, 2);
+    assert.match(md, /\| 32 \| 3\.80 \| 7\.98 \| 2\.100 \| 1\.52 \| 3\.99 \| 2\.625 \| 1\.330 \| 3200 \/ 5120 \| 1600 \/ 2560 \|/);
   });
 
   test("plot series: server and no-batching curves labelled by concurrency, engine by batch", () => {
     const s = benchSeries(buildResult(input()));
-    assert.deepEqual(s.map((x) => x.name), ["server, 10 st", "no batch, 10 st", "engine, 10 st", "int8 eng, 10 st", "server, 50 st", "no batch, 50 st", "engine, 50 st", "int8 eng, 50 st"]);
+    assert.deepEqual(s.map((x) => x.name), [
+      "fp32 srv, 10 st",
+      "int8 srv, 10 st",
+      "no batch, 10 st",
+      "engine, 10 st",
+      "int8 eng, 10 st",
+      "fp32 srv, 50 st",
+      "int8 srv, 50 st",
+      "no batch, 50 st",
+      "engine, 50 st",
+      "int8 eng, 50 st",
+    ]);
+    assert.deepEqual(s[1].points.map((p) => [p.label, Number(p.x.toFixed(3))]), [["c=1", 9], ["c=8", 32], ["c=32", 39.9]]);
     assert.deepEqual(s[0].points.map((p) => p.label), ["c=1", "c=8", "c=32"]);
-    assert.deepEqual(s[2].points.map((p) => p.label), ["b=1", "b=8", "b=32"]);
+    assert.deepEqual(s[3].points.map((p) => p.label), ["b=1", "b=8", "b=32"]);
     for (const x of s) assert.ok(x.name.length <= 16, x.name);
   });
 });
@@ -252,17 +353,22 @@ describe("GEMM through ONNX Runtime", () => {
 
 describe("progress", () => {
   test("phases are planned in the order the run visits them; out-of-order or unknown phases throw", () => {
-    const phases = planPhases({ steps: [10, 50], concurrencies: [1, 32], batches: [8, 16], seconds: 6, engineSeconds: 2 });
+    const phases = planPhases({ steps: [10, 50], concurrencies: [1, 32], batches: [8, 16], seconds: 6, engineSeconds: 2, int8: true });
     assert.deepEqual(phases.map((p) => p.name), [
       "GEMM peak",
       "engine fp32, 10 steps",
       "engine fp32, 50 steps",
       "engine int8, 10 steps",
       "engine int8, 50 steps",
-      "server batching, 10 steps, c=1",
-      "server batching, 10 steps, c=32",
-      "server batching, 50 steps, c=1",
-      "server batching, 50 steps, c=32",
+      "server DENOISER=auto check",
+      "server fp32, 10 steps, c=1",
+      "server int8, 10 steps, c=1",
+      "server int8, 10 steps, c=32",
+      "server fp32, 10 steps, c=32",
+      "server fp32, 50 steps, c=1",
+      "server int8, 50 steps, c=1",
+      "server int8, 50 steps, c=32",
+      "server fp32, 50 steps, c=32",
       "server no batching, 10 steps, c=1",
       "server no batching, 10 steps, c=32",
       "server no batching, 50 steps, c=1",
@@ -277,6 +383,30 @@ describe("progress", () => {
     p.skip("engine int8, 10 steps");
     assert.throws(() => p.begin("engine fp32, 10 steps"), /unknown phase/);
     p.begin("engine int8, 50 steps");
-    assert.match(lines.at(-1)!, /^\[#+\.+\] 4\/14 engine int8, 50 steps … \(elapsed \d+ s, ETA ≥ \d+ s\)$/);
+    assert.match(lines.at(-1)!, /^\[#+\.+\] 4\/19 engine int8, 50 steps … \(elapsed \d+ s, ETA ≥ \d+ s\)$/);
+    // Without int8: no int8 engine, no auto check, fp32 server levels only.
+    const fp32Only = planPhases({ steps: [10], concurrencies: [1, 8], batches: [8], seconds: 6, engineSeconds: 2, int8: false }).map((x) => x.name);
+    assert.deepEqual(fp32Only, ["GEMM peak", "engine fp32, 10 steps", "server fp32, 10 steps, c=1", "server fp32, 10 steps, c=8", "server no batching, 10 steps, c=1", "server no batching, 10 steps, c=8", "GEMM peak (again)"]);
+  });
+
+  test("side by side: every (steps, concurrency) pair once per denoiser, adjacent, the first one alternating", () => {
+    const runs = sideBySide([10, 50], [1, 8, 32], true);
+    assert.equal(runs.length, 12);
+    assert.deepEqual(runs.slice(0, 6).map((r) => `${r.denoiser} ${r.steps} ${r.concurrency}`), ["fp32 10 1", "int8 10 1", "int8 10 8", "fp32 10 8", "fp32 10 32", "int8 10 32"]);
+    for (let i = 0; i < runs.length; i += 2) {
+      assert.deepEqual([runs[i].steps, runs[i].concurrency], [runs[i + 1].steps, runs[i + 1].concurrency]);
+      assert.notEqual(runs[i].denoiser, runs[i + 1].denoiser);
+    }
+    // As often first as second: neither denoiser always follows the other's load.
+    assert.equal(runs.filter((r, i) => i % 2 === 0 && r.denoiser === "int8").length, 3);
+    assert.deepEqual(sideBySide([10], [1, 8], false).map((r) => r.denoiser), ["fp32", "fp32"]);
+  });
+
+  test("server environment: the denoiser named explicitly, admission estimate and polling off, queue for the highest concurrency", () => {
+    const e = serverEnv({ workers: 2, threads: 1, rowBudget: 32, concurrencies: [1, 8, 64], denoiser: "fp32" });
+    assert.equal(e.DENOISER, "fp32");
+    assert.deepEqual([e.WORKERS, e.INTRA_OP_THREADS, e.ROW_BUDGET, e.QUEUE_SIZE], ["2", "1", "32", "128"]);
+    assert.deepEqual([e.ADMISSION_DEADLINE_MS, e.MODEL_POLL_MS, e.RESPONSE_CACHE_SIZE, e.EP], ["0", "0", "0", "cpu"]);
+    assert.equal(serverEnv({ workers: 1, threads: 1, rowBudget: 1, concurrencies: [1], denoiser: "int8" }).QUEUE_SIZE, "64");
   });
 });

@@ -1,5 +1,6 @@
-// Latency against throughput: one curve per (setup, steps) — the server with and without batching
-// (points = concurrency) and the engine ceiling (points = batch size, latency = one batch's time).
+// Latency against throughput: one curve per (setup, steps) — the fp32 and the int8 server with
+// batching and the fp32 one without (points = concurrency), and the fp32/int8 engine ceilings
+// (points = batch size, latency = one batch's time).
 // Series names stay short: the chart's legend cuts names past ~16 characters.
 import { writeScatterChart, type ScatterSeries, type WrittenChart } from "@ldtext/charts";
 import type { BenchServeResult } from "./summary.ts";
@@ -7,7 +8,7 @@ import type { BenchServeResult } from "./summary.ts";
 export function benchSeries(r: BenchServeResult): ScatterSeries[] {
   const series: ScatterSeries[] = [];
   for (const s of r.results) {
-    for (const [name, levels] of [["server", s.server], ["no batch", s.noBatching]] as const) {
+    for (const [name, levels] of [["fp32 srv", s.server], ["int8 srv", s.serverInt8], ["no batch", s.noBatching]] as const) {
       const points = levels.filter((l) => l.latencyMs.p50 !== null).map((l) => ({ x: l.samplesPerSec, y: l.latencyMs.p50!, label: `c=${l.concurrency}` }));
       if (points.length > 0) series.push({ name: `${name}, ${s.steps} st`, points });
     }
@@ -24,6 +25,8 @@ export async function writeBenchChart(r: BenchServeResult, pathWithoutExt: strin
     xLabel: "throughput (samples/s)",
     yLabel: "latency (ms, p50; engine: one batch)",
     logY: true,
+    // fp32 server, int8 server, no batching, fp32 and int8 engine: one legend row per steps.
+    legendColumns: 5,
     series: benchSeries(r),
   });
 }

@@ -5,8 +5,9 @@
 // denoiser call and the server's CPU seconds come from its own /metrics (the ldtext_batch_rows
 // histogram and ldtext_process_cpu_seconds_total, before/after): samples per CPU second hold up on a
 // shared machine where the wall-clock rate follows the other tenants' load.
+import { loadavg } from "node:os";
 import { percentile } from "../../k6/lib/shared.js";
-import type { ServerLevel } from "./summary.ts";
+import type { Precision, ServerLevel } from "./summary.ts";
 
 /** Sum of every sample of the metric `name` (any labels) in a Prometheus text exposition. */
 export function metricSum(text: string, name: string): number {
@@ -35,9 +36,21 @@ export async function batchCounters(url: string): Promise<BatchCounters> {
   return { rows: metricSum(text, "ldtext_batch_rows_sum"), calls: metricSum(text, "ldtext_batch_rows_count"), cpu: metricSum(text, "ldtext_process_cpu_seconds_total") };
 }
 
+/** What GET /models says the server runs for `model` (or its only model): the denoiser and why. */
+export async function servedDenoiser(url: string, model?: string): Promise<{ denoiser: string; reason: string }> {
+  const res = await fetch(`${url}/models`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as { models?: { id: string; denoiser?: string; denoiserReason?: string }[] };
+  const ms = body.models ?? [];
+  const m = model !== undefined ? ms.find((x) => x.id === model) : ms.length === 1 ? ms[0] : undefined;
+  if (!m || typeof m.denoiser !== "string") throw new Error(`GET ${url}/models: no denoiser for ${model ?? "its only model"} (${res.status})`);
+  return { denoiser: m.denoiser, reason: m.denoiserReason ?? "" };
+}
+
 export interface LevelOptions {
   url: string;
   mode: ServerLevel["mode"];
+  /** The denoiser the server runs (recorded with the level). */
+  denoiser: Precision;
   steps: number;
   concurrency: number;
   /** New requests are sent during this window. */
@@ -89,6 +102,7 @@ export async function runClosedLoop(o: LevelOptions): Promise<ServerLevel> {
   const r = (x: number | null) => (x === null ? null : Number(x.toFixed(1)));
   return {
     mode: o.mode,
+    denoiser: o.denoiser,
     steps: o.steps,
     concurrency: o.concurrency,
     requests: sorted.length + failed,
@@ -106,5 +120,6 @@ export async function runClosedLoop(o: LevelOptions): Promise<ServerLevel> {
     cpuSeconds: Number(cpu.toFixed(2)),
     samplesPerCpuSecond: cpu > 0 ? Number((samples / cpu).toFixed(3)) : null,
     truncated,
+    loadAverage: Number(loadavg()[0].toFixed(2)),
   };
 }
