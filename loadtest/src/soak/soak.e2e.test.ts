@@ -26,9 +26,9 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("npm run soak -- --minutes 0.75 passes on tiny models and prints one JSON line", { timeout: 300_000 }, () => {
+test("npm run soak -- --minutes 1 passes on tiny models and prints one JSON line", { timeout: 300_000 }, () => {
   const out = join(work, "soak.json");
-  const r = spawnSync(process.execPath, ["--import", "tsx", cli, "--minutes", "0.75", "--models", join(work, "models"), "--deadline-ms", "10000", "--queue-size", "4", "--out", out], { encoding: "utf8", timeout: 290_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, "--minutes", "1", "--models", join(work, "models"), "--deadline-ms", "10000", "--queue-size", "4", "--out", out], { encoding: "utf8", timeout: 290_000 });
   const lines = r.stdout.trim().split("\n");
   assert.equal(lines.length, 1, r.stdout);
   const res = JSON.parse(lines[0]) as SoakResult & { command: string };
