@@ -5,7 +5,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { CompactTokenizer, modelConfigFromPreset } from "@ldtext/core";
+import { CompactTokenizer, condMaxLenOf, modelConfigFromPreset } from "@ldtext/core";
 import { initBackend } from "../backend/index.ts";
 import { LatentDiffusionModel } from "../model/model.ts";
 import { buildNetworks } from "../model/inference.ts";
@@ -26,7 +26,7 @@ test("training samples (generate and summarize) give the recorded ids and texts"
     const model = LatentDiffusionModel.create(cfg, 17);
     const nets = buildNetworks(cfg, model.snapshot(), model.norm.state());
     const count = 2;
-    const S = cfg.condMaxLen ?? 0;
+    const S = condMaxLenOf(cfg);
     const documents = task === "summarize"
       ? { tokens: Int32Array.from({ length: count * S }, (_, i) => (i % S < 8 ? 3 + (i % 30) : 0)), mask: Float32Array.from({ length: count * S }, (_, i) => (i % S < 8 ? 1 : 0)), length: S }
       : undefined;
