@@ -54,6 +54,17 @@ export const ModelConfigSchema = z.object({
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
+/**
+ * Document length S for a config that leaves `condMaxLen` out. The one default: the server, the
+ * export sampler and the verifiers all read S through `condMaxLenOf` (they used to disagree: 128 in
+ * two places, 0 in the verifier).
+ */
+export const DEFAULT_COND_MAX_LEN = 128;
+
+export function condMaxLenOf(cfg: Pick<ModelConfig, "condMaxLen">): number {
+  return cfg.condMaxLen ?? DEFAULT_COND_MAX_LEN;
+}
+
 export const PresetNameSchema = z.enum(["tiny", "mini", "small", "base"]);
 export type PresetName = z.infer<typeof PresetNameSchema>;
 

@@ -6,7 +6,7 @@
 // Prints one JSON line (stdout) and a table (stderr).
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS, PresetNameSchema } from "@ldtext/core";
+import { condMaxLenOf, FIRST_BPE_ID, modelConfigFromPreset, PRESETS, PresetNameSchema } from "@ldtext/core";
 import type { ModelConfig } from "@ldtext/core";
 import { exportWeights, loadTrainingCheckpoint } from "../src/artifact/from-checkpoint.ts";
 import type { WeightMap } from "../src/onnx/blocks.ts";
@@ -37,7 +37,7 @@ const L = cfg.maxLen;
 const opts = { intraOpNumThreads: threads, interOpNumThreads: 1 };
 const fp32 = await sessionFor(buildDenoiser(cfg, w), {}, opts);
 const int8 = await sessionFor(buildDenoiser(cfg, w, { quantize: "int8", ...(values.only ? { quantizeWeight: (n: string) => new RegExp(values.only!).test(n) } : {}) }), {}, opts);
-const feeds = denoiserFeeds(cfg, B, 2, cfg.condMaxLen ?? 128);
+const feeds = denoiserFeeds(cfg, B, 2, condMaxLenOf(cfg));
 
 /** Median wall and CPU time per call (CPU time: the machine is shared, so wall time alone misleads). */
 async function time(s: ort.InferenceSession): Promise<{ msPerCall: number; cpuMsPerCall: number; calls: number; out: Float32Array }> {

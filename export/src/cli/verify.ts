@@ -31,6 +31,7 @@ async function main(): Promise<number> {
       onGraph: (role, g, done, total) => console.error(`[${done}/${total}] ${role}: max abs err ${g.maxAbsErr.toExponential(2)} (bound ${g.bound.toExponential(2)}) ${g.ok ? "ok" : "FAIL"}`),
     });
     console.log(JSON.stringify(report));
+    if (report.referenceNote) console.error(`NOTE: ${report.referenceNote}`);
     console.error(`reference: ${report.reference}   shapes: ${JSON.stringify(report.shapes)}`);
     console.error("graph            precision  maxAbsErr    bound       result");
     for (const [name, g] of Object.entries(report.graphs)) {

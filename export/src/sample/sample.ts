@@ -16,6 +16,7 @@ import {
   type SamplerKind,
   SAMPLER_KINDS,
   cfgCombine,
+  condMaxLenOf,
   ddimStep,
   gaussianNoise,
   makeSchedule,
@@ -160,7 +161,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1, o.denoiser, o.denoiserFile);
   const conditional = manifest.task === "summarize";
   const Dc = conditional ? cfg.condEnc!.dModel : 0;
-  const S = cfg.condMaxLen ?? 128;
+  const S = condMaxLenOf(cfg);
   const copies = conditional && guidance > 0 ? 2 : 1;
   const perCall = Math.max(1, Math.floor(batchSize / copies));
   const ids: Int32Array[] = [];

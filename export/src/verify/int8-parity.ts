@@ -9,7 +9,7 @@
 // Also makes the load-time check file (core's Int8Check): one row per t of these inputs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
+import { condMaxLenOf, cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
 import type { CpuInfo, Int8Check, Manifest } from "@ldtext/core";
 import { sampleArtifact } from "../sample/sample.ts";
 import type { SampleArtifactResult } from "../sample/sample.ts";
@@ -101,7 +101,7 @@ async function open(file: string, threads: number): Promise<ort.InferenceSession
 async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], threads: number): Promise<{ data: Float32Array[]; lens: number[]; Dc: number }> {
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const s = await open(join(dir, m.graphs.cond_encoder!.file), threads);
-  const S = m.config.condMaxLen ?? 128;
+  const S = condMaxLenOf(m.config);
   const data: Float32Array[] = [];
   const lens: number[] = [];
   try {

@@ -33,23 +33,31 @@ export function jsReference(cfg: ModelConfig, weights: WeightMap, norm: NormStat
   };
 }
 
-/** The TF.js reference when @ldtext/training exports `buildNetworks`, else null. */
-export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState, modulePath = "@ldtext/training"): Promise<ReferenceForward | null> {
+/** The TF.js reference, or why it is not available (the reason is reported, never swallowed). */
+export type TfjsReference = { ok: true; forward: ReferenceForward } | { ok: false; reason: string };
+
+export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState, modulePath = "@ldtext/training"): Promise<TfjsReference> {
   let training: Record<string, unknown>;
   try {
     training = (await import(modulePath)) as Record<string, unknown>;
-  } catch {
-    return null;
+  } catch (e) {
+    return { ok: false, reason: `${modulePath} could not be imported: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (typeof training.buildNetworks !== "function") return null;
+  if (typeof training.buildNetworks !== "function") return { ok: false, reason: `${modulePath} does not export buildNetworks` };
   const { tfjsAdapter } = await import("./tfjs-adapter.ts");
-  return tfjsAdapter(training.buildNetworks as BuildNetworks, cfg, weights, norm);
+  return { ok: true, forward: tfjsAdapter(training.buildNetworks as BuildNetworks, cfg, weights, norm) };
 }
 
-export async function chooseReference(kind: "auto" | "tfjs" | "js", cfg: ModelConfig, weights: WeightMap, norm: NormState): Promise<ReferenceForward> {
-  if (kind === "js") return jsReference(cfg, weights, norm);
+/** The chosen forward; `note` says why `auto` fell back to the JS reference (for the report). */
+export interface ChosenReference {
+  forward: ReferenceForward;
+  note?: string;
+}
+
+export async function chooseReference(kind: "auto" | "tfjs" | "js", cfg: ModelConfig, weights: WeightMap, norm: NormState): Promise<ChosenReference> {
+  if (kind === "js") return { forward: jsReference(cfg, weights, norm) };
   const tf = await tfjsReference(cfg, weights, norm);
-  if (tf) return tf;
-  if (kind === "tfjs") throw new Error("the TF.js reference needs `buildNetworks` from @ldtext/training, which is not available");
-  return jsReference(cfg, weights, norm);
+  if (tf.ok) return { forward: tf.forward };
+  if (kind === "tfjs") throw new Error(`the TF.js reference is not available: ${tf.reason}`);
+  return { forward: jsReference(cfg, weights, norm), note: `--reference auto fell back to the float64 JS reference: ${tf.reason}` };
 }

@@ -7,17 +7,17 @@ import { asF32, maxAbsDiff, randomTensor, tinyConfig } from "../testing.ts";
 // The two references must agree before either can vouch for the ONNX graphs. TF.js rounds the time
 // embedding's angles (up to 1000 rad) in float32, hence the looser denoiser tolerance.
 for (const [task, difTimeCond] of [["generate", "input"], ["summarize", "input"], ["generate", "blocks"]] as const) {
-  test(`TF.js buildNetworks agrees with the float64 reference (${task}, dif time conditioning "${difTimeCond}")`, async (t) => {
+  test(`TF.js buildNetworks agrees with the float64 reference (${task}, dif time conditioning "${difTimeCond}")`, async () => {
     const cfg = tinyConfig(task, { difTimeCond });
     const w = randomWeights(cfg, 21);
     const rnd = gaussian(22);
     const mean = Array.from({ length: cfg.latentDim }, () => 0.2 * rnd());
     const norm = { kind: "data" as const, mean, sq: mean.map((m) => m * m + 0.8) };
-    const tf = await tfjsReference(cfg, w, norm);
-    if (!tf) {
-      t.skip("@ldtext/training does not export buildNetworks yet");
-      return;
-    }
+    // @ldtext/training is a dependency and exports buildNetworks: an import failure is a failure
+    // here, not a silent skip (it used to skip, and `--reference auto` then fell back unnoticed).
+    const r = await tfjsReference(cfg, w, norm);
+    assert.ok(r.ok, r.ok ? "" : r.reason);
+    const tf = r.forward;
     const js = jsReference(cfg, w, norm);
     const [B, L, S] = [2, 12, 9];
     const xt = asF32(randomTensor([B, L, cfg.latentDim], rnd));
@@ -34,3 +34,12 @@ for (const [task, difTimeCond] of [["generate", "input"], ["summarize", "input"]
     tf.dispose?.();
   });
 }
+
+test("an unavailable TF.js reference says why (the reason the verify report then carries)", async () => {
+  const cfg = tinyConfig("generate");
+  const w = randomWeights(cfg, 21);
+  const norm = { kind: "data" as const, mean: new Array<number>(cfg.latentDim).fill(0), sq: new Array<number>(cfg.latentDim).fill(1) };
+  const r = await tfjsReference(cfg, w, norm, "@ldtext/no-such-package");
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? "" : r.reason, /@ldtext\/no-such-package could not be imported/);
+});

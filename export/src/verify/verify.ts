@@ -8,7 +8,7 @@
 // since int8 kernels differ between CPUs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { readArtifact } from "@ldtext/core";
+import { condMaxLenOf, readArtifact } from "@ldtext/core";
 import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core";
 import type { NormState } from "../networks/graphs.ts";
 import { weightShapes } from "../networks/weights.ts";
@@ -42,6 +42,8 @@ export interface VerifyReport {
   ok: boolean;
   artifact: string;
   reference: ReferenceForward["kind"];
+  /** Set when `--reference auto` could not use TF.js and fell back to the JS reference: why. */
+  referenceNote?: string;
   graphs: Record<string, GraphReport>;
   shapes: { B: number; L: number; S?: number };
   /** The CPU the graphs ran on (int8 results depend on its instruction set). */
@@ -137,13 +139,14 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   const cfg: ModelConfig = m.config;
   const weights = opts.weights ?? weightsFromArtifact(dir, m);
   const norm: NormState = { kind: m.normalization.kind, mean: m.normalization.mean, sq: m.normalization.sq };
-  const ref = await chooseReference(opts.reference ?? "auto", cfg, weights, norm);
+  const chosen = await chooseReference(opts.reference ?? "auto", cfg, weights, norm);
+  const ref = chosen.forward;
   const rnd = gaussian(opts.seed ?? 1234);
   const B = opts.batch ?? 2;
   const L = opts.length ?? cfg.maxLen;
-  const S = cfg.condMaxLen ?? 0;
+  const S = condMaxLenOf(cfg);
   const dims: Record<string, number> = { B, L, S };
-  const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, graphs: {}, shapes: { B, L, ...(cfg.condEnc ? { S } : {}) }, cpu: cpuInfo() };
+  const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, ...(chosen.note ? { referenceNote: chosen.note } : {}), graphs: {}, shapes: { B, L, ...(cfg.condEnc ? { S } : {}) }, cpu: cpuInfo() };
 
   // Shared random inputs.
   const tokens = (n: number): number[] => Array.from({ length: n }, () => Math.floor(Math.abs(rnd()) * 1e6) % cfg.vocabSize);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Env, Hono } from "hono";
+import { errorJson } from "./errors.ts";
 
 // A Map, not an object literal: `ASSETS["constructor"]` on a plain object finds Object.prototype's
 // function, which passed the check and made readFileSync throw (a 500 naming an absolute path).
@@ -36,7 +37,7 @@ export function mountDocs<E extends Env>(app: Hono<E>): void {
   app.get("/docs/:file", (c) => {
     const file = c.req.param("file");
     const type = ASSETS.get(file);
-    if (type === undefined) return c.json({ error: { code: "not_found", message: `no such file: ${file}` } }, 404);
+    if (type === undefined) return errorJson(c, { status: 404, code: "not_found", message: `no such file: ${file}` });
     let buf = cache.get(file);
     if (!buf) {
       buf = readFileSync(join(dir, file));

@@ -1,4 +1,6 @@
-// One place that turns any failure into an HTTP status and a JSON body — never a stack trace.
+// The one place that builds error bodies and turns any failure into an HTTP status and a JSON body —
+// never a stack trace. Routes, middleware, the validation hook, not-found and onError all answer
+// through `errorJson` (or `errorBody` for an SSE `error` event), so every error carries the same shape.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "../scheduler/errors.ts";
@@ -6,13 +8,29 @@ import { NotReadyError, RequestError } from "../inference/types.ts";
 import type { FailureReason } from "../scheduler/errors.ts";
 import { BodyReadError } from "./body.ts";
 
-export interface MappedError {
-  status: 400 | 401 | 404 | 413 | 415 | 422 | 429 | 499 | 500 | 503 | 504;
+/** A field that failed validation (422). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** What an error answer says; `fields` only for validation errors. */
+export interface ErrorSpec {
+  status: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 429 | 499 | 500 | 503 | 504;
   code: string;
   message: string;
   headers?: Record<string, string>;
+  fields?: FieldIssue[];
+}
+
+export interface MappedError extends ErrorSpec {
   /** For the failures metric (inference outcomes only). */
   reason?: FailureReason;
+}
+
+/** The schema's ErrorResponse. */
+export interface ErrorBody {
+  error: { code: string; message: string; requestId?: string; fields?: FieldIssue[] };
 }
 
 export function mapError(err: unknown): MappedError {
@@ -35,9 +53,15 @@ export function mapError(err: unknown): MappedError {
   return { status: 500, code: "internal", message: "internal server error" };
 }
 
-export function errorJson(c: Context, m: MappedError) {
+/** The body of an error answer; the request id comes from the requestId middleware when it ran. */
+export function errorBody(c: Context, m: Pick<ErrorSpec, "code" | "message" | "fields">): ErrorBody {
+  const requestId: string | undefined = c.get("requestId");
+  return { error: { code: m.code, message: m.message, ...(m.fields ? { fields: m.fields } : {}), requestId } };
+}
+
+export function errorJson(c: Context, m: ErrorSpec): Response {
   for (const [k, v] of Object.entries(m.headers ?? {})) c.header(k, v);
-  const requestId = c.get("requestId" as never) as string | undefined;
-  // 499 is nginx's "client closed request": nobody reads it, but logs and metrics do.
-  return c.json({ error: { code: m.code, message: m.message, requestId } }, m.status as 400);
+  // 499 is nginx's "client closed request": nobody reads it, but logs and metrics do. Hono's status
+  // type has no 499, hence the cast (the one place it is needed).
+  return c.json(errorBody(c, m), m.status as 400);
 }

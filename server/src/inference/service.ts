@@ -3,6 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import { condMaxLenOf } from "@ldtext/core";
 import type { ServerConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -102,7 +103,7 @@ export class InferenceService implements InferenceApi {
     const start = performance.now();
     const m = this.pick("summarize", p.model);
     const length = this.maxLength(m, p.maxLength, "maxLength");
-    const S = m.manifest.config.condMaxLen ?? 128;
+    const S = condMaxLenOf(m.manifest.config);
     const head = p.document.length > CHARS_PER_TOKEN_BOUND * S ? p.document.slice(0, CHARS_PER_TOKEN_BOUND * S) : p.document;
     const all = m.tokenizer.encode(head);
     if (all.length === 0) throw new RequestError("document: has no tokens", 422, "document");

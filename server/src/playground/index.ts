@@ -4,6 +4,7 @@
 // no inline script, every request same-origin.
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
+import { errorJson } from "../http/errors.ts";
 
 const files = {
   "/": { name: "index.html", type: "text/html; charset=utf-8" },
@@ -30,7 +31,7 @@ export function playgroundRoutes(): Hono {
   for (const [path, f] of Object.entries(files)) {
     app.get(path, (c) => {
       const text = load(f.name);
-      if (text === null) return c.json({ error: { code: "unavailable", message: `playground file ${f.name} is missing (run npm run playground:build)` } }, 503);
+      if (text === null) return errorJson(c, { status: 503, code: "unavailable", message: `playground file ${f.name} is missing (run npm run playground:build)` });
       return c.body(text, 200, { "content-type": f.type, "cache-control": "no-cache" });
     });
   }

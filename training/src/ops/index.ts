@@ -3,6 +3,5 @@
 export { softmaxCrossEntropy } from "./cross-entropy.ts";
 export { rotateHalfMatrix } from "./rotary.ts";
 export { linear, matMul } from "./matmul.ts";
-export { stopGradient } from "./stop-gradient.ts";
 export { adamwStep, emaStep, sumOfSquares, hasFusedKernel, type AdamWStepParams } from "./fused.ts";
 export { rmsNorm, swiglu } from "./layers.ts";

@@ -1,11 +1,11 @@
 // Ops against straightforward tfjs formulas on the `cpu` backend (values and gradients), run on the
 // project's wasm path: cross-entropy (with and without mask), rotate-half, broadcasting matMul
-// with transposes, linear, stop-gradient.
+// with transposes, linear.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index.ts";
-import { adamwStep, emaStep, hasFusedKernel, linear, matMul, rmsNorm, rotateHalfMatrix, softmaxCrossEntropy, stopGradient, sumOfSquares, swiglu } from "./index.ts";
+import { adamwStep, emaStep, hasFusedKernel, linear, matMul, rmsNorm, rotateHalfMatrix, softmaxCrossEntropy, sumOfSquares, swiglu } from "./index.ts";
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.randomUniform(shape, -scale, scale, "float32", seed);
@@ -139,16 +139,6 @@ describe("ops", () => {
     };
     assertClose(await on("wasm", f(true)), await on("cpu", f(false)));
     assert.throws(() => linear(tf.zeros([2, 3]), tf.zeros([4, 5])), /does not match/);
-  });
-
-  test("stopGradient passes the value and blocks the gradient", async () => {
-    const [v, g] = await on("wasm", () => {
-      const x = tf.tensor1d([1, 2, 3]);
-      const f = (x: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(x), x), stopGradient(tf.square(x))));
-      return [f(x), tf.grad(f)(x)];
-    });
-    assert.equal(v[0], 1 + 4 + 9 + 1 + 4 + 9);
-    assert.deepEqual(Array.from(g), [1, 2, 3]);
   });
 
   test("fused AdamW / EMA / Σx² on wasm match the tfjs-op formulas on cpu", async () => {

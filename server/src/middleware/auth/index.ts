@@ -2,6 +2,7 @@
 // key's content nor its length leaks through response timing.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import { errorJson } from "../../http/errors.ts";
 
 export interface AuthOptions {
   /** Accepted keys; an empty list turns authentication off. */
@@ -35,8 +36,8 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AuthEnv> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = m ? match(m[1]) : null;
     if (key === null) {
-      c.header("WWW-Authenticate", `Bearer realm="${realm}"`);
-      return c.json({ error: { code: "unauthorized", message: m ? "invalid API key" : "missing bearer API key (Authorization: Bearer <key>)", requestId: c.get("requestId") } }, 401);
+      const message = m ? "invalid API key" : "missing bearer API key (Authorization: Bearer <key>)";
+      return errorJson(c, { status: 401, code: "unauthorized", message, headers: { "WWW-Authenticate": `Bearer realm="${realm}"` } });
     }
     c.set("apiKey", key);
     return next();

@@ -1,6 +1,7 @@
 // Per-key token-bucket rate limiting. Hand-written (about 40 lines) instead of a dependency: the
 // maintained Hono rate limiters bring stores and options this single-process server does not need.
 import type { MiddlewareHandler } from "hono";
+import { errorJson } from "../../http/errors.ts";
 
 export interface RateLimitOptions {
   /** Sustained requests per minute per key; 0 disables the limiter. */
@@ -51,8 +52,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
     const waitMs = buckets.take(opts.keyOf(c), now());
     if (waitMs > 0) {
       opts.onLimited?.();
-      c.header("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
-      return c.json({ error: { code: "rate_limited", message: `rate limit of ${opts.perMinute} requests per minute exceeded` } }, 429);
+      const headers = { "Retry-After": String(Math.max(1, Math.ceil(waitMs / 1000))) };
+      return errorJson(c, { status: 429, code: "rate_limited", message: `rate limit of ${opts.perMinute} requests per minute exceeded`, headers });
     }
     return next();
   };
