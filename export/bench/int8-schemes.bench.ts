@@ -1,7 +1,7 @@
-// npm run bench:int8-schemes -- <artifact dir> [--variants s8,s7,u8u8,...] [--samples 8] [--steps 50] [--seconds 2]
+// npm run bench:int8-schemes -- <artifact dir> [--variants s8,s7,u8u8,...] [--batches 8,32] [--no-parity] [--samples 8] [--steps 50] [--seconds 2]
 // Builds the artifact's int8 denoiser in each quantization scheme (from its own float weights) and
 // measures, on this CPU, the parity of export/src/verify/int8-parity.ts (x̂0 error per t, decoded
-// token agreement after a full sampling run) and the time per denoiser call (B = 8, 1 thread) next
+// token agreement after a full sampling run) and the time per denoiser call (--batches, L = maxLen, 1 thread) next
 // to the fp32 graph, all in one run (the machine is shared: compare ratios, not absolute times).
 // Variants: s8, s7, u8u8 (blocks' matmuls), and u8u8 with a layer group kept fp32 (u8u8-noattn,
 // u8u8-nomlp, u8u8-now2) or with the per-block time projections quantized too (u8u8+time).
@@ -22,7 +22,7 @@ import { activationRanges, smoothWeights } from "../src/quantize/smooth.ts";
 import type { WeightTensor } from "../src/onnx/blocks.ts";
 import { weightsFromArtifact } from "../src/verify/verify.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { variants: { type: "string", default: "s8,s7,u8u8" }, samples: { type: "string", default: "8" }, steps: { type: "string", default: "50" }, seconds: { type: "string", default: "2" } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { variants: { type: "string", default: "s8,s7,u8u8" }, batches: { type: "string", default: "8" }, "no-parity": { type: "boolean", default: false }, samples: { type: "string", default: "8" }, steps: { type: "string", default: "50" }, seconds: { type: "string", default: "2" } } });
 if (positionals.length !== 1) {
   console.error("usage: npm run bench:int8-schemes -- <artifact dir> [--variants s8,s7,u8u8] [--samples 8] [--steps 50] [--seconds 2]");
   process.exit(2);
@@ -36,13 +36,27 @@ const keep: Record<string, (n: string) => boolean> = {
   "-now2": (n) => !n.endsWith(".mlp.w2"),
   "+time": () => true,
 };
-/** "+pt": per-tensor activations (DynamicQuantizeMatMul) instead of per-row. */
-/** "s7+sq-now2": scheme, then modifiers (+sq smoothing, -x keeps group x fp32, +time quantizes time projections). */
+/**
+ * "s7+sq-now2": scheme, then modifiers: +sq smoothing, +pt per-tensor activations
+ * (DynamicQuantizeMatMul) instead of per-row, +ew per-row quantization as elementwise ops instead of
+ * QuantizeLinear, +fuse fused q/k/v and w1/w3 matmuls, +w2 quantizes mlp.w2 too, +time the time
+ * projections too, -x keeps group x fp32.
+ */
+const FLAGS = ["+sq", "+pt", "+ew", "+fuse", "+w2", "+time"];
 const variant = (v: string): { opts: NetOptions; smooth: boolean } => {
   const [scheme, ...mods] = v.split(/(?=[-+])/) as [Int8Scheme, ...string[]];
-  const filters = mods.filter((x) => x !== "+sq" && x !== "+pt").map((x) => keep[x]);
-  const base = mods.includes("+time") ? (n: string) => n.includes(".blocks.") : defaultQuantizeWeight;
-  return { opts: { quantize: "int8", int8Scheme: scheme, int8Activations: mods.includes("+pt") ? "tensor" : "row", quantizeWeight: (n) => base(n) && filters.every((f) => f(n)) }, smooth: mods.includes("+sq") };
+  const filters = mods.filter((x) => !FLAGS.includes(x)).map((x) => keep[x]);
+  const base = mods.includes("+time") ? (n: string) => n.includes(".blocks.")
+    : mods.includes("+w2") ? (n: string) => n.includes(".blocks.") && !/\.time\.w$/.test(n)
+    : defaultQuantizeWeight;
+  return {
+    opts: {
+      quantize: "int8", int8Scheme: scheme, int8Activations: mods.includes("+pt") ? "tensor" : "row",
+      int8RowOps: mods.includes("+ew") ? "elementwise" : "qdq", int8Fuse: mods.includes("+fuse"),
+      quantizeWeight: (n) => base(n) && filters.every((f) => f(n)),
+    },
+    smooth: mods.includes("+sq"),
+  };
 };
 let smoothed: Map<string, WeightTensor> | undefined;
 async function smoothedWeights(): Promise<Map<string, WeightTensor>> {
@@ -61,9 +75,9 @@ function write(g: GraphBuilder): string {
 }
 
 const cfg = m.config;
-const B = 8;
-const feeds = denoiserFeeds(cfg, B, 3, 32);
-async function cpuMsPerCall(file: string): Promise<number> {
+const batches = values.batches.split(",").map(Number);
+async function cpuMsPerCall(file: string, B: number): Promise<number> {
+  const feeds = denoiserFeeds(cfg, B, 3, 32);
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   await s.run(feeds);
   const cpu: number[] = [];
@@ -78,15 +92,18 @@ async function cpuMsPerCall(file: string): Promise<number> {
   return cpu.sort((a, b) => a - b)[Math.floor(cpu.length / 2)];
 }
 
-const fp32Ms = await cpuMsPerCall(join(dir, m.graphs.denoiser!.file));
+const fp32Ms: Record<number, number> = {};
+for (const B of batches) fp32Ms[B] = await cpuMsPerCall(join(dir, m.graphs.denoiser!.file), B);
 const rows: Record<string, unknown>[] = [];
 for (const v of values.variants.split(",")) {
   const { opts, smooth } = variant(v);
   const file = write(buildDenoiser(cfg, smooth ? await smoothedWeights() : weights, opts));
-  const { report } = await measureInt8Parity(dir, { int8File: file, samples: Number(values.samples), steps: Number(values.steps) });
-  const ms = await cpuMsPerCall(file);
-  const row = { variant: v, x0RelErr: report.x0.relErr, perT: report.x0.perT.map((p) => Number(p.relErr.toFixed(5))), tokenAgreement: report.tokens.agreement, positions: report.tokens.positions, cpuMsPerCall: ms, speedup: fp32Ms / ms, ok: report.ok };
-  rows.push(row);
-  console.error(`${v.padEnd(14)} x0 rel err ${(100 * report.x0.relErr).toFixed(3)} %  tokens ${(100 * report.tokens.agreement).toFixed(2)} % of ${report.tokens.positions}  ${ms.toFixed(1)} CPU ms/call (fp32 ${fp32Ms.toFixed(1)}, ×${(fp32Ms / ms).toFixed(2)})  ${report.ok ? "ok" : "FAIL"}`);
+  const report = values["no-parity"] ? undefined : (await measureInt8Parity(dir, { int8File: file, samples: Number(values.samples), steps: Number(values.steps) })).report;
+  const ms: Record<number, number> = {};
+  for (const B of batches) ms[B] = await cpuMsPerCall(file, B);
+  const speed = batches.map((B) => `B=${B} ${ms[B].toFixed(1)} vs fp32 ${fp32Ms[B].toFixed(1)} CPU ms/call ×${(fp32Ms[B] / ms[B]).toFixed(2)}`).join("; ");
+  rows.push({ variant: v, x0RelErr: report?.x0.relErr, perT: report?.x0.perT.map((p) => Number(p.relErr.toFixed(5))), tokenAgreement: report?.tokens.agreement, positions: report?.tokens.positions, cpuMsPerCall: ms, speedup: Object.fromEntries(batches.map((B) => [B, Number((fp32Ms[B] / ms[B]).toFixed(3))])), ok: report?.ok });
+  const parity = report ? `x0 rel err ${(100 * report.x0.relErr).toFixed(3)} %  tokens ${(100 * report.tokens.agreement).toFixed(2)} % of ${report.tokens.positions}  ${report.ok ? "ok" : "FAIL"}` : "parity not measured";
+  console.error(`${v.padEnd(16)} ${parity}  ${speed}`);
 }
-console.log(JSON.stringify({ artifact: dir, cpu: cpuInfo(), shared: "CPU shared with a training run: compare ratios within this run", batch: B, fp32CpuMsPerCall: fp32Ms, variants: rows }));
+console.log(JSON.stringify({ artifact: dir, cpu: cpuInfo(), shared: "CPU shared with a training run: compare ratios within this run", batches, fp32CpuMsPerCall: fp32Ms, variants: rows }));

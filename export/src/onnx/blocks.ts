@@ -57,6 +57,20 @@ export interface NetOptions {
    * rows in the batch and one outlier token costs only its own row's resolution.
    */
   int8Activations?: "tensor" | "row";
+  /**
+   * How per-row activations are quantized: `qdq` (default) = one QuantizeLinear (per-axis over
+   * rows [R, K], scale a/127 per row) instead of the Mul/Round/Clip/Add/Cast chain of `elementwise`
+   * (the same arithmetic up to x/(a/127) vs x·(127/a) rounding). The int32 result is dequantized by
+   * Cast/Mul/Mul in both (ORT 1.30's int32 DequantizeLinear measured ~4× slower than Cast+Mul).
+   */
+  int8RowOps?: "qdq" | "elementwise";
+  /**
+   * Fuse the quantized matmuls that share an input (attn q|k|v, cross k|v, mlp w1|w3) into one
+   * MatMulInteger over the concatenated columns, then Split. Weights are quantized per column, so
+   * the fused graph computes the same numbers. Default false: measured slower (the Split copies cost
+   * more than the larger matmul saves; ORT already shares the inputs' quantization by CSE).
+   */
+  int8Fuse?: boolean;
   /** Filled with weight name → the tensor name of its matmul's input (activation calibration). */
   taps?: Map<string, string>;
 }
@@ -117,45 +131,91 @@ export class NetBuilder {
     return name;
   }
 
+  private quantizes(wName: string): boolean {
+    return this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? defaultQuantizeWeight)(wName);
+  }
+
   /** x @ W (+ b): `W [in, out]`, optional bias `[out]`. */
   linear(x: string, wName: string, inDim: number, outDim: number, bName?: string): string {
-    let y: string;
     this.opts.taps?.set(wName, x);
     // Only block matmuls are quantized: they carry nearly all the FLOPs, while the small in/out/time
     // projections (d-wide) cost little and quantizing them added ~25 % to the error in a measurement.
-    if (this.opts.quantize === "int8" && (this.opts.quantizeWeight ?? defaultQuantizeWeight)(wName)) {
+    if (this.quantizes(wName)) {
       this.weight(wName, [inDim, outDim]); // validates shape; the float copy is dropped below
       this.g.initializers.delete(wName);
-      const qName = `${wName}.int8`;
-      const sName = `${wName}.scale`;
-      const zName = `${wName}.zero`;
-      if (!this.g.hasInitializer(qName)) {
-        const { q, scale, zero } = quantizeWeight(this.weights.get(wName)!, this.opts.int8Scheme ?? DEFAULT_INT8_SCHEME);
-        this.g.initializer(qName, q, [inDim, outDim]);
-        this.g.initializer(sName, scale, [outDim]);
-        this.g.initializer(zName, zero, [outDim]);
-      }
-      if ((this.opts.int8Activations ?? "row") === "row") {
-        const g = this.g;
-        // x ≈ (xq − 128)·a/127 per row, a = max |x| of the row; |xq − 128| ≤ 127 (MLAS reads raw
-        // u8 ≤ 255, so with s7 weights a vpmaddubsw pair stays ≤ 255·63·2 < 32767).
-        const amax = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x])], { axes: [-1], keepdims: 1 }), g.constF([1e-12])]);
-        const inv = g.op("Div", [g.constF([127]), amax]);
-        const r = g.op("Clip", [g.op("Round", [g.op("Mul", [x, inv])]), g.constF([-127], []), g.constF([127], [])]);
-        const xq = g.op("Cast", [g.op("Add", [r, g.constF([128])])], { to: DataType.UINT8 });
-        const aZero = g.hasInitializer("int8.row_zero") ? "int8.row_zero" : g.initializer("int8.row_zero", new Uint8Array([128]), []);
-        const acc = g.op("MatMulInteger", [xq, qName, aZero, zName]);
-        let yq = g.op("Mul", [g.op("Mul", [g.op("Cast", [acc], { to: DataType.FLOAT }), g.op("Div", [amax, g.constF([127])])]), sName]);
-        if (bName) yq = g.op("Add", [yq, this.weight(bName, [outDim])]);
-        return yq;
-      }
-      const inputs = [x, qName, sName, zName];
-      if (bName) inputs.push(this.weight(bName, [outDim]));
-      return this.g.node("DynamicQuantizeMatMul", inputs, {}, { domain: MS_DOMAIN })[0];
+      return this.quantizedMatMul(x, wName, this.weights.get(wName)!, bName);
     }
-    y = this.g.op("MatMul", [x, this.weight(wName, [inDim, outDim])]);
+    let y = this.g.op("MatMul", [x, this.weight(wName, [inDim, outDim])]);
     if (bName) y = this.g.op("Add", [y, this.weight(bName, [outDim])]);
     return y;
+  }
+
+  /**
+   * x @ W_i for several weights sharing the input x (no biases). Quantized and int8Fuse: one int8
+   * matmul over the concatenated columns (`{names joined by +}`), split back.
+   */
+  linears(x: string, wNames: readonly string[], inDim: number, outDims: readonly number[]): string[] {
+    if (!(this.opts.int8Fuse ?? false) || wNames.length < 2 || !wNames.every((n) => this.quantizes(n))) {
+      return wNames.map((n, i) => this.linear(x, n, inDim, outDims[i]));
+    }
+    const total = outDims.reduce((a, b) => a + b, 0);
+    const data = new Float32Array(inDim * total);
+    let off = 0;
+    wNames.forEach((n, i) => {
+      this.opts.taps?.set(n, x);
+      this.weight(n, [inDim, outDims[i]]);
+      this.g.initializers.delete(n);
+      const w = this.weights.get(n)!.data;
+      const o = outDims[i];
+      for (let r = 0; r < inDim; r++) data.set(w.subarray(r * o, (r + 1) * o), r * total + off);
+      off += o;
+    });
+    const y = this.quantizedMatMul(x, wNames.join("+"), { shape: [inDim, total], data });
+    return this.g.node("Split", [y, this.g.constI64(outDims)], { axis: -1 }, { outputs: wNames.length });
+  }
+
+  /** The int8 matmul of x by `w` stored as `{name}.int8/.scale/.zero` (see NetOptions). */
+  private quantizedMatMul(x: string, name: string, w: WeightTensor, bName?: string): string {
+    const g = this.g;
+    const [inDim, outDim] = w.shape;
+    const qName = `${name}.int8`;
+    const sName = `${name}.scale`;
+    const zName = `${name}.zero`;
+    if (!g.hasInitializer(qName)) {
+      const { q, scale, zero } = quantizeWeight(w, this.opts.int8Scheme ?? DEFAULT_INT8_SCHEME);
+      g.initializer(qName, q, [inDim, outDim]);
+      g.initializer(sName, scale, [outDim]);
+      g.initializer(zName, zero, [outDim]);
+    }
+    const bias = bName ? this.weight(bName, [outDim]) : undefined;
+    if ((this.opts.int8Activations ?? "row") === "tensor") {
+      return g.node("DynamicQuantizeMatMul", bias ? [x, qName, sName, zName, bias] : [x, qName, sName, zName], {}, { domain: MS_DOMAIN })[0];
+    }
+    const aZero = g.hasInitializer("int8.row_zero") ? "int8.row_zero" : g.initializer("int8.row_zero", new Uint8Array([128]), []);
+    let y: string;
+    if ((this.opts.int8RowOps ?? "qdq") === "qdq") {
+      // Rows as [R, K]: xq = saturate(round(x / (a/127)) + 128) per row (a = max |x| of the row, so
+      // |xq − 128| ≤ 127), y = float(MatMulInteger) · a/127 · scale[col].
+      const x2 = g.op("Reshape", [x, g.constI64([-1, inDim])]);
+      const amax = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x2])], { axes: [-1], keepdims: 0 }), g.constF([1e-12])]);
+      const rowScale = g.op("Div", [amax, g.constF([127])]);
+      const rowZero = g.op("Expand", [aZero, g.op("Shape", [rowScale])]);
+      const xq = g.op("QuantizeLinear", [x2, rowScale, rowZero], { axis: 0 });
+      const acc = g.op("Cast", [g.op("MatMulInteger", [xq, qName, aZero, zName])], { to: DataType.FLOAT });
+      const y2 = g.op("Mul", [g.op("Mul", [acc, g.op("Unsqueeze", [rowScale, g.constI64([1])])]), sName]);
+      const outShape = g.op("Concat", [g.op("Shape", [x], { end: -1 }), g.constI64([outDim])], { axis: 0 });
+      y = g.op("Reshape", [y2, outShape]);
+    } else {
+      // x ≈ (xq − 128)·a/127 per row, a = max |x| of the row; |xq − 128| ≤ 127 (MLAS reads raw
+      // u8 ≤ 255, so with s7 weights a vpmaddubsw pair stays ≤ 255·63·2 < 32767).
+      const amax = g.op("Max", [g.op("ReduceMax", [g.op("Abs", [x])], { axes: [-1], keepdims: 1 }), g.constF([1e-12])]);
+      const inv = g.op("Div", [g.constF([127]), amax]);
+      const r = g.op("Clip", [g.op("Round", [g.op("Mul", [x, inv])]), g.constF([-127], []), g.constF([127], [])]);
+      const xq = g.op("Cast", [g.op("Add", [r, g.constF([128])])], { to: DataType.UINT8 });
+      const acc = g.op("MatMulInteger", [xq, qName, aZero, zName]);
+      y = g.op("Mul", [g.op("Mul", [g.op("Cast", [acc], { to: DataType.FLOAT }), g.op("Div", [amax, g.constF([127])])]), sName]);
+    }
+    return bias ? g.op("Add", [y, bias]) : y;
   }
 
   rmsNorm(x: string, gName: string, dim: number): string {
@@ -221,9 +281,10 @@ export class NetBuilder {
   selfAttention(h: string, p: string, cfg: NetworkConfig, rope: { cos: string; sin: string }, bias?: string): string {
     const D = cfg.dModel;
     const dh = D / cfg.heads;
-    const q = this.rope(this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh), rope, dh);
-    const k = this.rope(this.splitHeads(this.linear(h, `${p}.wk`, D, D), cfg.heads, dh), rope, dh);
-    const v = this.splitHeads(this.linear(h, `${p}.wv`, D, D), cfg.heads, dh);
+    const [q0, k0, v0] = this.linears(h, [`${p}.wq`, `${p}.wk`, `${p}.wv`], D, [D, D, D]);
+    const q = this.rope(this.splitHeads(q0, cfg.heads, dh), rope, dh);
+    const k = this.rope(this.splitHeads(k0, cfg.heads, dh), rope, dh);
+    const v = this.splitHeads(v0, cfg.heads, dh);
     return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
   }
 
@@ -231,8 +292,9 @@ export class NetBuilder {
     const D = cfg.dModel;
     const dh = D / cfg.heads;
     const q = this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh);
-    const k = this.splitHeads(this.linear(cond, `${p}.wk`, condDim, D), cfg.heads, dh);
-    const v = this.splitHeads(this.linear(cond, `${p}.wv`, condDim, D), cfg.heads, dh);
+    const [k0, v0] = this.linears(cond, [`${p}.wk`, `${p}.wv`], condDim, [D, D]);
+    const k = this.splitHeads(k0, cfg.heads, dh);
+    const v = this.splitHeads(v0, cfg.heads, dh);
     return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
   }
 
@@ -241,8 +303,9 @@ export class NetBuilder {
   }
 
   mlp(h: string, p: string, cfg: NetworkConfig): string {
-    const a = this.silu(this.linear(h, `${p}.w1`, cfg.dModel, cfg.ffn));
-    const b = this.linear(h, `${p}.w3`, cfg.dModel, cfg.ffn);
+    const [h1, h3] = this.linears(h, [`${p}.w1`, `${p}.w3`], cfg.dModel, [cfg.ffn, cfg.ffn]);
+    const a = this.silu(h1);
+    const b = h3;
     return this.linear(this.g.op("Mul", [a, b]), `${p}.w2`, cfg.ffn, cfg.dModel);
   }
 
