@@ -43,11 +43,16 @@ const keep: Record<string, (n: string) => boolean> = {
  * projections too, -x keeps group x fp32.
  */
 const FLAGS = ["+sq", "+pt", "+ew", "+fuse", "+w2", "+time"];
-const variant = (v: string): { opts: NetOptions; smooth: boolean } => {
+/** "+sq0.7": smoothing with α = 0.7; "+w2_012": mlp.w2 quantized in blocks 0, 1, 2 only. */
+const isFlag = (x: string): boolean => FLAGS.includes(x) || /^\+sq\d?\.\d+$/.test(x) || /^\+w2_\d+$/.test(x);
+const variant = (v: string): { opts: NetOptions; smooth: number | undefined } => {
   const [scheme, ...mods] = v.split(/(?=[-+])/) as [Int8Scheme, ...string[]];
-  const filters = mods.filter((x) => !FLAGS.includes(x)).map((x) => keep[x]);
+  const filters = mods.filter((x) => !isFlag(x)).map((x) => keep[x]);
+  const w2Blocks = mods.find((x) => x.startsWith("+w2_"))?.slice(4);
+  if (w2Blocks) filters.push((n) => !n.endsWith(".mlp.w2") || w2Blocks.includes(n.split(".blocks.")[1].split(".")[0]));
+  const sq = mods.find((x) => x.startsWith("+sq"));
   const base = mods.includes("+time") ? (n: string) => n.includes(".blocks.")
-    : mods.includes("+w2") ? (n: string) => n.includes(".blocks.") && !/\.time\.w$/.test(n)
+    : mods.includes("+w2") || w2Blocks ? (n: string) => n.includes(".blocks.") && !/\.time\.w$/.test(n)
     : defaultQuantizeWeight;
   return {
     opts: {
@@ -55,16 +60,16 @@ const variant = (v: string): { opts: NetOptions; smooth: boolean } => {
       int8RowOps: mods.includes("+ew") ? "elementwise" : "qdq", int8Fuse: mods.includes("+fuse"),
       quantizeWeight: (n) => base(n) && filters.every((f) => f(n)),
     },
-    smooth: mods.includes("+sq"),
+    smooth: sq === undefined ? undefined : sq === "+sq" ? 0.5 : Number(sq.slice(3)),
   };
 };
-let smoothed: Map<string, WeightTensor> | undefined;
-async function smoothedWeights(): Promise<Map<string, WeightTensor>> {
-  if (!smoothed) {
+let ranges: Awaited<ReturnType<typeof activationRanges>> | undefined;
+async function smoothedWeights(alpha: number): Promise<Map<string, WeightTensor>> {
+  if (!ranges) {
     const calib = await validationLikeInputs(dir, { samples: 4, steps: 20, seed: 777, threads: 1 });
-    smoothed = smoothWeights(m.config, weights, await activationRanges(m.config, weights, feedsToOrt(calib)));
+    ranges = await activationRanges(m.config, weights, feedsToOrt(calib));
   }
-  return smoothed;
+  return smoothWeights(m.config, weights, ranges, alpha);
 }
 function write(g: GraphBuilder): string {
   const file = join(mkdtempSync(join(tmpdir(), "ldtext-int8-")), "denoiser.int8.onnx");
@@ -97,7 +102,7 @@ for (const B of batches) fp32Ms[B] = await cpuMsPerCall(join(dir, m.graphs.denoi
 const rows: Record<string, unknown>[] = [];
 for (const v of values.variants.split(",")) {
   const { opts, smooth } = variant(v);
-  const file = write(buildDenoiser(cfg, smooth ? await smoothedWeights() : weights, opts));
+  const file = write(buildDenoiser(cfg, smooth !== undefined ? await smoothedWeights(smooth) : weights, opts));
   const report = values["no-parity"] ? undefined : (await measureInt8Parity(dir, { int8File: file, samples: Number(values.samples), steps: Number(values.steps) })).report;
   const ms: Record<number, number> = {};
   for (const B of batches) ms[B] = await cpuMsPerCall(file, B);
