@@ -1,6 +1,9 @@
 // The command-line options both load runners share (`npm run loadtest` and `npm run loadtest:k6`):
-// what to hit, which plan, where the models and results live, and the request seed/key.
+// what to hit, which plan (profile plus per-level overrides), where the models and results live,
+// and the run seed / API key. The plan flags become the k6 scripts' environment variables, which
+// both runners parse with the same overridesFromEnv, so a flag means the same in both.
 import { join } from "node:path";
+import { overridesFromEnv, runSeed, type PlanOverrides } from "../k6/lib/shared.js";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -10,6 +13,43 @@ export const RUN_OPTIONS = {
   routes: { type: "string", default: "generate,summarize" },
   models: { type: "string", default: join(repoRoot, "models") },
   out: { type: "string", default: join(repoRoot, "loadtest/results") },
-  seed: { type: "string", default: "1" },
+  /** Run seed; default a fresh one per run (printed), so the response cache can't answer. */
+  seed: { type: "string" },
   "api-key": { type: "string", default: process.env.LDTEXT_API_KEY },
+  /** Steady rates, "1,2,4". */
+  levels: { type: "string" },
+  /** Ramp rates past saturation, "16,32", or "none". */
+  ramp: { type: "string" },
+  /** Seconds per steady level. */
+  seconds: { type: "string" },
+  "ramp-seconds": { type: "string" },
+  /** Pause between levels. */
+  drain: { type: "string" },
+  /** Request timeout (and Little's-law time for the VU count). */
+  timeout: { type: "string" },
+  /** Denoising steps of every request (default: the 10/25/50 mix). */
+  steps: { type: "string" },
+  /** VUs per level instead of rate × timeout + 1. */
+  vus: { type: "string" },
 } as const;
+
+/** The plan flags as the k6 scripts' environment variables (only those given). */
+export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "ramp-seconds" | "drain" | "timeout" | "steps" | "vus", string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const map = { levels: "LEVELS", ramp: "RAMP", seconds: "LEVEL_SECONDS", "ramp-seconds": "RAMP_SECONDS", drain: "DRAIN_SECONDS", timeout: "TIMEOUT_SECONDS", steps: "STEPS", vus: "VUS" } as const;
+  for (const [flag, name] of Object.entries(map)) {
+    const v = values[flag as keyof typeof map];
+    if (v !== undefined) env[name] = v;
+  }
+  return env;
+}
+
+/** Plan overrides from the flags (throws on a bad value, naming the variable). */
+export function planOverrides(values: Parameters<typeof planEnv>[0]): PlanOverrides {
+  return overridesFromEnv(planEnv(values));
+}
+
+/** The run seed from --seed, or a fresh one. */
+export function seedFrom(raw: string | undefined): number {
+  return runSeed(raw);
+}
