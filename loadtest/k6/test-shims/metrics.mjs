@@ -1,0 +1,9 @@
+// k6/metrics stand-in: Counter.add records (metric name, value, scenario) (test stand-in, see hooks.mjs).
+export class Counter {
+  constructor(name) {
+    this.name = name;
+  }
+  add(value) {
+    globalThis.__k6metrics.push({ name: this.name, value, scenario: globalThis.__k6scenario.name });
+  }
+}
