@@ -63,7 +63,7 @@ test("levels are separate scenarios: constant arrival rate, own start time, a dr
   assert.deepEqual(seen.options.thresholds["http_req_duration{route:generate,load:steady}"], ["p(95)<2000", "p(99)<5000"]);
 });
 
-test("each level sends exactly its offered requests (not k6's extra one at the end), checked and counted in its window", () => {
+test("each level sends exactly its offered requests (not k6's extra one at the end), checked, successes timed from the level's start", () => {
   const seen = drive("generate.js", { SEED: "5" });
   const per = (name: string) => seen.calls.filter((c) => c.scenario === name).length;
   assert.equal(per("generate_steady_1rps"), 3);
@@ -79,7 +79,9 @@ test("each level sends exactly its offered requests (not k6's extra one at the e
   }
   assert.equal(seen.checks.length, 3 * seen.calls.length);
   assert.ok(seen.checks.every((c) => c.ok));
-  assert.equal(seen.metrics.filter((m) => m.name === "ldtext_ok_in_window").length, seen.calls.length);
+  const ends = seen.metrics.filter((m) => m.name === "ldtext_ok_end");
+  assert.equal(ends.length, seen.calls.length);
+  assert.ok(ends.filter((m) => m.scenario === "generate_steady_2rps").every((m) => m.value >= 0 && m.value < 3000));
 });
 
 test("--steps: every body has the given denoising steps; --levels/--ramp/--seconds/--drain shape the plan", () => {
@@ -113,7 +115,7 @@ test("checks fail on a cached or malformed answer and on a 429", () => {
   assert.equal(cached.metrics.filter((m) => m.name === "ldtext_cached").length, cached.calls.length);
   const refused = drive("generate.js", {}, { response: { status: 429, body: JSON.stringify({ error: "overloaded" }) } });
   assert.ok(refused.checks.every((c) => !c.ok));
-  assert.equal(refused.metrics.filter((m) => m.name === "ldtext_ok_in_window").length, 0);
+  assert.equal(refused.metrics.filter((m) => m.name === "ldtext_ok_end").length, 0);
 });
 
 test("handleSummary: dropped arrivals are counted per level and fail the thresholds; labels are k6's", () => {
@@ -122,12 +124,12 @@ test("handleSummary: dropped arrivals are counted per level and fail the thresho
     "http_req_duration{level:generate-steady-1}": trend(50, 90),
     "http_reqs{level:generate-steady-1}": { values: { count: 3 } },
     "http_req_failed{level:generate-steady-1}": { values: { rate: 0, passes: 0, fails: 3 } },
-    "ldtext_ok_in_window{level:generate-steady-1}": { values: { count: 3 } },
+    "ldtext_ok_end{level:generate-steady-1}": { values: { count: 3, max: 2600 } },
     "checks{level:generate-steady-1}": { values: { rate: 1, passes: 9, fails: 0 } },
     "http_req_duration{level:generate-steady-2}": trend(60, 95),
     "http_reqs{level:generate-steady-2}": { values: { count: 4 } },
     "http_req_failed{level:generate-steady-2}": { values: { rate: 0, passes: 0, fails: 4 } },
-    "ldtext_ok_in_window{level:generate-steady-2}": { values: { count: 4 } },
+    "ldtext_ok_end{level:generate-steady-2}": { values: { count: 4, max: 2900 } },
     "checks{level:generate-steady-2}": { values: { rate: 1, passes: 12, fails: 0 } },
     "dropped_iterations{scenario:generate_steady_2rps}": { values: { count: 2 }, thresholds: { "count<1": { ok: false } } },
     "http_req_duration{route:generate,load:steady}": { ...trend(55, 94), thresholds: { "p(95)<2000": { ok: true }, "p(99)<5000": { ok: true } } },
@@ -135,7 +137,7 @@ test("handleSummary: dropped arrivals are counted per level and fail the thresho
   const seen = drive("generate.js", {}, { metrics });
   const levels = seen.json.levels;
   assert.deepEqual(levels.map((l) => [l.key, l.offered, l.sent, l.dropped]), [["generate-steady-1", 3, 3, 0], ["generate-steady-2", 6, 4, 2], ["generate-ramp-4", 8, 0, 0]]);
-  assert.equal(levels[1].achievedRps, 4 / 3, "achieved = responses inside the window / seconds, below the offered 2/s");
+  assert.equal(levels[1].achievedRps, 4 / 3, "achieved = successes / max(3 s, last at 2.9 s), below the offered 2/s");
   const dropRow = seen.json.thresholds.find((t) => t.name === "dropped_iterations{scenario:generate_steady_2rps}")!;
   assert.deepEqual([dropRow.condition, dropRow.value, dropRow.pass], ["count<1", 2, false]);
   assert.equal(seen.json.pass, false);

@@ -22,7 +22,8 @@ const level = (over: Partial<Level>): Level => ({
   dropped: 0,
   failed: 0,
   cached: 0,
-  okInWindow: 10,
+  ok: 10,
+  lastOkSeconds: 10,
   achievedRps: 1,
   checksPassed: 30,
   checksTotal: 30,
@@ -51,7 +52,7 @@ test("compareLevels: within the stated tolerance on sustained levels; past satur
 });
 
 test("compareSummaries + markdown: per level, sustained rates side by side", () => {
-  const k6 = summary("k6", [level({}), level({ key: "generate-steady-2", rate: 2, offered: 20, sent: 20, okInWindow: 19, achievedRps: 1.9 })]);
+  const k6 = summary("k6", [level({}), level({ key: "generate-steady-2", rate: 2, offered: 20, sent: 20, ok: 19, achievedRps: 1.9 })]);
   const node = summary("node", [level({ achievedRps: 0.98 }), level({ key: "generate-steady-2", rate: 2, offered: 20, sent: 20, achievedRps: 1.95 })]);
   const c = compareSummaries(k6, node);
   assert.equal(c.agrees, true);

@@ -44,7 +44,8 @@ const level = (over: Partial<Level>): Level => ({
   dropped: 0,
   failed: 0,
   cached: 0,
-  okInWindow: 10,
+  ok: 10,
+  lastOkSeconds: 10,
   achievedRps: 1,
   checksPassed: 30,
   checksTotal: 30,
@@ -98,7 +99,7 @@ describe("plan", () => {
     assert.equal(o.scenarios.summarize_steady_1rps.startTime, `${3 + 2 + 3 + 2 + 2 + 2}s`);
     for (const t of thresholdSpecs(p, DEFAULT_THRESHOLDS)) assert.ok(o.thresholds[t.metric].includes(t.condition), `${t.metric} ${t.condition}`);
     for (const s of p.plan) {
-      for (const m of ["http_req_duration", "http_reqs", "http_req_failed", "checks", "ldtext_ok_in_window"]) assert.ok(o.thresholds[`${m}{level:${s.key}}`], `${m} ${s.key}`);
+      for (const m of ["http_req_duration", "http_reqs", "http_req_failed", "checks", "ldtext_ok_end"]) assert.ok(o.thresholds[`${m}{level:${s.key}}`], `${m} ${s.key}`);
       assert.ok(o.thresholds[`dropped_iterations{scenario:${s.name}}`], s.name);
     }
     assert.ok(o.summaryTrendStats.includes("p(99)"));
@@ -171,13 +172,14 @@ describe("levels, thresholds and summary", () => {
     assert.equal(percentile([], 50), null);
   });
 
-  test("levelFromRecords: offered/sent/dropped/failed, achieved only from responses inside the window", () => {
+  test("levelFromRecords: offered/sent/dropped/failed; achieved = successes over max(seconds, last success), never above offered", () => {
     const s: LevelScenario = { name: "generate_steady_2rps", key: "generate-steady-2", route: "generate", load: "steady", rate: 2, startSeconds: 0, seconds: 3, vus: 2 };
     const ok = (latencyMs: number, endMs: number, status = 200): ResponseRecord => ({ latencyMs, status, endMs, checks: inspectResponse(status, status === 200 ? '{"texts":["a"],"cached":false}' : "").checks, cached: false });
     const l = levelFromRecords(s, [ok(100, 100), ok(400, 900), ok(300, 1300), ok(2000, 3500), ok(5, 2005, 429)], 1);
-    assert.deepEqual([l.offered, l.sent, l.dropped, l.failed, l.okInWindow], [6, 5, 1, 1, 3]);
-    assert.equal(l.achievedRps, 1, "3 in-window successes over 3 s; the one that ended after the window does not count");
-    assert.ok(l.achievedRps <= l.rate);
+    assert.deepEqual([l.offered, l.sent, l.dropped, l.failed, l.ok, l.lastOkSeconds], [6, 5, 1, 1, 4, 3.5]);
+    assert.equal(l.achievedRps, 4 / 3.5, "4 successes, the last 3.5 s after the level started");
+    const fast = levelFromRecords(s, [0, 500, 1000, 1500, 2000, 2500].map((t) => ok(5, t + 5)), 0);
+    assert.equal(fast.achievedRps, 2, "6 quick answers in a 3 s level: the offered 2/s, not 6 / 2.505 s");
     assert.equal(l.latencyMs.p50, 300);
     assert.equal(l.latencyMs.max, 2000);
     assert.deepEqual([l.checksPassed, l.checksTotal], [12, 15]);
@@ -255,12 +257,12 @@ describe("levels, thresholds and summary", () => {
         "http_req_duration{level:generate-steady-1}": trend(50, 90),
         "http_reqs{level:generate-steady-1}": { values: { count: 3 } },
         "http_req_failed{level:generate-steady-1}": { values: { rate: 0, passes: 0, fails: 3 } },
-        "ldtext_ok_in_window{level:generate-steady-1}": { values: { count: 3 } },
+        "ldtext_ok_end{level:generate-steady-1}": { values: { count: 3, max: 2100 } },
         "checks{level:generate-steady-1}": { values: { rate: 1, passes: 9, fails: 0 } },
         "http_req_duration{level:generate-ramp-4}": trend(70, 300),
         "http_reqs{level:generate-ramp-4}": { values: { count: 8 } },
         "http_req_failed{level:generate-ramp-4}": { values: { rate: 0.25, passes: 2, fails: 6 } },
-        "ldtext_ok_in_window{level:generate-ramp-4}": { values: { count: 5 } },
+        "ldtext_ok_end{level:generate-ramp-4}": { values: { count: 5, max: 2500 } },
         "ldtext_cached{level:generate-ramp-4}": { values: { count: 1 } },
         "dropped_iterations{scenario:generate_steady_2rps}": { values: { count: 6 } },
         "http_req_duration{route:generate,load:steady}": trend(50, 90),
@@ -271,9 +273,10 @@ describe("levels, thresholds and summary", () => {
     assert.equal(s.seed, 9);
     assert.equal(s.durationSeconds, 5);
     assert.deepEqual(s.levels.map((l) => [l.key, l.offered, l.sent, l.dropped, l.failed, l.cached]), [["generate-steady-1", 3, 3, 0, 0, 0], ["generate-steady-2", 6, 0, 6, 0, 0], ["generate-ramp-4", 8, 8, 0, 2, 1]]);
-    assert.equal(s.levels[2].achievedRps, 2.5);
+    assert.equal(s.levels[2].achievedRps, 2, "5 successes, the last 2.5 s in: 5 / 2.5 s");
+    assert.equal(s.levels[0].achievedRps, 1, "3 successes within the 3 s level");
     assert.equal(s.steadyLatencyMs.generate!.p95, 90);
     assert.equal(s.pass, false, "level 2 dropped everything");
-    assert.deepEqual(s.saturation.generate, { sustainedRps: 1, p95BoundMs: 2000, peakAchievedRps: 2.5 });
+    assert.deepEqual(s.saturation.generate, { sustainedRps: 1, p95BoundMs: 2000, peakAchievedRps: 2 });
   });
 });

@@ -23,7 +23,7 @@ export declare const PROFILES: Record<"smoke" | "default", Profile>;
 export declare const ROUTES: Route[];
 export declare const MAX_VUS: number;
 export declare const CHECKS: string[];
-export declare const OK_IN_WINDOW: string;
+export declare const OK_END: string;
 export declare const CACHED: string;
 
 export interface Thresholds {
@@ -88,9 +88,11 @@ export interface Level {
   failed: number;
   /** Responses the server's response cache answered. */
   cached: number;
-  /** Status-200 responses that completed inside the level's window. */
-  okInWindow: number;
-  /** okInWindow / seconds: never above the offered rate. */
+  /** Status-200 responses. */
+  ok: number;
+  /** When the last of them ended, seconds after the level started. */
+  lastOkSeconds: number;
+  /** achievedRps(ok, lastOkSeconds, seconds): never above the offered rate. */
   achievedRps: number;
   checksPassed: number;
   checksTotal: number;
@@ -166,9 +168,10 @@ export declare function offeredOf(level: { rate: number; seconds: number }): num
 export declare function thresholdSpecs(planned: Planned, thresholds: Thresholds): ThresholdSpec[];
 export declare function k6Options(planned: Planned, thresholds: Thresholds, execName: string): Record<string, unknown>;
 export declare function percentile(sorted: number[], p: number): number | null;
+export declare function achievedRps(ok: number, lastOkSeconds: number, seconds: number): number;
 export declare function levelResult(
   s: LevelScenario,
-  counts: { sent: number; dropped: number; failed: number; cached: number; okInWindow: number; checksPassed: number; checksTotal: number; latencyMs: Level["latencyMs"] | null },
+  counts: { sent: number; dropped: number; failed: number; cached: number; ok: number; lastOkSeconds: number; checksPassed: number; checksTotal: number; latencyMs: Level["latencyMs"] | null },
 ): Level;
 export declare function levelFromRecords(s: LevelScenario, records: ResponseRecord[], dropped: number): Level;
 export declare function evaluateThresholds(

@@ -1,4 +1,4 @@
-// k6/metrics stand-in: Counter.add records (metric name, value, scenario) (test stand-in, see hooks.mjs).
+// k6/metrics stand-in: Counter.add and Trend.add record (metric name, value, scenario) (test stand-in, see hooks.mjs).
 export class Counter {
   constructor(name) {
     this.name = name;
@@ -7,3 +7,4 @@ export class Counter {
     globalThis.__k6metrics.push({ name: this.name, value, scenario: globalThis.__k6scenario.name });
   }
 }
+export class Trend extends Counter {}
