@@ -69,6 +69,7 @@ test("each level sends exactly its offered requests (not k6's extra one at the e
   assert.equal(per("generate_steady_1rps"), 3);
   assert.equal(per("generate_steady_2rps"), 6);
   assert.equal(per("generate_ramp_4rps"), 8);
+  assert.equal(per("setup"), 2, "smoke's 2 warm-up requests, in setup(): no level tags, not measured");
   for (const c of seen.calls) {
     assert.equal(c.url, "http://127.0.0.1:9/generate");
     assert.equal(c.params.headers.authorization, "Bearer k");
@@ -77,15 +78,15 @@ test("each level sends exactly its offered requests (not k6's extra one at the e
     const body = JSON.parse(c.body) as { n: number; steps: number; seed: number };
     assert.ok(body.n >= 1 && [10, 25, 50].includes(body.steps) && Number.isInteger(body.seed));
   }
-  assert.equal(seen.checks.length, 3 * seen.calls.length);
+  assert.equal(seen.checks.length, 3 * (seen.calls.length - 2));
   assert.ok(seen.checks.every((c) => c.ok));
   const ends = seen.metrics.filter((m) => m.name === "ldtext_ok_end");
-  assert.equal(ends.length, seen.calls.length);
+  assert.equal(ends.length, seen.calls.length - 2);
   assert.ok(ends.filter((m) => m.scenario === "generate_steady_2rps").every((m) => m.value >= 0 && m.value < 3000));
 });
 
 test("--steps: every body has the given denoising steps; --levels/--ramp/--seconds/--drain shape the plan", () => {
-  const seen = drive("generate.js", { STEPS: "50", LEVELS: "3", RAMP: "none", LEVEL_SECONDS: "2", DRAIN_SECONDS: "0", TIMEOUT_SECONDS: "4" });
+  const seen = drive("generate.js", { STEPS: "50", LEVELS: "3", RAMP: "none", LEVEL_SECONDS: "2", DRAIN_SECONDS: "0", TIMEOUT_SECONDS: "4", WARMUP: "0" });
   assert.deepEqual(Object.keys(seen.options.scenarios), ["generate_steady_3rps"]);
   assert.equal(seen.options.scenarios.generate_steady_3rps.maxVUs, 13);
   assert.equal(seen.calls.length, 6);
@@ -112,7 +113,7 @@ test("seeds: a fresh run seed per run (printed), the same bodies again with SEED
 test("checks fail on a cached or malformed answer and on a 429", () => {
   const cached = drive("generate.js", {}, { response: { status: 200, body: JSON.stringify({ texts: ["x"], cached: true }) } });
   assert.ok(cached.checks.filter((c) => c.name === "not from the response cache").every((c) => !c.ok));
-  assert.equal(cached.metrics.filter((m) => m.name === "ldtext_cached").length, cached.calls.length);
+  assert.equal(cached.metrics.filter((m) => m.name === "ldtext_cached").length, cached.calls.filter((c) => c.scenario !== "setup").length);
   const refused = drive("generate.js", {}, { response: { status: 429, body: JSON.stringify({ error: "overloaded" }) } });
   assert.ok(refused.checks.every((c) => !c.ok));
   assert.equal(refused.metrics.filter((m) => m.name === "ldtext_ok_end").length, 0);

@@ -69,13 +69,15 @@ test("a cached answer fails its check and is counted", async () => {
 test("levels run on the plan's schedule: the next starts a drain gap after the last one ended", async () => {
   delayMs = 20;
   seen.length = 0;
-  const overrides = { steadyRates: [4, 8], rampRates: [], steadySeconds: 1, drainSeconds: 1, timeoutSeconds: 1, steps: 25 };
+  const overrides = { steadyRates: [4, 8], rampRates: [], steadySeconds: 1, drainSeconds: 1, timeoutSeconds: 1, steps: 25, warmupRequests: 3 };
   const planned = planScenarios("smoke", ["generate"], overrides);
   assert.deepEqual(planned.plan.map((s) => s.startSeconds), [0, 2]);
   const summary = await runLoadtest({ url, profile: "smoke", routes: ["generate"], overrides, documents: [], maxRequests: 100, maxSeconds: 60, seed: 1 });
   assert.deepEqual(summary.levels.map((l) => [l.key, l.offered, l.sent, l.dropped]), [["generate-steady-4", 4, 4, 0], ["generate-steady-8", 8, 8, 0]]);
-  const t0 = seen[0].at;
-  const gaps = seen.map((s) => s.at - t0);
+  assert.equal(seen.length, 3 + 4 + 8, "3 warm-up requests, not measured, before the levels");
+  const measured = seen.slice(3);
+  const t0 = measured[0].at;
+  const gaps = measured.map((s) => s.at - t0);
   assert.ok(gaps[3] < 1000 && gaps[4] >= 1900, `level 2 begins after level 1's second and the 1 s drain: ${gaps.map((g) => g.toFixed(0)).join(",")}`);
   assert.ok(seen.every((s) => s.body.steps === 25));
   for (const l of summary.levels) assert.ok(l.achievedRps <= l.rate);
@@ -90,7 +92,7 @@ test("seeds: fresh per run unless given; the same seed sends the same bodies", a
   delayMs = 0;
   const bodies = async (seed: number) => {
     seen.length = 0;
-    await runLoadtest({ url, profile: "smoke", routes: ["generate"], overrides: { steadyRates: [10], rampRates: [], steadySeconds: 0.5, timeoutSeconds: 1 }, documents: [], maxRequests: 100, maxSeconds: 60, seed });
+    await runLoadtest({ url, profile: "smoke", routes: ["generate"], overrides: { steadyRates: [10], rampRates: [], steadySeconds: 0.5, timeoutSeconds: 1, warmupRequests: 0 }, documents: [], maxRequests: 100, maxSeconds: 60, seed });
     return seen.map((s) => s.body.seed);
   };
   const a = await bodies(42);

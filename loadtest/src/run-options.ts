@@ -31,12 +31,14 @@ export const RUN_OPTIONS = {
   steps: { type: "string" },
   /** VUs per level instead of rate × timeout + 1. */
   vus: { type: "string" },
+  /** Unmeasured requests per route before the first level. */
+  warmup: { type: "string" },
 } as const;
 
 /** The plan flags as the k6 scripts' environment variables (only those given). */
-export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "ramp-seconds" | "drain" | "timeout" | "steps" | "vus", string>>): Record<string, string> {
+export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "ramp-seconds" | "drain" | "timeout" | "steps" | "vus" | "warmup", string>>): Record<string, string> {
   const env: Record<string, string> = {};
-  const map = { levels: "LEVELS", ramp: "RAMP", seconds: "LEVEL_SECONDS", "ramp-seconds": "RAMP_SECONDS", drain: "DRAIN_SECONDS", timeout: "TIMEOUT_SECONDS", steps: "STEPS", vus: "VUS" } as const;
+  const map = { levels: "LEVELS", ramp: "RAMP", seconds: "LEVEL_SECONDS", "ramp-seconds": "RAMP_SECONDS", drain: "DRAIN_SECONDS", timeout: "TIMEOUT_SECONDS", steps: "STEPS", vus: "VUS", warmup: "WARMUP" } as const;
   for (const [flag, name] of Object.entries(map)) {
     const v = values[flag as keyof typeof map];
     if (v !== undefined) env[name] = v;

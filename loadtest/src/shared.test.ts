@@ -73,13 +73,14 @@ describe("plan", () => {
   });
 
   test("overrides from the environment (k6 -e and the runners' flags): validated, same names", () => {
-    assert.deepEqual(overridesFromEnv({ LEVELS: "1, 2,4", RAMP: "none", LEVEL_SECONDS: "15", RAMP_SECONDS: "5", DRAIN_SECONDS: "0", TIMEOUT_SECONDS: "8", STEPS: "10", VUS: "3" }), {
+    assert.deepEqual(overridesFromEnv({ LEVELS: "1, 2,4", RAMP: "none", LEVEL_SECONDS: "15", RAMP_SECONDS: "5", DRAIN_SECONDS: "0", TIMEOUT_SECONDS: "8", STEPS: "10", VUS: "3", WARMUP: "0" }), {
       steadyRates: [1, 2, 4],
       rampRates: [],
       steadySeconds: 15,
       rampSeconds: 5,
       drainSeconds: 0,
       timeoutSeconds: 8,
+      warmupRequests: 0,
       steps: 10,
       vus: 3,
     });

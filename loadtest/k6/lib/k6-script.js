@@ -26,10 +26,18 @@ export function makeScript(routes, documents, name) {
 
   const options = k6Options(planned, thresholds, "run");
 
-  // Runs once before the load: the seed every VU derives its bodies from (printed; SEED overrides).
+  function post(route, body) {
+    return http.post(`${target}/${route}`, JSON.stringify(body), { headers, timeout, responseType: "text", tags: { name: `POST /${route}` } });
+  }
+
+  // Runs once before the load: the seed every VU derives its bodies from (printed; SEED overrides),
+  // then the warm-up requests, one at a time (setup's requests carry no level, route or load tag,
+  // so no level or threshold counts them).
   function setup() {
     const seed = runSeed(__ENV.SEED);
     console.log(`seed ${seed}${__ENV.SEED ? " (from SEED)" : " (fresh; rerun with SEED=" + seed + " for the same bodies)"}`);
+    const warm = vuRng(seed, 0);
+    for (const route of routes) for (let i = 0; i < planned.profile.warmupRequests; i++) post(route, makeBody(route, warm, documents, planned.profile.steps));
     return { seed };
   }
 
@@ -39,12 +47,7 @@ export function makeScript(routes, documents, name) {
     // k6 may start one more iteration at the scenario's last instant (its timer and the duration's
     // end race); that arrival is past the level's offered ones, so it is not sent.
     if (exec.scenario.iterationInTest >= offeredOf(s)) return;
-    const res = http.post(`${target}/${s.route}`, JSON.stringify(makeBody(s.route, rng, documents, planned.profile.steps)), {
-      headers,
-      timeout,
-      responseType: "text",
-      tags: { name: `POST /${s.route}` },
-    });
+    const res = post(s.route, makeBody(s.route, rng, documents, planned.profile.steps));
     const elapsedMs = Date.now() - exec.scenario.startTime;
     const seen = inspectResponse(res.status, res.body);
     const sets = {};

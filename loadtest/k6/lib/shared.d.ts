@@ -9,6 +9,8 @@ export interface Profile {
   rampSeconds: number;
   drainSeconds: number;
   timeoutSeconds: number;
+  /** Requests per route sent one at a time before the first level, not measured. */
+  warmupRequests: number;
 }
 /** A profile with the run's overrides applied. */
 export interface PlanProfile extends Profile {
@@ -133,6 +135,7 @@ export interface Summary {
     timeoutSeconds: number;
     steps: number | string;
     vus: number | string;
+    warmupRequests: number;
   };
   seed: number | null;
   startedAt: string;

@@ -8,13 +8,15 @@
  * Every level (steady or ramp) is its own constant-arrival-rate scenario; a level starts
  * `drainSeconds` after the previous one ended, so the requests of one level (which all end within
  * `timeoutSeconds`) are not measured as part of the next. Steady levels are judged by the
- * thresholds; ramp levels push past saturation and only feed the saturation figures.
+ * thresholds; ramp levels push past saturation and only feed the saturation figures. Before the
+ * first level, `warmupRequests` requests per route are sent one at a time and not measured (a
+ * freshly started server loads its ONNX sessions and JIT-compiles on its first requests).
  */
 export const PROFILES = {
   // Seconds: the CI smoke run, so the runners can't rot (a shorter drain than the timeout).
-  smoke: { steadyRates: [1, 2], steadySeconds: 3, rampRates: [4], rampSeconds: 2, drainSeconds: 2, timeoutSeconds: 10 },
+  smoke: { steadyRates: [1, 2], steadySeconds: 3, rampRates: [4], rampSeconds: 2, drainSeconds: 2, timeoutSeconds: 10, warmupRequests: 2 },
   // About 3 minutes per route.
-  default: { steadyRates: [1, 2, 4, 8], steadySeconds: 20, rampRates: [16, 32], rampSeconds: 10, drainSeconds: 10, timeoutSeconds: 10 },
+  default: { steadyRates: [1, 2, 4, 8], steadySeconds: 20, rampRates: [16, 32], rampSeconds: 10, drainSeconds: 10, timeoutSeconds: 10, warmupRequests: 4 },
 };
 
 export const ROUTES = ["generate", "summarize"];
@@ -56,7 +58,8 @@ export function runSeed(given, random = Math.random) {
   return Math.floor(random() * 0x100000000) >>> 0;
 }
 
-/** The body generator of one virtual user: seeded from the run seed and the VU's id. */
+/** The body generator of one virtual user: seeded from the run seed and the VU's id (0: the
+ *  warm-up requests). */
 export function vuRng(seed, vuId) {
   return makeRng((Math.imul(seed >>> 0, 7919) + vuId) >>> 0);
 }
@@ -144,7 +147,8 @@ function seconds(raw, what, allowZero) {
 /**
  * Plan overrides from k6-style environment variables (the npm runners pass their flags the same
  * way): LEVELS (steady rates, "1,2,4"), RAMP (ramp rates; "none" for none), LEVEL_SECONDS,
- * RAMP_SECONDS, DRAIN_SECONDS, TIMEOUT_SECONDS, STEPS (10..), VUS (a fixed VU count per level
+ * RAMP_SECONDS, DRAIN_SECONDS, TIMEOUT_SECONDS, STEPS (10..), WARMUP (requests per route before the
+ * first level, not measured), VUS (a fixed VU count per level
  * instead of vusFor's, to see what too few do). Unset or empty = the profile's.
  */
 export function overridesFromEnv(env) {
@@ -156,6 +160,11 @@ export function overridesFromEnv(env) {
   if (has("RAMP_SECONDS")) o.rampSeconds = seconds(env.RAMP_SECONDS, "RAMP_SECONDS", false);
   if (has("DRAIN_SECONDS")) o.drainSeconds = seconds(env.DRAIN_SECONDS, "DRAIN_SECONDS", true);
   if (has("TIMEOUT_SECONDS")) o.timeoutSeconds = seconds(env.TIMEOUT_SECONDS, "TIMEOUT_SECONDS", false);
+  if (has("WARMUP")) {
+    const w = Number(env.WARMUP);
+    if (!Number.isInteger(w) || w < 0) throw new Error(`WARMUP must be a non-negative integer, got "${env.WARMUP}"`);
+    o.warmupRequests = w;
+  }
   if (has("VUS")) {
     const v = Number(env.VUS);
     if (!Number.isInteger(v) || v < 1) throw new Error(`VUS must be a positive integer, got "${env.VUS}"`);
@@ -430,7 +439,7 @@ export function buildSummary({ tool, target, profile, planned, seed, startedAt, 
     tool,
     target,
     profile,
-    plan: { steadyRates: p.steadyRates, steadySeconds: p.steadySeconds, rampRates: p.rampRates, rampSeconds: p.rampSeconds, drainSeconds: p.drainSeconds, timeoutSeconds: p.timeoutSeconds, steps: p.steps ?? "mix 10/25/50", vus: p.vus ?? "rate × timeout + 1" },
+    plan: { steadyRates: p.steadyRates, steadySeconds: p.steadySeconds, rampRates: p.rampRates, rampSeconds: p.rampSeconds, drainSeconds: p.drainSeconds, timeoutSeconds: p.timeoutSeconds, steps: p.steps ?? "mix 10/25/50", vus: p.vus ?? "rate × timeout + 1", warmupRequests: p.warmupRequests },
     seed,
     startedAt,
     durationSeconds,
@@ -477,7 +486,7 @@ export function formatSummaryText(s) {
   const p = s.plan;
   const lines = [
     `load test (${s.tool}, profile ${s.profile}) against ${s.target}: ${fmt(s.durationSeconds)} s, seed ${s.seed}`,
-    `plan: steady ${p.steadyRates.join(",") || "—"} req/s × ${p.steadySeconds} s, ramp ${p.rampRates.join(",") || "—"} req/s × ${p.rampSeconds} s, ${p.drainSeconds} s drain between levels, timeout ${p.timeoutSeconds} s, steps ${p.steps}`,
+    `plan: steady ${p.steadyRates.join(",") || "—"} req/s × ${p.steadySeconds} s, ramp ${p.rampRates.join(",") || "—"} req/s × ${p.rampSeconds} s, ${p.drainSeconds} s drain between levels, timeout ${p.timeoutSeconds} s, steps ${p.steps}, ${p.warmupRequests} warm-up requests per route`,
   ];
   if (s.environment) lines.push(`machine: ${s.environment.cpuModel} × ${s.environment.cpus}, load average ${s.environment.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at start, ${s.environment.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at end`);
   lines.push("", "level                  offered   sent  dropped  failed  achieved/s   p50 ms   p95 ms   p99 ms  VUs");
