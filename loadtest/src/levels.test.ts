@@ -38,7 +38,7 @@ const spec = (rate: number, seconds: number, vus: number) => ({ name: `generate_
 
 test("too few VUs: arrivals with none free are dropped and counted, never sent late", async () => {
   delayMs = 350;
-  const { level } = await runLevel({ url, spec: spec(10, 1, 1), rng: Math.random, documents: [], timeoutSeconds: 5, steps: null });
+  const { level } = await runLevel({ url, spec: spec(10, 1, 1), seed: 1, documents: [], timeoutSeconds: 5, steps: null });
   assert.equal(level.offered, 10);
   assert.equal(level.sent + level.dropped, 10);
   assert.ok(level.dropped >= 5 && level.sent >= 2, `sent ${level.sent}, dropped ${level.dropped}`);
@@ -48,11 +48,11 @@ test("too few VUs: arrivals with none free are dropped and counted, never sent l
 
 test("enough VUs (rate × timeout + 1): nothing dropped; a response after the timeout is a failure", async () => {
   delayMs = 50;
-  const ok = await runLevel({ url, spec: spec(10, 1, 11), rng: Math.random, documents: [], timeoutSeconds: 1, steps: 10 });
+  const ok = await runLevel({ url, spec: spec(10, 1, 11), seed: 1, documents: [], timeoutSeconds: 1, steps: 10 });
   assert.deepEqual([ok.level.sent, ok.level.dropped, ok.level.failed], [10, 0, 0]);
   assert.equal(ok.level.checksPassed, 30);
   delayMs = 400;
-  const slow = await runLevel({ url, spec: spec(4, 1, 5), rng: Math.random, documents: [], timeoutSeconds: 0.2, steps: 10 });
+  const slow = await runLevel({ url, spec: spec(4, 1, 5), seed: 1, documents: [], timeoutSeconds: 0.2, steps: 10 });
   assert.deepEqual([slow.level.sent, slow.level.failed, slow.level.ok], [4, 4, 0]);
   assert.ok(slow.latencies.every((ms) => ms >= 190 && ms < 400));
 });
@@ -60,7 +60,7 @@ test("enough VUs (rate × timeout + 1): nothing dropped; a response after the ti
 test("a cached answer fails its check and is counted", async () => {
   delayMs = 0;
   cached = true;
-  const { level } = await runLevel({ url, spec: spec(5, 1, 6), rng: Math.random, documents: [], timeoutSeconds: 1, steps: 10 });
+  const { level } = await runLevel({ url, spec: spec(5, 1, 6), seed: 1, documents: [], timeoutSeconds: 1, steps: 10 });
   cached = false;
   assert.equal(level.cached, 5);
   assert.equal(level.checksPassed, 10);
@@ -101,4 +101,13 @@ test("seeds: fresh per run unless given; the same seed sends the same bodies", a
   assert.equal(a.length, 5);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+test("the npm runner sends the k6 scripts' bodies: requestRng(seed, level, i)", async () => {
+  delayMs = 0;
+  seen.length = 0;
+  await runLevel({ url, spec: spec(10, 0.5, 11), seed: 99, documents: [], timeoutSeconds: 1, steps: null });
+  const { makeBody, requestRng } = await import("../k6/lib/shared.js");
+  const expected = Array.from({ length: 5 }, (_, i) => makeBody("generate", requestRng(99, "generate-steady-10", i)));
+  assert.deepEqual(seen.map((s) => s.body).sort((a, b) => a.seed - b.seed), expected.sort((a, b) => a.seed - b.seed));
 });

@@ -2,7 +2,7 @@
 // after the level's start, each taken by a free virtual user (a slot; `vus` of them) or dropped
 // when none is free; requests time out after the plan's timeout; every response is checked with
 // the same inspectResponse as the k6 scripts. Returns the shared Level (levelFromRecords).
-import { inspectResponse, levelFromRecords, makeBody, offeredOf, type Level, type LevelScenario, type ResponseRecord } from "../k6/lib/shared.js";
+import { inspectResponse, levelFromRecords, makeBody, offeredOf, requestRng, type Level, type LevelScenario, type ResponseRecord } from "../k6/lib/shared.js";
 
 export interface LevelRun {
   level: Level;
@@ -13,7 +13,8 @@ export interface LevelRun {
 export interface LevelOptions {
   url: string;
   spec: LevelScenario;
-  rng: () => number;
+  /** The run seed: request i's body comes from requestRng(seed, level, i), as in the k6 scripts. */
+  seed: number;
   documents: string[];
   timeoutSeconds: number;
   /** Denoising steps of every request (null: the mix). */
@@ -54,7 +55,7 @@ export async function runLevel(o: LevelOptions): Promise<LevelRun> {
       dropped++;
       continue;
     }
-    const body = JSON.stringify(makeBody(o.spec.route, o.rng, o.documents, o.steps));
+    const body = JSON.stringify(makeBody(o.spec.route, requestRng(o.seed, o.spec.key, i), o.documents, o.steps));
     const p: Promise<void> = send(o, headers, body, start).then((r) => {
       records.push(r);
       inFlight.delete(p);

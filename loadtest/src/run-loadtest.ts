@@ -2,7 +2,7 @@
 // of constant-arrival-rate, each level at its planned start (the same drain gaps as k6), summarised
 // in the same JSON shape as k6's handleSummary. Bounded: the plan's duration and request count are
 // checked against the limits up front.
-import { DEFAULT_THRESHOLDS, buildSummary, makeBody, makeRng, offeredOf, percentile, planScenarios, type Latency, type Level, type PlanOverrides, type Route, type Summary, type Thresholds, vuRng } from "../k6/lib/shared.js";
+import { DEFAULT_THRESHOLDS, buildSummary, makeBody, offeredOf, percentile, planScenarios, type Latency, type Level, type PlanOverrides, type Route, type Summary, type Thresholds, requestRng } from "../k6/lib/shared.js";
 import { runLevel, type LevelRun } from "./levels.ts";
 
 export interface LoadtestOptions {
@@ -42,14 +42,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 export async function runLoadtest(o: LoadtestOptions): Promise<Summary> {
   const thresholds = o.thresholds ?? DEFAULT_THRESHOLDS;
   const { planned } = checkBudget(o.profile, o.routes, o.maxSeconds, o.maxRequests, o.overrides);
-  const rng = makeRng(o.seed);
   // Warm-up, as the k6 scripts' setup(): one request at a time per route, not measured.
-  const warm = vuRng(o.seed, 0);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   for (const route of o.routes) {
     for (let i = 0; i < planned.profile.warmupRequests; i++) {
-      const body = JSON.stringify(makeBody(route, warm, o.documents, planned.profile.steps));
+      const body = JSON.stringify(makeBody(route, requestRng(o.seed, `warmup-${route}`, i), o.documents, planned.profile.steps));
       await fetch(`${o.url}/${route}`, { method: "POST", headers, body, signal: AbortSignal.timeout(planned.profile.timeoutSeconds * 1000) }).then((r) => r.arrayBuffer()).catch(() => undefined);
     }
   }
@@ -60,7 +58,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<Summary> {
   for (const spec of planned.plan) {
     // Like k6's startTime: a level starts on schedule, whether or not the last one's requests ended.
     await sleep(t0 + spec.startSeconds * 1000 - performance.now());
-    const run = runLevel({ url: o.url, spec, rng, documents: o.documents, timeoutSeconds: planned.profile.timeoutSeconds, steps: planned.profile.steps, apiKey: o.apiKey });
+    const run = runLevel({ url: o.url, spec, seed: o.seed, documents: o.documents, timeoutSeconds: planned.profile.timeoutSeconds, steps: planned.profile.steps, apiKey: o.apiKey });
     runs.push(run.then((r) => (o.onLevel?.(r.level, done++, planned.plan.length), r)));
   }
   const measured = await Promise.all(runs);

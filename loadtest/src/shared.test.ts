@@ -20,7 +20,7 @@ import {
   runSeed,
   summaryFromK6,
   thresholdSpecs,
-  vuRng,
+  requestRng,
   vusFor,
   type Level,
   type LevelScenario,
@@ -140,17 +140,17 @@ describe("bodies and seeds", () => {
     assert.throws(() => makeBody("summarize", a, []), /need documents/);
   });
 
-  test("run seed: fresh each run unless given; VUs of one run draw different request seeds", () => {
+  test("run seed: fresh each run unless given; every request of a run draws its own body, a function of (seed, level, i) only", () => {
     const fresh = new Set(Array.from({ length: 20 }, () => runSeed(undefined)));
     assert.ok(fresh.size >= 19, "fresh seeds differ");
     assert.equal(runSeed("12"), 12);
     assert.equal(runSeed("", () => 0.5), 2 ** 31, "empty = fresh");
     assert.equal(runSeed(undefined, () => 0.25), 2 ** 30);
     assert.throws(() => runSeed("-1"), /SEED/);
-    const s1 = Array.from({ length: 100 }, ((r) => () => makeBody("generate", r).seed)(vuRng(7, 1)));
-    const s2 = Array.from({ length: 100 }, ((r) => () => makeBody("generate", r).seed)(vuRng(7, 2)));
-    const s3 = Array.from({ length: 100 }, ((r) => () => makeBody("generate", r).seed)(vuRng(8, 1)));
-    assert.equal(new Set([...s1, ...s2, ...s3]).size, 300);
+    const seeds = (seed: number, key: string) => Array.from({ length: 200 }, (_, i) => makeBody("generate", requestRng(seed, key, i)).seed);
+    const all = [...seeds(7, "generate-steady-1"), ...seeds(7, "generate-steady-2"), ...seeds(8, "generate-steady-1")];
+    assert.equal(new Set(all).size, 600);
+    assert.deepEqual(seeds(7, "generate-steady-1"), seeds(7, "generate-steady-1"));
   });
 
   test("inspectResponse: status, body shape, cache", () => {

@@ -6,7 +6,7 @@ import http from "k6/http";
 import exec from "k6/execution";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
-import { CACHED, CHECKS, DEFAULT_THRESHOLDS, OK_END, inspectResponse, formatSummaryText, k6Options, makeBody, offeredOf, overridesFromEnv, planScenarios, runSeed, summaryFromK6, vuRng } from "./shared.js";
+import { CACHED, CHECKS, DEFAULT_THRESHOLDS, OK_END, inspectResponse, formatSummaryText, k6Options, makeBody, offeredOf, overridesFromEnv, planScenarios, runSeed, summaryFromK6, requestRng } from "./shared.js";
 
 export function makeScript(routes, documents, name) {
   const target = (__ENV.BASE_URL || "http://127.0.0.1:8080").replace(/\/+$/, "");
@@ -22,7 +22,6 @@ export function makeScript(routes, documents, name) {
   const startedAt = new Date().toISOString();
   const okEnd = new Trend(OK_END);
   const cached = new Counter(CACHED);
-  let rng = null;
 
   const options = k6Options(planned, thresholds, "run");
 
@@ -36,18 +35,19 @@ export function makeScript(routes, documents, name) {
   function setup() {
     const seed = runSeed(__ENV.SEED);
     console.log(`seed ${seed}${__ENV.SEED ? " (from SEED)" : " (fresh; rerun with SEED=" + seed + " for the same bodies)"}`);
-    const warm = vuRng(seed, 0);
-    for (const route of routes) for (let i = 0; i < planned.profile.warmupRequests; i++) post(route, makeBody(route, warm, documents, planned.profile.steps));
+    for (const route of routes) {
+      for (let i = 0; i < planned.profile.warmupRequests; i++) post(route, makeBody(route, requestRng(seed, `warmup-${route}`, i), documents, planned.profile.steps));
+    }
     return { seed };
   }
 
   function run(data) {
-    if (rng === null) rng = vuRng(data.seed, exec.vu.idInTest);
     const s = byName[exec.scenario.name];
     // k6 may start one more iteration at the scenario's last instant (its timer and the duration's
     // end race); that arrival is past the level's offered ones, so it is not sent.
-    if (exec.scenario.iterationInTest >= offeredOf(s)) return;
-    const res = post(s.route, makeBody(s.route, rng, documents, planned.profile.steps));
+    const i = exec.scenario.iterationInTest;
+    if (i >= offeredOf(s)) return;
+    const res = post(s.route, makeBody(s.route, requestRng(data.seed, s.key, i), documents, planned.profile.steps));
     const elapsedMs = Date.now() - exec.scenario.startTime;
     const seen = inspectResponse(res.status, res.body);
     const sets = {};

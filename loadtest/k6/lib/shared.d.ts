@@ -159,7 +159,7 @@ export interface ResponseRecord {
 
 export declare function makeRng(seed: number): () => number;
 export declare function runSeed(given: string | number | undefined | null, random?: () => number): number;
-export declare function vuRng(seed: number, vuId: number): () => number;
+export declare function requestRng(seed: number, levelKey: string, i: number): () => number;
 export declare function makeBody(route: "generate", rng: () => number, documents?: string[], steps?: number | null): GenerateBody;
 export declare function makeBody(route: "summarize", rng: () => number, documents: string[], steps?: number | null): SummarizeBody;
 export declare function makeBody(route: Route, rng: () => number, documents: string[], steps?: number | null): GenerateBody | SummarizeBody;

@@ -58,10 +58,28 @@ export function runSeed(given, random = Math.random) {
   return Math.floor(random() * 0x100000000) >>> 0;
 }
 
-/** The body generator of one virtual user: seeded from the run seed and the VU's id (0: the
- *  warm-up requests). */
-export function vuRng(seed, vuId) {
-  return makeRng((Math.imul(seed >>> 0, 7919) + vuId) >>> 0);
+function fmix32(h) {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hashString(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * The body generator of request `i` of a level (its iteration number; "warmup-<route>" for the
+ * warm-up requests): a function of the run seed, the level and i only, so k6 (whichever VU takes
+ * the arrival) and the npm runner send the very same requests for the same seed.
+ */
+export function requestRng(seed, levelKey, i) {
+  return makeRng(fmix32(fmix32(fmix32(seed >>> 0) ^ hashString(levelKey)) ^ (i >>> 0)));
 }
 
 function pick(rng, weighted) {
