@@ -1,6 +1,6 @@
 // npm run loadtest:compare -- <dir>   (or --k6 <k6-summary.json> --node <loadtest-summary.json> --out <dir>)
 // Reads a k6 summary and an npm-runner summary of the same plan and writes <out>/compare.md,
-// <out>/compare.json and <out>/compare-latency.{svg,png} (both runners' curves on one plot).
+// <out>/compare.json and <out>/compare-latency-<route>.{svg,png} (both runners' p50 and p95).
 // Exit 0 when they agree within compare.ts's TOLERANCE, 1 when not, 2 on bad input.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -26,7 +26,10 @@ async function main(): Promise<number> {
   const md = comparisonMarkdown(c, a, b);
   await writeFileAtomic(join(out, "compare.md"), `${md}\n`);
   await writeFileAtomic(join(out, "compare.json"), `${JSON.stringify(c, null, 2)}\n`);
-  await writeLatencyChart([a, b], join(out, "compare-latency"), `Latency vs offered rate: ${a.tool} and ${b.tool} (profile ${a.profile}, steps ${a.plan.steps})`);
+  for (const route of [...new Set(a.levels.map((l) => l.route))]) {
+    const title = `${route}: latency vs offered rate, ${a.tool} and ${b.tool} (profile ${a.profile}, steps ${a.plan.steps})`;
+    await writeLatencyChart([a, b], join(out, `compare-latency-${route}`), title, { routes: [route], percentiles: ["p50", "p95"] });
+  }
   console.log(md);
   return c.agrees ? 0 : 1;
 }

@@ -68,8 +68,9 @@ test("plot: latency against the offered rate, per route and percentile (and per 
   const one = latencySeries([s]);
   assert.deepEqual(one.map((x) => x.name), ["generate p50", "generate p95", "generate p99"]);
   assert.deepEqual(one[1].points.map((p) => [p.x, p.y, p.label]), [[1, 900, "1.0/s"], [2, 900, "1.5/s"]]);
-  const two = latencySeries([s, { ...s, tool: "node" }]);
-  assert.deepEqual(two.map((x) => x.name), ["k6 generate p50", "k6 generate p95", "k6 generate p99", "node generate p50", "node generate p95", "node generate p99"]);
+  const two = latencySeries([s, { ...s, tool: "node" }], { routes: ["generate"], percentiles: ["p50", "p95"] });
+  assert.deepEqual(two.map((x) => x.name), ["k6 generate p50", "k6 generate p95", "node generate p50", "node generate p95"]);
+  assert.deepEqual(latencySeries([s], { routes: ["summarize"] }), []);
 });
 
 test("k6 command line: quiet, no usage report, the plan as -e variables", () => {

@@ -2,14 +2,20 @@
 // summaries are drawn together, e.g. k6 beside the npm runner); the p95 points are labelled with
 // the achieved rate, so where the curve bends up and achieved falls behind offered is saturation.
 import { writeScatterChart, type ScatterSeries, type WrittenChart } from "@ldtext/charts";
-import type { Summary } from "../k6/lib/shared.js";
+import type { Route, Summary } from "../k6/lib/shared.js";
 
-export function latencySeries(summaries: Summary[]): ScatterSeries[] {
+export interface SeriesChoice {
+  /** Only these routes (default: all). */
+  routes?: Route[];
+  percentiles?: ("p50" | "p95" | "p99")[];
+}
+
+export function latencySeries(summaries: Summary[], choice: SeriesChoice = {}): ScatterSeries[] {
   const series: ScatterSeries[] = [];
   const tagTool = summaries.length > 1;
   for (const summary of summaries) {
-    for (const route of [...new Set(summary.levels.map((l) => l.route))]) {
-      for (const p of ["p50", "p95", "p99"] as const) {
+    for (const route of [...new Set(summary.levels.map((l) => l.route))].filter((r) => !choice.routes || choice.routes.includes(r))) {
+      for (const p of choice.percentiles ?? (["p50", "p95", "p99"] as const)) {
         const points = summary.levels
           .filter((l) => l.route === route && l.sent > 0 && l.latencyMs[p] !== null)
           .map((l) => ({ x: l.rate, y: l.latencyMs[p]!, label: p === "p95" && !tagTool ? `${l.achievedRps.toFixed(1)}/s` : undefined }));
@@ -20,8 +26,8 @@ export function latencySeries(summaries: Summary[]): ScatterSeries[] {
   return series;
 }
 
-export async function writeLatencyChart(summaries: Summary[], pathWithoutExt: string, title?: string): Promise<WrittenChart | null> {
-  const series = latencySeries(summaries);
+export async function writeLatencyChart(summaries: Summary[], pathWithoutExt: string, title?: string, choice: SeriesChoice = {}): Promise<WrittenChart | null> {
+  const series = latencySeries(summaries, choice);
   if (series.length === 0) return null;
   const first = summaries[0];
   return writeScatterChart(pathWithoutExt, {
