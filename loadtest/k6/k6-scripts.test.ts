@@ -11,6 +11,7 @@ const here = new URL(".", import.meta.url).pathname;
 interface Scenario {
   executor: string;
   rate: number;
+  timeUnit: string;
   duration: string;
   startTime: string;
   preAllocatedVUs: number;
@@ -156,4 +157,11 @@ test("summarize.js: documents from the committed XSum sample, its own levels", (
   assert.ok(body.document.length > 200);
   assert.equal(seen.calls[0].url, "http://127.0.0.1:9/summarize");
   assert.deepEqual(seen.json.levels.map((l) => l.key), ["summarize-steady-1", "summarize-steady-2", "summarize-ramp-4"]);
+});
+
+test("fractional rates: 0.5 req/s for 6 s sends 3 requests, one every 2 s", () => {
+  const seen = drive("generate.js", { LEVELS: "0.5", RAMP: "none", LEVEL_SECONDS: "6", WARMUP: "0" });
+  assert.deepEqual(Object.values(seen.options.scenarios).map((s) => [s.rate, s.timeUnit]), [[1, "2s"]]);
+  assert.equal(seen.calls.length, 3);
+  assert.equal(seen.json.levels[0].offered, 3);
 });

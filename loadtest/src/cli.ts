@@ -15,7 +15,7 @@ import { recordEnvironment } from "./environment.ts";
 import { loadDocuments } from "./fixtures.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
-import { planOverrides, RUN_OPTIONS, seedFrom } from "./run-options.ts";
+import { planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor } from "./run-options.ts";
 import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
 import { loopbackUrl, TargetError } from "./target.ts";
 
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   try {
     if (target === undefined) {
       console.error(`starting the server (MODELS_DIR=${values.models}) …`);
-      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log") });
+      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log"), env: serverEnvFor(planned).env });
       console.error(`server ready at ${server.url} (pid ${server.pid})`);
     }
     const url = target?.origin ?? server!.url;
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
         console.error(`[${i + 1}/${n}] ${l.key}: offered ${l.offered}, sent ${l.sent}, dropped ${l.dropped}, failed ${l.failed}, achieved ${l.achievedRps.toFixed(2)}/s, p95 ${l.latencyMs.p95?.toFixed(1) ?? "—"} ms`);
       },
     });
-    summary.environment = environment();
+    summary.environment = { ...environment(), ...(server ? { server: serverEnvFor(planned).description } : {}) };
     const text = formatSummaryText(summary);
     await mkdir(outDir, { recursive: true });
     await writeFileAtomic(join(outDir, "loadtest-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);

@@ -15,7 +15,7 @@ import { writeFileAtomic } from "@ldtext/charts";
 import { formatSummaryText, mergeSummaries, planScenarios, ROUTES, type Route, type Summary } from "../k6/lib/shared.js";
 import { recordEnvironment } from "./environment.ts";
 import { writeLatencyChart } from "./plot.ts";
-import { planEnv, planOverrides, RUN_OPTIONS, seedFrom } from "./run-options.ts";
+import { planEnv, planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor } from "./run-options.ts";
 import { startServer, type RunningServer } from "./server-process.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   await mkdir(outDir, { recursive: true });
   let server: RunningServer | undefined;
   try {
-    if (values.url === undefined) server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "k6-server.log") });
+    if (values.url === undefined) server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "k6-server.log"), env: serverEnvFor(planned).env });
     const url = values.url ?? server!.url;
     console.error(`seed ${seed}${values.seed === undefined ? ` (fresh; --seed ${seed} repeats the bodies)` : ""}; ${planned.plan.length} levels, ${planned.totalSeconds} s`);
     const environment = recordEnvironment();
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     }
     if (summaries.length > 0) {
       const merged = mergeSummaries(summaries);
-      merged.environment = environment();
+      merged.environment = { ...environment(), ...(server ? { server: serverEnvFor(planned).description } : {}) };
       const text = formatSummaryText(merged);
       await writeFileAtomic(join(outDir, "k6-summary.json"), `${JSON.stringify(merged, null, 2)}\n`);
       await writeFileAtomic(join(outDir, "k6-summary.txt"), `${text}\n`);

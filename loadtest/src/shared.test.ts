@@ -281,3 +281,16 @@ describe("levels, thresholds and summary", () => {
     assert.deepEqual(s.saturation.generate, { sustainedRps: 1, p95BoundMs: 2000, peakAchievedRps: 2 });
   });
 });
+
+test("fractional rates: k6 gets a whole rate per timeUnit", async () => {
+  const { k6Rate } = await import("../k6/lib/shared.js");
+  assert.deepEqual(k6Rate(2), { rate: 2, timeUnit: "1s" });
+  assert.deepEqual(k6Rate(0.25), { rate: 1, timeUnit: "4s" });
+  assert.deepEqual(k6Rate(1.5), { rate: 3, timeUnit: "2s" });
+  assert.throws(() => k6Rate(1 / 3), /whole number/);
+  const p = planScenarios("smoke", ["generate"], { steadyRates: [0.5], rampRates: [], steadySeconds: 8 });
+  assert.deepEqual(p.plan.map((s) => [s.name, s.key, s.vus]), [["generate_steady_0_5rps", "generate-steady-0.5", 6]]);
+  const o = k6Options(p, DEFAULT_THRESHOLDS, "run") as { scenarios: Record<string, { rate: number; timeUnit: string }> };
+  assert.deepEqual([o.scenarios.generate_steady_0_5rps.rate, o.scenarios.generate_steady_0_5rps.timeUnit], [1, "2s"]);
+  assert.throws(() => planScenarios("smoke", ["generate"], { steadyRates: [0.3333] }), /whole number/);
+});

@@ -119,7 +119,8 @@ export interface Environment {
   cpus: number;
   loadAverageStart: number[];
   loadAverageEnd: number[];
-  note?: string;
+  /** How the server was run, when the runner started it. */
+  server?: string;
 }
 export interface Summary {
   schema: "ldtext-loadtest-summary/2";
@@ -164,6 +165,7 @@ export declare function makeBody(route: "generate", rng: () => number, documents
 export declare function makeBody(route: "summarize", rng: () => number, documents: string[], steps?: number | null): SummarizeBody;
 export declare function makeBody(route: Route, rng: () => number, documents: string[], steps?: number | null): GenerateBody | SummarizeBody;
 export declare function inspectResponse(status: number, bodyText: string | null | undefined): { checks: Record<string, boolean>; cached: boolean };
+export declare function k6Rate(rate: number): { rate: number; timeUnit: string };
 export declare function vusFor(rate: number, timeoutSeconds: number): number;
 export declare function overridesFromEnv(env: Record<string, string | undefined>): PlanOverrides;
 export declare function planScenarios(profileName: string, routes: string[], overrides?: PlanOverrides): Planned;

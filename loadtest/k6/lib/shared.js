@@ -140,6 +140,15 @@ export function inspectResponse(status, bodyText) {
   };
 }
 
+/** k6's `rate` must be an integer per `timeUnit`: 0.25 req/s is 1 per 4 s. */
+export function k6Rate(rate) {
+  for (const k of [1, 2, 4, 5, 10, 20, 50, 100]) {
+    const n = rate * k;
+    if (Math.abs(n - Math.round(n)) < 1e-9) return { rate: Math.round(n), timeUnit: `${k}s` };
+  }
+  throw new Error(`rate ${rate} req/s is not a whole number of requests per 1, 2, 4, 5, 10, 20, 50 or 100 s`);
+}
+
 /** VUs a level needs so no arrival waits for a free one (Little's law: concurrency = arrival rate
  *  × time in the system; no request outlives the timeout), plus one for the arrival at the edge. */
 export function vusFor(rate, timeoutSeconds) {
@@ -215,6 +224,7 @@ export function planScenarios(profileName, routes, overrides = {}) {
       ...profile.rampRates.map((rate) => ({ load: "ramp", rate, seconds: profile.rampSeconds })),
     ];
     for (const l of levels) {
+      k6Rate(l.rate);
       const vus = profile.vus ?? vusFor(l.rate, profile.timeoutSeconds);
       if (vus > MAX_VUS) throw new Error(`${route} at ${l.rate} req/s with a ${profile.timeoutSeconds} s timeout needs ${vus} VUs, over ${MAX_VUS}`);
       if (plan.length > 0) start += profile.drainSeconds;
@@ -277,8 +287,7 @@ export function k6Options(planned, thresholds, execName) {
     scenarios[s.name] = {
       executor: "constant-arrival-rate",
       exec: execName,
-      rate: s.rate,
-      timeUnit: "1s",
+      ...k6Rate(s.rate),
       duration: `${s.seconds}s`,
       startTime: `${s.startSeconds}s`,
       preAllocatedVUs: s.vus,
@@ -507,6 +516,7 @@ export function formatSummaryText(s) {
     `plan: steady ${p.steadyRates.join(",") || "—"} req/s × ${p.steadySeconds} s, ramp ${p.rampRates.join(",") || "—"} req/s × ${p.rampSeconds} s, ${p.drainSeconds} s drain between levels, timeout ${p.timeoutSeconds} s, steps ${p.steps}, ${p.warmupRequests} warm-up requests per route`,
   ];
   if (s.environment) lines.push(`machine: ${s.environment.cpuModel} × ${s.environment.cpus}, load average ${s.environment.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at start, ${s.environment.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at end`);
+  if (s.environment && s.environment.server) lines.push(`server: ${s.environment.server}`);
   lines.push("", "level                  offered   sent  dropped  failed  achieved/s   p50 ms   p95 ms   p99 ms  VUs");
   for (const l of s.levels) {
     lines.push(

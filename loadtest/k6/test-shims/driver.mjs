@@ -19,10 +19,11 @@ console.log = (...a) => logs.push(a.join(" "));
 const mod = await import(script);
 const setupData = mod.setup();
 for (const [name, sc] of Object.entries(mod.options.scenarios)) {
-  const offered = Math.round(sc.rate * Number.parseFloat(sc.duration));
+  const perSecond = sc.rate / Number.parseFloat(sc.timeUnit);
+  const offered = Math.round(perSecond * Number.parseFloat(sc.duration));
   for (let i = 0; i <= offered; i++) {
     globalThis.__k6vu = { idInTest: (i % (config.vus ?? 2)) + 1 };
-    globalThis.__k6scenario = { name, startTime: Date.now() - (i * 1000) / sc.rate, iterationInTest: i };
+    globalThis.__k6scenario = { name, startTime: Date.now() - (i * 1000) / perSecond, iterationInTest: i };
     mod.run(setupData);
   }
 }
