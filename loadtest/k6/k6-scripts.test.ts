@@ -165,3 +165,11 @@ test("fractional rates: 0.5 req/s for 6 s sends 3 requests, one every 2 s", () =
   assert.equal(seen.calls.length, 3);
   assert.equal(seen.json.levels[0].offered, 3);
 });
+
+test("thresholds from P95_MS/P99_MS/FAILED_RATE reach k6's options and the summary; startedAt from setup()", () => {
+  const seen = drive("generate.js", { P95_MS: "generate=5000", P99_MS: "generate=9000", FAILED_RATE: "0.05" });
+  assert.deepEqual(seen.options.thresholds["http_req_duration{route:generate,load:steady}"], ["p(95)<5000", "p(99)<9000"]);
+  assert.deepEqual(seen.options.thresholds["http_req_failed{route:generate,load:steady}"], ["rate<0.05"]);
+  assert.equal(seen.json.limits.p95Ms.generate, 5000);
+  assert.ok(Date.parse(seen.json.startedAt!) <= Date.now());
+});

@@ -10,30 +10,18 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "@ldtext/charts";
-import { DEFAULT_THRESHOLDS, formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
+import { formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
 import { recordEnvironment } from "./environment.ts";
 import { loadDocuments } from "./fixtures.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
-import { planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor } from "./run-options.ts";
+import { planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor, thresholdsFrom } from "./run-options.ts";
 import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
 import { loopbackUrl, TargetError } from "./target.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
 class UsageError extends Error {}
-
-function perRoute(spec: string | undefined, defaults: Partial<Record<Route, number>>): Partial<Record<Route, number>> {
-  const out = { ...defaults };
-  if (spec === undefined) return out;
-  for (const part of spec.split(",").filter(Boolean)) {
-    const [route, value] = part.split("=");
-    const ms = Number(value);
-    if (!ROUTES.includes(route as Route) || !(ms > 0)) throw new UsageError(`bad threshold "${part}" (want route=ms, routes ${ROUTES.join("/")})`);
-    out[route as Route] = ms;
-  }
-  return out;
-}
 
 function positive(name: string, raw: string): number {
   const v = Number(raw);
@@ -47,22 +35,15 @@ async function main(): Promise<number> {
       ...RUN_OPTIONS,
       "max-requests": { type: "string", default: "5000" },
       "max-seconds": { type: "string", default: "900" },
-      "failed-rate": { type: "string" },
-      p95: { type: "string" },
-      p99: { type: "string" },
     },
   });
   const routes = values.routes.split(",").filter(Boolean) as Route[];
   for (const r of routes) if (!ROUTES.includes(r)) throw new UsageError(`unknown route ${r} (known: ${ROUTES.join(", ")})`);
-  const thresholds: Thresholds = {
-    failedRate: values["failed-rate"] === undefined ? DEFAULT_THRESHOLDS.failedRate : positive("failed-rate", values["failed-rate"]),
-    p95Ms: perRoute(values.p95, DEFAULT_THRESHOLDS.p95Ms),
-    p99Ms: perRoute(values.p99, DEFAULT_THRESHOLDS.p99Ms),
-  };
   const maxSeconds = positive("max-seconds", values["max-seconds"]);
   const maxRequests = positive("max-requests", values["max-requests"]);
-  let overrides, seed, budget;
+  let overrides, seed, budget, thresholds: Thresholds;
   try {
+    thresholds = thresholdsFrom(values);
     overrides = planOverrides(values);
     seed = seedFrom(values.seed);
     budget = checkBudget(values.profile, routes, maxSeconds, maxRequests, overrides);

@@ -1,6 +1,7 @@
 // npm run loadtest:k6 -- [--url http://HOST:PORT] [--profile smoke|default] [--routes generate,summarize]
 //   [--levels 1,2,4] [--ramp 8,16|none] [--seconds 20] [--ramp-seconds 10] [--drain 10] [--timeout 10]
-//   [--steps 10] [--vus N] [--seed N] [--models models/] [--out loadtest/results] [--api-key K]
+//   [--steps 10] [--vus N] [--warmup N] [--seed N] [--failed-rate 0.01] [--p95 generate=2000,…] [--p99 …]
+//   [--models models/] [--out loadtest/results] [--api-key K]
 // Runs loadtest/k6/{generate,summarize}.js with k6 when `k6` is on the PATH; otherwise says so and
 // exits 3 (nothing was measured). Without --url it starts the server on a free loopback port first.
 // k6 writes <out>/k6-<route>-summary.json (+ .txt); this runner merges them into
@@ -15,7 +16,7 @@ import { writeFileAtomic } from "@ldtext/charts";
 import { formatSummaryText, mergeSummaries, planScenarios, ROUTES, type Route, type Summary } from "../k6/lib/shared.js";
 import { recordEnvironment } from "./environment.ts";
 import { writeLatencyChart } from "./plot.ts";
-import { planEnv, planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor } from "./run-options.ts";
+import { planEnv, planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor, thresholdsFrom } from "./run-options.ts";
 import { startServer, type RunningServer } from "./server-process.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
   for (const r of routes) if (!ROUTES.includes(r)) throw new Error(`unknown route ${r}`);
   // Validate the plan here, before a server starts (k6 would fail the same way, later).
   const planned = planScenarios(values.profile, routes, planOverrides(values));
+  thresholdsFrom(values);
   const seed = seedFrom(values.seed);
   const outDir = resolve(values.out);
   await mkdir(outDir, { recursive: true });

@@ -3,7 +3,7 @@
 // and the run seed / API key. The plan flags become the k6 scripts' environment variables, which
 // both runners parse with the same overridesFromEnv, so a flag means the same in both.
 import { join } from "node:path";
-import { overridesFromEnv, runSeed, type PlanOverrides, type Planned } from "../k6/lib/shared.js";
+import { overridesFromEnv, runSeed, thresholdsFromEnv, type PlanOverrides, type Planned, type Thresholds } from "../k6/lib/shared.js";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -33,12 +33,16 @@ export const RUN_OPTIONS = {
   vus: { type: "string" },
   /** Unmeasured requests per route before the first level. */
   warmup: { type: "string" },
+  /** Thresholds: failed-request rate, p95/p99 per route ("generate=2000,summarize=4000"). */
+  "failed-rate": { type: "string" },
+  p95: { type: "string" },
+  p99: { type: "string" },
 } as const;
 
-/** The plan flags as the k6 scripts' environment variables (only those given). */
-export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "ramp-seconds" | "drain" | "timeout" | "steps" | "vus" | "warmup", string>>): Record<string, string> {
+/** The plan and threshold flags as the k6 scripts' environment variables (only those given). */
+export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "ramp-seconds" | "drain" | "timeout" | "steps" | "vus" | "warmup" | "failed-rate" | "p95" | "p99", string>>): Record<string, string> {
   const env: Record<string, string> = {};
-  const map = { levels: "LEVELS", ramp: "RAMP", seconds: "LEVEL_SECONDS", "ramp-seconds": "RAMP_SECONDS", drain: "DRAIN_SECONDS", timeout: "TIMEOUT_SECONDS", steps: "STEPS", vus: "VUS", warmup: "WARMUP" } as const;
+  const map = { levels: "LEVELS", ramp: "RAMP", seconds: "LEVEL_SECONDS", "ramp-seconds": "RAMP_SECONDS", drain: "DRAIN_SECONDS", timeout: "TIMEOUT_SECONDS", steps: "STEPS", vus: "VUS", warmup: "WARMUP", "failed-rate": "FAILED_RATE", p95: "P95_MS", p99: "P99_MS" } as const;
   for (const [flag, name] of Object.entries(map)) {
     const v = values[flag as keyof typeof map];
     if (v !== undefined) env[name] = v;
@@ -49,6 +53,11 @@ export function planEnv(values: Partial<Record<"levels" | "ramp" | "seconds" | "
 /** Plan overrides from the flags (throws on a bad value, naming the variable). */
 export function planOverrides(values: Parameters<typeof planEnv>[0]): PlanOverrides {
   return overridesFromEnv(planEnv(values));
+}
+
+/** Thresholds from the flags (throws on a bad value, naming the variable). */
+export function thresholdsFrom(values: Parameters<typeof planEnv>[0]): Thresholds {
+  return thresholdsFromEnv(planEnv(values));
 }
 
 /** The run seed from --seed, or a fresh one. */

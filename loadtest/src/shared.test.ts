@@ -67,6 +67,18 @@ describe("plan", () => {
     assert.throws(() => planScenarios("smoke", ["generate"], { steadyRates: [500], timeoutSeconds: 10 }), /needs 5001 VUs/);
   });
 
+  test("thresholds from the environment (k6 -e and the runners' --failed-rate/--p95/--p99)", async () => {
+    const { thresholdsFromEnv } = await import("../k6/lib/shared.js");
+    assert.deepEqual(thresholdsFromEnv({}), DEFAULT_THRESHOLDS);
+    assert.deepEqual(thresholdsFromEnv({ P95_MS: "generate=5000", P99_MS: "summarize=9000", FAILED_RATE: "0.05" }), {
+      failedRate: 0.05,
+      p95Ms: { generate: 5000, summarize: 4000 },
+      p99Ms: { generate: 5000, summarize: 9000 },
+    });
+    assert.throws(() => thresholdsFromEnv({ P95_MS: "stream=1" }), /P95_MS/);
+    assert.throws(() => thresholdsFromEnv({ FAILED_RATE: "2" }), /FAILED_RATE/);
+  });
+
   test("vusFor: rate × timeout + 1", () => {
     assert.equal(vusFor(4, 10), 41);
     assert.equal(vusFor(0.5, 3), 3);
@@ -253,7 +265,7 @@ describe("levels, thresholds and summary", () => {
     const trend = (p50: number, p95: number) => ({ values: { "p(50)": p50, "p(95)": p95, "p(99)": p95 + 1, avg: p50, max: p95 + 2, med: p50 } });
     const data = {
       state: { testRunDurationMs: 5000 },
-      setup_data: { seed: 9 },
+      setup_data: { seed: 9, startedAt: "2026-12-04T19:00:00.000Z" },
       metrics: {
         "http_req_duration{level:generate-steady-1}": trend(50, 90),
         "http_reqs{level:generate-steady-1}": { values: { count: 3 } },
@@ -269,9 +281,10 @@ describe("levels, thresholds and summary", () => {
         "http_req_duration{route:generate,load:steady}": trend(50, 90),
       },
     };
-    const s = summaryFromK6(data, p, { target: "http://127.0.0.1:8080", profile: "smoke", startedAt: "x", thresholds: DEFAULT_THRESHOLDS });
+    const s = summaryFromK6(data, p, { target: "http://127.0.0.1:8080", profile: "smoke", thresholds: DEFAULT_THRESHOLDS });
     assert.equal(s.tool, "k6");
     assert.equal(s.seed, 9);
+    assert.equal(s.startedAt, "2026-12-04T19:00:00.000Z", "from setup(), which runs at the start");
     assert.equal(s.durationSeconds, 5);
     assert.deepEqual(s.levels.map((l) => [l.key, l.offered, l.sent, l.dropped, l.failed, l.cached]), [["generate-steady-1", 3, 3, 0, 0, 0], ["generate-steady-2", 6, 0, 6, 0, 0], ["generate-ramp-4", 8, 8, 0, 2, 1]]);
     assert.equal(s.levels[2].achievedRps, 2, "5 successes, the last 2.5 s in: 5 / 2.5 s");

@@ -6,7 +6,7 @@ import http from "k6/http";
 import exec from "k6/execution";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
-import { CACHED, CHECKS, DEFAULT_THRESHOLDS, OK_END, inspectResponse, formatSummaryText, k6Options, makeBody, offeredOf, overridesFromEnv, planScenarios, runSeed, summaryFromK6, requestRng } from "./shared.js";
+import { CACHED, CHECKS, OK_END, inspectResponse, formatSummaryText, k6Options, makeBody, offeredOf, overridesFromEnv, planScenarios, runSeed, summaryFromK6, requestRng, thresholdsFromEnv } from "./shared.js";
 
 export function makeScript(routes, documents, name) {
   const target = (__ENV.BASE_URL || "http://127.0.0.1:8080").replace(/\/+$/, "");
@@ -15,11 +15,10 @@ export function makeScript(routes, documents, name) {
   const planned = planScenarios(profile, routes, overridesFromEnv(__ENV));
   const byName = {};
   for (const s of planned.plan) byName[s.name] = s;
-  const thresholds = DEFAULT_THRESHOLDS;
+  const thresholds = thresholdsFromEnv(__ENV);
   const headers = { "content-type": "application/json" };
   if (__ENV.API_KEY) headers.authorization = `Bearer ${__ENV.API_KEY}`;
   const timeout = `${planned.profile.timeoutSeconds}s`;
-  const startedAt = new Date().toISOString();
   const okEnd = new Trend(OK_END);
   const cached = new Counter(CACHED);
 
@@ -38,7 +37,7 @@ export function makeScript(routes, documents, name) {
     for (const route of routes) {
       for (let i = 0; i < planned.profile.warmupRequests; i++) post(route, makeBody(route, requestRng(seed, `warmup-${route}`, i), documents, planned.profile.steps));
     }
-    return { seed };
+    return { seed, startedAt: new Date().toISOString() };
   }
 
   function run(data) {
@@ -58,7 +57,7 @@ export function makeScript(routes, documents, name) {
   }
 
   function handleSummary(data) {
-    const summary = summaryFromK6(data, planned, { target, profile, startedAt, thresholds });
+    const summary = summaryFromK6(data, planned, { target, profile, thresholds });
     const text = formatSummaryText(summary);
     return {
       stdout: `${text}\n`,

@@ -139,7 +139,7 @@ export interface Summary {
     warmupRequests: number;
   };
   seed: number | null;
-  startedAt: string;
+  startedAt: string | null;
   durationSeconds: number;
   limits: Thresholds;
   levels: Level[];
@@ -158,6 +158,7 @@ export interface ResponseRecord {
   cached: boolean;
 }
 
+export declare function thresholdsFromEnv(env: Record<string, string | undefined>): Thresholds;
 export declare function makeRng(seed: number): () => number;
 export declare function runSeed(given: string | number | undefined | null, random?: () => number): number;
 export declare function requestRng(seed: number, levelKey: string, i: number): () => number;
@@ -206,8 +207,8 @@ export declare function summaryFromK6(
   data: {
     metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> } | undefined>;
     state: { testRunDurationMs: number };
-    setup_data?: { seed?: number };
+    setup_data?: { seed?: number; startedAt?: string };
   },
   planned: Planned,
-  meta: { target: string; profile: string; startedAt: string; thresholds: Thresholds },
+  meta: { target: string; profile: string; thresholds: Thresholds },
 ): Summary;

@@ -32,6 +32,32 @@ export const DEFAULT_THRESHOLDS = {
   p99Ms: { generate: 5000, summarize: 8000 },
 };
 
+/**
+ * Thresholds from k6-style environment variables (the runners pass --failed-rate, --p95, --p99 the
+ * same way): FAILED_RATE (0.01), P95_MS and P99_MS ("generate=2000,summarize=4000"; routes not
+ * named keep their defaults).
+ */
+export function thresholdsFromEnv(env) {
+  const has = (k) => env[k] !== undefined && env[k] !== null && String(env[k]) !== "";
+  const perRoute = (name, defaults) => {
+    const out = { ...defaults };
+    if (!has(name)) return out;
+    for (const part of String(env[name]).split(",").filter((x) => x.trim().length > 0)) {
+      const [route, value] = part.split("=").map((x) => x.trim());
+      const ms = Number(value);
+      if (!ROUTES.includes(route) || !(ms > 0)) throw new Error(`${name}: bad "${part}" (want route=ms, routes ${ROUTES.join("/")})`);
+      out[route] = ms;
+    }
+    return out;
+  };
+  let failedRate = DEFAULT_THRESHOLDS.failedRate;
+  if (has("FAILED_RATE")) {
+    failedRate = Number(env.FAILED_RATE);
+    if (!(failedRate > 0 && failedRate <= 1)) throw new Error(`FAILED_RATE must be in (0, 1], got "${env.FAILED_RATE}"`);
+  }
+  return { failedRate, p95Ms: perRoute("P95_MS", DEFAULT_THRESHOLDS.p95Ms), p99Ms: perRoute("P99_MS", DEFAULT_THRESHOLDS.p99Ms) };
+}
+
 /** Deterministic 32-bit PRNG (mulberry32), so a run's bodies are reproducible from its seed. */
 export function makeRng(seed) {
   let a = seed >>> 0;
@@ -536,7 +562,7 @@ export function formatSummaryText(s) {
 }
 
 /** Converts k6's handleSummary `data` into the shared summary shape. */
-export function summaryFromK6(data, planned, { target, profile, startedAt, thresholds }) {
+export function summaryFromK6(data, planned, { target, profile, thresholds }) {
   const metric = (name) => (data.metrics[name] ? data.metrics[name].values : undefined);
   const levels = planned.plan.map((s) => {
     const d = metric(`http_req_duration{level:${s.key}}`);
@@ -572,5 +598,7 @@ export function summaryFromK6(data, planned, { target, profile, startedAt, thres
     if (v && typeof v.ok === "boolean") (verdicts[t.metric] ??= {})[t.condition] = v.ok;
   }
   const seed = data.setup_data && data.setup_data.seed !== undefined ? data.setup_data.seed : null;
+  // setup() runs at the start; handleSummary's own init context runs at the end.
+  const startedAt = data.setup_data && data.setup_data.startedAt ? data.setup_data.startedAt : null;
   return buildSummary({ tool: "k6", target, profile, planned, seed, startedAt, durationSeconds: data.state.testRunDurationMs / 1000, levels, steadyLatencies, thresholds, verdicts });
 }
