@@ -88,6 +88,10 @@ async function main(): Promise<number> {
         console.error(`[${i + 1}/${n}] ${l.key}: offered ${l.offered}, sent ${l.sent}, dropped ${l.dropped}, failed ${l.failed}, achieved ${l.achievedRps.toFixed(2)}/s, p95 ${l.latencyMs.p95?.toFixed(1) ?? "—"} ms`);
       },
     });
+    if (server?.exitedEarly()) {
+      console.error(`loadtest: the server exited during the run (signal or crash, not this runner; see ${join(outDir, "loadtest-server.log")}); these figures are not the server's`);
+      return 2;
+    }
     summary.environment = { ...environment(), ...(server ? { server: serverEnvFor(planned).description } : {}) };
     const text = formatSummaryText(summary);
     await mkdir(outDir, { recursive: true });

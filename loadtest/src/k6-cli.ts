@@ -72,6 +72,10 @@ async function main(): Promise<number> {
       const res = spawnSync(k6, args, { stdio: "inherit", cwd: repoRoot });
       // k6 exits 99 when thresholds fail.
       if (res.status !== 0) status = Math.max(status, res.status === 99 ? 1 : 2);
+      if (server?.exitedEarly()) {
+        console.error(`loadtest:k6: the server exited during the run (signal or crash, not this runner; see ${join(outDir, "k6-server.log")}); these figures are not the server's`);
+        status = 2;
+      }
       const file = join(outDir, `k6-${route}-summary.json`);
       if (existsSync(file)) summaries.push(JSON.parse(readFileSync(file, "utf8")) as Summary);
       else status = 2;
