@@ -6,5 +6,6 @@ import { makeScript } from "./lib/k6-script.js";
 
 const script = makeScript(["generate"], [], "generate");
 export const options = script.options;
+export const setup = script.setup;
 export const run = script.run;
 export const handleSummary = script.handleSummary;

@@ -7,5 +7,6 @@ import { makeScript } from "./lib/k6-script.js";
 const documents = JSON.parse(open("../fixtures/xsum-sample.json")).documents.map((d) => d.document);
 const script = makeScript(["summarize"], documents, "summarize");
 export const options = script.options;
+export const setup = script.setup;
 export const run = script.run;
 export const handleSummary = script.handleSummary;

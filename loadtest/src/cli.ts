@@ -1,37 +1,27 @@
 // npm run loadtest -- [--url http://127.0.0.1:PORT] [--profile smoke|default] [--routes generate,summarize]
-//   [--models models/] [--out loadtest/results] [--max-requests 5000] [--max-seconds 600] [--seed 1]
-//   [--api-key K] [--failed-rate 0.01] [--p95 generate=2000,summarize=4000] [--p99 generate=5000,…]
-// Runs the k6 plan through autocannon against --url (loopback only) or a server it starts on a free
-// loopback port with MODELS_DIR=--models. Writes <out>/loadtest-summary.json (+ .txt) and
-// <out>/loadtest-latency.{svg,png}; exit 0 = thresholds pass, 1 = a threshold failed, 2 = bad input
-// or the server could not start.
+//   [--levels 1,2,4] [--ramp 8,16|none] [--seconds 20] [--ramp-seconds 10] [--drain 10] [--timeout 10]
+//   [--steps 10] [--vus N] [--seed N] [--models models/] [--out loadtest/results] [--max-requests 5000]
+//   [--max-seconds 900] [--api-key K] [--failed-rate 0.01] [--p95 generate=2000,…] [--p99 generate=5000,…]
+// Runs the k6 plan with Node's own constant-arrival-rate (levels.ts) against --url (loopback only)
+// or a server it starts on a free loopback port with MODELS_DIR=--models. Writes
+// <out>/loadtest-summary.json (+ .txt) and <out>/loadtest-latency.{svg,png}; exit 0 = thresholds
+// pass, 1 = a threshold failed, 2 = bad input or the server could not start.
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "@ldtext/charts";
-import { DEFAULT_THRESHOLDS, formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
+import { formatSummaryText, ROUTES, type Route, type Thresholds } from "../k6/lib/shared.js";
+import { recordEnvironment } from "./environment.ts";
 import { loadDocuments } from "./fixtures.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
-import { RUN_OPTIONS } from "./run-options.ts";
+import { planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor, thresholdsFrom } from "./run-options.ts";
 import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
 import { loopbackUrl, TargetError } from "./target.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
 class UsageError extends Error {}
-
-function perRoute(spec: string | undefined, defaults: Partial<Record<Route, number>>): Partial<Record<Route, number>> {
-  const out = { ...defaults };
-  if (spec === undefined) return out;
-  for (const part of spec.split(",").filter(Boolean)) {
-    const [route, value] = part.split("=");
-    const ms = Number(value);
-    if (!ROUTES.includes(route as Route) || !(ms > 0)) throw new UsageError(`bad threshold "${part}" (want route=ms, routes ${ROUTES.join("/")})`);
-    out[route as Route] = ms;
-  }
-  return out;
-}
 
 function positive(name: string, raw: string): number {
   const v = Number(raw);
@@ -44,22 +34,24 @@ async function main(): Promise<number> {
     options: {
       ...RUN_OPTIONS,
       "max-requests": { type: "string", default: "5000" },
-      "max-seconds": { type: "string", default: "600" },
-      "failed-rate": { type: "string" },
-      p95: { type: "string" },
-      p99: { type: "string" },
+      "max-seconds": { type: "string", default: "900" },
     },
   });
   const routes = values.routes.split(",").filter(Boolean) as Route[];
   for (const r of routes) if (!ROUTES.includes(r)) throw new UsageError(`unknown route ${r} (known: ${ROUTES.join(", ")})`);
-  const thresholds: Thresholds = {
-    failedRate: values["failed-rate"] === undefined ? DEFAULT_THRESHOLDS.failedRate : positive("failed-rate", values["failed-rate"]),
-    p95Ms: perRoute(values.p95, DEFAULT_THRESHOLDS.p95Ms),
-    p99Ms: perRoute(values.p99, DEFAULT_THRESHOLDS.p99Ms),
-  };
   const maxSeconds = positive("max-seconds", values["max-seconds"]);
   const maxRequests = positive("max-requests", values["max-requests"]);
-  const { planned, levels, requests } = checkBudget(values.profile, routes, maxSeconds, maxRequests);
+  let overrides, seed, budget, thresholds: Thresholds;
+  try {
+    thresholds = thresholdsFrom(values);
+    overrides = planOverrides(values);
+    seed = seedFrom(values.seed);
+    budget = checkBudget(values.profile, routes, maxSeconds, maxRequests, overrides);
+  } catch (err) {
+    // Bad plan flags, an unknown profile, too many VUs: the plan's own message.
+    throw err instanceof BudgetError ? err : new UsageError((err as Error).message);
+  }
+  const { planned, levels, requests } = budget;
   const target = values.url === undefined ? undefined : loopbackUrl(values.url);
   const outDir = resolve(values.out);
   const documents = loadDocuments();
@@ -74,33 +66,38 @@ async function main(): Promise<number> {
   try {
     if (target === undefined) {
       console.error(`starting the server (MODELS_DIR=${values.models}) …`);
-      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log") });
+      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log"), env: serverEnvFor(planned).env });
       console.error(`server ready at ${server.url} (pid ${server.pid})`);
     }
     const url = target?.origin ?? server!.url;
+    console.error(`seed ${seed}${values.seed === undefined ? ` (fresh; --seed ${seed} repeats the bodies)` : ""}`);
     console.error(`profile ${values.profile}: ${levels.length} levels, ≤ ${requests} requests, ${planned.totalSeconds} s`);
-    let elapsedPlanned = 0;
+    const environment = recordEnvironment();
     const summary = await runLoadtest({
       url,
       profile: values.profile,
       routes,
+      overrides,
       documents,
       thresholds,
       maxRequests,
       maxSeconds,
-      seed: Number(values.seed),
+      seed,
       apiKey: values["api-key"],
       onLevel: (l, i, n) => {
-        elapsedPlanned += l.seconds;
-        const eta = planned.totalSeconds - elapsedPlanned;
-        console.error(`[${i + 1}/${n}] ${l.key}: ${l.requests} req, ${l.failed} failed, ${l.throughputRps.toFixed(2)} ok/s, p95 ${l.latencyMs.p95?.toFixed(1) ?? "—"} ms  (ETA ${eta} s)`);
+        console.error(`[${i + 1}/${n}] ${l.key}: offered ${l.offered}, sent ${l.sent}, dropped ${l.dropped}, failed ${l.failed}, achieved ${l.achievedRps.toFixed(2)}/s, p95 ${l.latencyMs.p95?.toFixed(1) ?? "—"} ms`);
       },
     });
+    if (server?.exitedEarly()) {
+      console.error(`loadtest: the server exited during the run (signal or crash, not this runner; see ${join(outDir, "loadtest-server.log")}); these figures are not the server's`);
+      return 2;
+    }
+    summary.environment = { ...environment(), ...(server ? { server: serverEnvFor(planned).description } : {}) };
     const text = formatSummaryText(summary);
     await mkdir(outDir, { recursive: true });
     await writeFileAtomic(join(outDir, "loadtest-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFileAtomic(join(outDir, "loadtest-summary.txt"), `${text}\n`);
-    const chart = await writeLatencyChart(summary, join(outDir, "loadtest-latency"));
+    const chart = await writeLatencyChart([summary], join(outDir, "loadtest-latency"));
     console.log(text);
     console.log(`\nwrote ${join(outDir, "loadtest-summary.json")}${chart ? `, ${chart.svgPath}${chart.pngPath ? `, ${chart.pngPath}` : ""}` : ""}`);
     return summary.pass ? 0 : 1;

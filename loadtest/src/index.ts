@@ -1,7 +1,9 @@
 export { loopbackUrl, freePort, TargetError } from "./target.ts";
 export { startServer, ServerStartError } from "./server-process.ts";
 export type { RunningServer, StartOptions } from "./server-process.ts";
-export { runLevel, levelFrom } from "./levels.ts";
+export { runLevel } from "./levels.ts";
+export { compareSummaries, comparisonMarkdown, TOLERANCE } from "./compare.ts";
+export { recordEnvironment } from "./environment.ts";
 export { runLoadtest, checkBudget, BudgetError } from "./run-loadtest.ts";
 export type { LoadtestOptions } from "./run-loadtest.ts";
 export { writeLatencyChart, latencySeries } from "./plot.ts";

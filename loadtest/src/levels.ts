@@ -1,7 +1,8 @@
-// Measures one load level (a route at an offered rate for some seconds) with autocannon and turns
-// the per-request observations into the shared Level shape.
-import autocannon from "autocannon";
-import { makeBody, percentile, type Level, type LevelSpec } from "../k6/lib/shared.js";
+// One load level the way k6's constant-arrival-rate runs it, in Node: arrival i at i / rate seconds
+// after the level's start, each taken by a free virtual user (a slot; `vus` of them) or dropped
+// when none is free; requests time out after the plan's timeout; every response is checked with
+// the same inspectResponse as the k6 scripts. Returns the shared Level (levelFromRecords).
+import { inspectResponse, levelFromRecords, makeBody, offeredOf, requestRng, type Level, type LevelScenario, type ResponseRecord } from "../k6/lib/shared.js";
 
 export interface LevelRun {
   level: Level;
@@ -11,69 +12,56 @@ export interface LevelRun {
 
 export interface LevelOptions {
   url: string;
-  spec: LevelSpec;
-  rng: () => number;
+  spec: LevelScenario;
+  /** The run seed: request i's body comes from requestRng(seed, level, i), as in the k6 scripts. */
+  seed: number;
   documents: string[];
-  /** Concurrent connections available (the open-model analogue of k6's maxVUs). */
-  connections: number;
+  timeoutSeconds: number;
+  /** Denoising steps of every request (null: the mix). */
+  steps: number | null;
   apiKey?: string;
-  /** Hard cap on requests sent at this level. */
-  maxRequests: number;
 }
 
-/** Shapes observed latencies and counts into a Level (pure; unit-tested). */
-export function levelFrom(spec: LevelSpec, latencies: number[], failed: number, elapsedSeconds: number): Level {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const requests = sorted.length;
-  const mean = requests === 0 ? null : sorted.reduce((s, v) => s + v, 0) / requests;
-  return {
-    ...spec,
-    requests,
-    failed,
-    throughputRps: elapsedSeconds > 0 ? (requests - failed) / elapsedSeconds : 0,
-    latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean, max: requests === 0 ? null : sorted[requests - 1] },
-  };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+async function send(o: LevelOptions, headers: Record<string, string>, body: string, levelStart: number): Promise<ResponseRecord> {
+  const t0 = performance.now();
+  let status = 0;
+  let text = "";
+  try {
+    const res = await fetch(`${o.url}/${o.spec.route}`, { method: "POST", headers, body, signal: AbortSignal.timeout(o.timeoutSeconds * 1000) });
+    status = res.status;
+    text = await res.text();
+  } catch {
+    status = 0; // timeout or transport error, as k6 reports them
+  }
+  const end = performance.now();
+  const seen = inspectResponse(status, text);
+  return { latencyMs: end - t0, status, endMs: end - levelStart, checks: seen.checks, cached: seen.cached };
 }
 
+/** Runs one level; resolves once every request it sent has ended. */
 export async function runLevel(o: LevelOptions): Promise<LevelRun> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
-  const latencies: number[] = [];
-  let failed = 0;
-  const started = performance.now();
-  const options: autocannon.Options = {
-    url: o.url,
-    connections: o.connections,
-    overallRate: o.spec.rate,
-    duration: o.spec.seconds,
-    timeout: 120,
-    // Each request gets a fresh body (new seed, steps, sampler; a different document).
-    requests: [
-      {
-        method: "POST",
-        path: `/${o.spec.route}`,
-        headers,
-        setupRequest: (req) => ({ ...req, body: JSON.stringify(makeBody(o.spec.route, o.rng, o.documents)) }),
-      },
-    ],
-  };
-  const result = await new Promise<autocannon.Result>((resolveRun, rejectRun) => {
-    const instance = autocannon(options, (err, res) => (err ? rejectRun(err) : resolveRun(res)));
-    let stopped = false;
-    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-      latencies.push(responseTime);
-      if (statusCode < 200 || statusCode >= 300) failed++;
-      if (!stopped && latencies.length >= o.maxRequests) {
-        stopped = true;
-        instance.stop();
-      }
+  const offered = offeredOf(o.spec);
+  const records: ResponseRecord[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let dropped = 0;
+  const start = performance.now();
+  for (let i = 0; i < offered; i++) {
+    await sleep(start + (i * 1000) / o.spec.rate - performance.now());
+    if (inFlight.size >= o.spec.vus) {
+      dropped++;
+      continue;
+    }
+    const body = JSON.stringify(makeBody(o.spec.route, requestRng(o.seed, o.spec.key, i), o.documents, o.steps));
+    const p: Promise<void> = send(o, headers, body, start).then((r) => {
+      records.push(r);
+      inFlight.delete(p);
     });
-  });
-  // Connection errors and timeouts produce no response event; count them as failed requests.
-  const lost = result.errors + result.timeouts;
-  failed += lost;
-  const elapsed = (performance.now() - started) / 1000;
-  const level = levelFrom(o.spec, latencies, failed, elapsed);
-  level.requests += lost;
-  return { level, latencies: [...latencies].sort((a, b) => a - b) };
+    inFlight.add(p);
+  }
+  await Promise.all([...inFlight]);
+  return { level: levelFromRecords(o.spec, records, dropped), latencies: records.map((r) => r.latencyMs).sort((a, b) => a - b) };
 }

@@ -11,6 +11,8 @@ export interface RunningServer {
   pid: number;
   /** Settles with the exit code (null when killed by a signal) once the process has exited. */
   exited: Promise<number | null>;
+  /** True when the process exited before stop() was called (killed by someone else, or crashed). */
+  exitedEarly(): boolean;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   child.stderr!.pipe(log);
   const exitedWith = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
+  let stopping = false;
+  const exitedEarly = () => !stopping && (child.exitCode !== null || child.signalCode !== null);
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
@@ -81,7 +86,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     }
     try {
       const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return { url, pid: child.pid!, exited: exitedWith, stop };
+      if (res.status === 200) return { url, pid: child.pid!, exited: exitedWith, exitedEarly, stop };
     } catch {
       // not listening yet
     }

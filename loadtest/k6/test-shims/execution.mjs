@@ -1,7 +1,7 @@
-// k6/execution stand-in: the driver sets globalThis.__k6scenario before each call (see hooks.mjs).
+// k6/execution stand-in: the driver sets globalThis.__k6scenario / __k6vu before each call (see hooks.mjs).
 export default {
   get vu() {
-    return { idInTest: 1 };
+    return globalThis.__k6vu;
   },
   get scenario() {
     return globalThis.__k6scenario;
