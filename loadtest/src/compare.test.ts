@@ -7,29 +7,9 @@ import { DEFAULT_THRESHOLDS, buildSummary, planScenarios, type Level, type Summa
 import { compareLevels, compareSummaries, comparisonMarkdown, TOLERANCE } from "./compare.ts";
 import { k6Args } from "./k6-cli.ts";
 import { latencySeries } from "./plot.ts";
+import { levelFixture } from "./level-fixture.ts";
 
-const level = (over: Partial<Level>): Level => ({
-  key: "generate-steady-1",
-  scenario: "generate_steady_1rps",
-  route: "generate",
-  load: "steady",
-  rate: 1,
-  seconds: 10,
-  startSeconds: 0,
-  vus: 11,
-  offered: 10,
-  sent: 10,
-  dropped: 0,
-  failed: 0,
-  cached: 0,
-  ok: 10,
-  lastOkSeconds: 10,
-  achievedRps: 1,
-  checksPassed: 30,
-  checksTotal: 30,
-  latencyMs: { p50: 500, p95: 900, p99: 1000, mean: 550, max: 1000 },
-  ...over,
-});
+const level = (over: Partial<Level>): Level => levelFixture({ latencyMs: { p50: 500, p95: 900, p99: 1000, mean: 550, max: 1000 }, ...over });
 
 function summary(tool: Summary["tool"], levels: Level[]): Summary {
   const planned = planScenarios("smoke", ["generate"], { steadyRates: [1, 2], rampRates: [8] });

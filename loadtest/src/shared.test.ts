@@ -22,36 +22,15 @@ import {
   thresholdSpecs,
   requestRng,
   vusFor,
-  type Level,
   type LevelScenario,
   type ResponseRecord,
 } from "../k6/lib/shared.js";
 import { loadDocuments } from "./fixtures.ts";
 import { checkBudget, BudgetError } from "./run-loadtest.ts";
 import { planEnv } from "./run-options.ts";
+import { levelFixture } from "./level-fixture.ts";
 
-const level = (over: Partial<Level>): Level => ({
-  key: "generate-steady-1",
-  scenario: "generate_steady_1rps",
-  route: "generate",
-  load: "steady",
-  rate: 1,
-  seconds: 10,
-  startSeconds: 0,
-  vus: 11,
-  offered: 10,
-  sent: 10,
-  dropped: 0,
-  failed: 0,
-  cached: 0,
-  ok: 10,
-  lastOkSeconds: 10,
-  achievedRps: 1,
-  checksPassed: 30,
-  checksTotal: 30,
-  latencyMs: { p50: 10, p95: 20, p99: 30, mean: 12, max: 31 },
-  ...over,
-});
+const level = levelFixture;
 
 describe("plan", () => {
   test("per route: steady then ramp levels, each its own scenario, a drain gap between, VUs by Little's law", () => {

@@ -127,16 +127,9 @@ export interface Summary {
   tool: "k6" | "node";
   target: string;
   profile: string;
-  plan: {
-    steadyRates: number[];
-    steadySeconds: number;
-    rampRates: number[];
-    rampSeconds: number;
-    drainSeconds: number;
-    timeoutSeconds: number;
+  plan: Profile & {
     steps: number | string;
     vus: number | string;
-    warmupRequests: number;
   };
   seed: number | null;
   startedAt: string | null;
