@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { readJsonl, collect, DataFileError } from "./jsonl.ts";
 import { dataDir, readTexts, readXsum } from "./datasets.ts";
-import { wikiLeadPairs, splitFirstSentence } from "./wiki.ts";
+import { wikiLeadPairs, wikiParagraphPairs, splitFirstSentence } from "./wiki.ts";
 import { padBatch, padDocuments } from "./batch.ts";
 import { shuffled } from "../rng.ts";
 import { EOS_ID, PAD_ID } from "../tokenizer.ts";
@@ -93,6 +93,17 @@ describe("data readers", () => {
     assert.ok(pairs.every((p) => p.document.length >= 200));
     const strict = await collect(wikiLeadPairs("train", { dataDir: dir, minDocumentChars: 1000 }));
     assert.equal(strict.length, 0);
+  });
+
+  test("wikiParagraphPairs: every paragraph's first sentence → summary, the rest (+ the next paragraph if short) → document", async () => {
+    const pairs = await collect(wikiParagraphPairs("train", { dataDir: dir, minDocumentChars: 20 }));
+    assert.deepEqual(pairs.map((p) => p.id), ["wiki-10-p0", "wiki-10-p1", "wiki-12-p0"], "para 2 has no rest and no next paragraph; the stub is too short");
+    assert.equal(pairs[0].summary, "The Example River is a river in Examplia.");
+    assert.equal(pairs[1].summary, "The river was first described in a report that also covered the nearby lakes and the mountains around them, with long tables of depths.", "a one-sentence paragraph's summary is that sentence");
+    assert.equal(pairs[1].document, "A third paragraph that is never used by the pair builder at all.", "its document is the next paragraph");
+    const lead = await collect(wikiLeadPairs("train", { dataDir: dir }));
+    const withDefaults = await collect(wikiParagraphPairs("train", { dataDir: dir }));
+    assert.deepEqual(withDefaults.map((p) => p.summary), lead.map((p) => p.summary), "with the lead builder's filters only the two lead pairs pass here");
   });
 
   test("deterministic shuffle by seed", async () => {

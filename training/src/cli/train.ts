@@ -7,7 +7,7 @@ import { ZodError } from "zod";
 import { Trainer } from "../train/trainer.ts";
 import type { TrainConfigInput } from "../train/config.ts";
 
-const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pairs|path> --out <dir> [options]
+const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pairs|wiki-paras|path> --out <dir> [options]
 
   --task generate|summarize     (default generate)
   --preset tiny|mini|small|base      (default tiny)
@@ -29,6 +29,10 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --init-from <checkpoint>      fine-tune from a checkpoint's weights and vocabulary
   --freeze-ae                   with --init-from: train Dif only, on the checkpoint's frozen Enc/Dec
   --no-cache-encodings          with --freeze-ae: encode every batch instead of the split once
+  --cond-from fresh|encoder     summarize: CondEnc starts fresh (default) or as a copy of the text
+                                encoder's trunk (CondEnc then has Enc's shape)
+  --freeze-cond                 summarize: train only CondEnc's null condition; its document features
+                                are computed once for the split (with the encoding cache)
   --max-train N                 read at most N training examples
   --warmup-steps N  --weight-decay X  --clip-norm X  --ema-decay X
   --self-cond-prob X (0.5)  --cond-dropout X (0.1)  --t-min X (1e-5)
@@ -50,7 +54,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
-    task: { type: "string" }, data: { type: "string" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
+    task: { type: "string" }, data: { type: "string" }, "cond-from": { type: "string" }, "freeze-cond": { type: "boolean" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
     backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" }, "no-cache-encodings": { type: "boolean" },
@@ -68,6 +72,8 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   if (v["time-cond"] !== undefined) cfg.timeCond = v["time-cond"];
   if (v.resume) cfg.resume = true;
   if (v["freeze-ae"]) cfg.freezeAe = true;
+  if (v["cond-from"] !== undefined) cfg.condFrom = v["cond-from"];
+  if (v["freeze-cond"]) cfg.freezeCond = true;
   for (const [flag, key] of Object.entries(NUMERIC)) {
     const raw = v[flag];
     if (raw === undefined) continue;

@@ -59,6 +59,17 @@ export const TrainConfigSchema = z
      * denoiser-only. Off: encode every batch (the result is the same up to float rounding).
      */
     cacheEncodings: z.boolean().default(true),
+    /**
+     * Summarization: where CondEnc's weights start. "encoder" copies the text encoder's trunk (CondEnc
+     * gets Enc's shape), so cross-attention reads features that already mean something (cond-init.ts).
+     */
+    condFrom: z.enum(["fresh", "encoder"]).default("fresh"),
+    /**
+     * Summarization: CondEnc is not trained (only its learned null condition is), and with
+     * --cache-encodings its outputs for the training documents are computed once, so a step runs
+     * no CondEnc at all. Meant for --cond-from encoder on a frozen autoencoder.
+     */
+    freezeCond: z.boolean().default(false),
     warmupSteps: z.number().int().min(0).optional(),
     weightDecay: z.number().min(0).default(0.01),
     clipNorm: z.number().min(0).default(1),
@@ -99,6 +110,10 @@ export const TrainConfigSchema = z
       for (const k of ["decoderNoise", "aeWarmup"] as const) {
         if (c[k] === true) ctx.addIssue({ code: "custom", path: [k], message: `${k} trains the autoencoder, which --freeze-ae freezes` });
       }
+    }
+    if (c.task !== "summarize") {
+      if (c.condFrom !== "fresh") ctx.addIssue({ code: "custom", path: ["condFrom"], message: "--cond-from is a summarization option (--task summarize)" });
+      if (c.freezeCond) ctx.addIssue({ code: "custom", path: ["freezeCond"], message: "--freeze-cond is a summarization option (--task summarize)" });
     }
     if (c.resume && c.initFrom) ctx.addIssue({ code: "custom", path: ["initFrom"], message: "--resume and --init-from exclude each other" });
   });

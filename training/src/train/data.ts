@@ -1,6 +1,6 @@
 // Training data: load a corpus (core's readers), tokenize it once into the MODEL-SPEC layout, and
 // serve batches in a seeded per-epoch shuffle whose position ({epoch, index}) resumes exactly.
-import { type CompactTokenizer, collect, padBatch, padDocuments, readTexts, readXsum, shuffled, splitFile, wikiLeadPairs } from "@ldtext/core";
+import { type CompactTokenizer, collect, padBatch, padDocuments, readTexts, readXsum, shuffled, splitFile, wikiLeadPairs, wikiParagraphPairs } from "@ldtext/core";
 import type { Task } from "@ldtext/core";
 import type { Batch } from "./objective.ts";
 
@@ -23,10 +23,10 @@ export interface CorpusOptions {
   maxValidation?: number;
 }
 
-const NAMED = ["rocstories", "wikipedia", "xsum", "wiki-pairs"] as const;
+const NAMED = ["rocstories", "wikipedia", "xsum", "wiki-pairs", "wiki-paras"] as const;
 
 /**
- * `data`: rocstories | wikipedia (texts), xsum | wiki-pairs (document/summary pairs), or a path to a
+ * `data`: rocstories | wikipedia (texts), xsum | wiki-pairs | wiki-paras (document/summary pairs), or a path to a
  * `.jsonl[.gz]` file or a folder of `<split>.jsonl[.gz]` (lines `{text}` or `{document, summary}`).
  * A single file is split: its last 5 % (at most 1,000 lines) become the validation set.
  */
@@ -35,12 +35,13 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
   const maxVal = opts.maxValidation ?? 1000;
   const pairs = task === "summarize";
   if (pairs && (data === "rocstories" || data === "wikipedia")) throw new Error(`--task summarize needs document/summary pairs: use --data xsum or wiki-pairs (got ${data})`);
-  if (!pairs && (data === "xsum" || data === "wiki-pairs")) throw new Error(`--data ${data} holds document/summary pairs: use it with --task summarize`);
+  if (!pairs && (data === "xsum" || data === "wiki-pairs" || data === "wiki-paras")) throw new Error(`--data ${data} holds document/summary pairs: use it with --task summarize`);
   const isNamed = (NAMED as readonly string[]).includes(data);
   const singleFile = !isNamed && /\.jsonl(\.gz)?$/.test(data);
 
   const read = async (split: string, limit: number): Promise<Example[]> => {
     if (data === "wiki-pairs") return (await collect(wikiLeadPairs(split), limit)).map((p) => ({ text: p.summary, document: p.document }));
+    if (data === "wiki-paras") return (await collect(wikiParagraphPairs(split), limit)).map((p) => ({ text: p.summary, document: p.document }));
     if (pairs) return (await collect(readXsum(split, data === "xsum" ? {} : { path: data }), limit)).map((p) => ({ text: p.summary, document: p.document }));
     return (await collect(readTexts(data, split), limit)).map((text) => ({ text }));
   };
@@ -53,10 +54,10 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
   }
   const train = await read(trainSplit, maxTrain);
   if (train.length === 0) throw new Error(`${data}: the training split is empty`);
-  const source = splitFile(data === "wiki-pairs" ? "wikipedia" : data, trainSplit);
+  const source = splitFile(data === "wiki-pairs" || data === "wiki-paras" ? "wikipedia" : data, trainSplit);
   let hasValidation = true;
   try {
-    splitFile(data === "wiki-pairs" ? "wikipedia" : data, "validation");
+    splitFile(data === "wiki-pairs" || data === "wiki-paras" ? "wikipedia" : data, "validation");
   } catch {
     hasValidation = false;
   }
@@ -79,6 +80,8 @@ export interface TokenizedSplit {
   fractionTruncated: number;
   /** `[count·length·d]` frozen-encoder outputs (see Batch.encodings) and their d. */
   encodings?: { data: Float32Array; dim: number };
+  /** `[count·S·Dc]` frozen-CondEnc outputs of the documents (see Batch.condFeatures) and their Dc. */
+  condFeatures?: { data: Float32Array; dim: number };
 }
 
 export function tokenizeSplit(tok: CompactTokenizer, examples: Example[], length: number, condLength?: number): TokenizedSplit {
@@ -112,6 +115,12 @@ export function gatherBatch(split: TokenizedSplit, indices: number[]): Batch {
       cm.set(split.cond!.mask.subarray(r * S, (r + 1) * S), i * S);
     });
     batch.cond = { tokens: ct, mask: cm, length: S };
+    if (split.condFeatures) {
+      const row = S * split.condFeatures.dim;
+      const feats = new Float32Array(indices.length * row);
+      indices.forEach((r, i) => feats.set(split.condFeatures!.data.subarray(r * row, (r + 1) * row), i * row));
+      batch.condFeatures = feats;
+    }
   }
   return batch;
 }

@@ -153,3 +153,23 @@ test("a training step leaks no tensors", () => {
   opt.dispose();
   model.dispose();
 });
+
+test("a frozen condition encoder (--freeze-cond): L_dif trains Dif and the null condition only, and cached document features give the same step", () => {
+  const cfg = modelConfigFromPreset("tiny", "summarize", 300);
+  const model = LatentDiffusionModel.create(cfg, 6);
+  const obj = new JointObjective(model, { trainCondEncoder: false });
+  const batch = makeBatch("summarize");
+  const noise = makeNoise(1, "summarize", cfg.latentDim);
+  const live = obj.step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  const trained = [...live.difGrads.keys()];
+  assert.ok(trained.includes("cond.null"), "the null condition is still learned");
+  assert.deepEqual(trained.filter((n) => n.startsWith("cond.")), ["cond.null"], "no CondEnc trunk weight gets a gradient");
+  assert.ok(trained.some((n) => n.startsWith("dif.")));
+  const features = tf.tidy(() => model.nets.condEnc!.forward(tf.tensor2d(batch.cond!.tokens, [B, S], "int32"), tf.tensor2d(batch.cond!.mask, [B, S]), model.weights()));
+  const cached = obj.step({ ...batch, condFeatures: Float32Array.from(features.dataSync() as Float32Array) }, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  assert.ok(Math.abs(cached.losses.dif - live.losses.dif) <= 1e-6 * live.losses.dif, `L_dif ${cached.losses.dif} (cached features) vs ${live.losses.dif}`);
+  const trainedAll = new JointObjective(model).step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  assert.ok([...trainedAll.difGrads.keys()].includes("cond.blocks.0.attn.wq"), "by default CondEnc is trained");
+  tf.dispose([features, ...live.difGrads.values(), ...cached.difGrads.values(), ...trainedAll.difGrads.values()]);
+  model.dispose();
+});

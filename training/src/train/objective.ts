@@ -33,6 +33,8 @@ export interface Batch {
    * split (--freeze-ae): the step then skips Enc. Only valid while Enc does not change.
    */
   encodings?: Float32Array;
+  /** `[B·S·Dc]` outputs of a frozen condition encoder for `cond` (--freeze-cond): the step skips CondEnc. */
+  condFeatures?: Float32Array;
 }
 
 /** Every random draw of one step, fixed before the step runs (so resume replays it exactly). */
@@ -97,8 +99,12 @@ function mse(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
 
 export class JointObjective {
   readonly schedule: NoiseSchedule;
-  constructor(readonly model: LatentDiffusionModel) {
+  /** What L_dif trains: Dif and CondEnc, or (trainCondEncoder false) Dif and only CondEnc's null condition. */
+  private readonly difVars: tf.Variable[];
+  constructor(readonly model: LatentDiffusionModel, opts: { trainCondEncoder?: boolean } = {}) {
     this.schedule = makeSchedule(model.cfg.schedule);
+    const nullCond = model.vars.get("cond.null");
+    this.difVars = opts.trainCondEncoder === false ? [...model.variablesOf("dif"), ...(nullCond ? [nullCond] : [])] : model.variablesOf("dif", "cond");
   }
 
   /** `[B, S, Dc]`, `[B, S]`: the condition, with dropped rows replaced by `[cond.null]` (mask `[1, 0, …]`). */
@@ -110,7 +116,7 @@ export class JointObjective {
     const W = this.model.weights();
     const tokens = tf.tensor2d(batch.cond.tokens, [b, s], "int32");
     const docMask = tf.tensor2d(batch.cond.mask, [b, s]);
-    const enc = condEnc.forward(tokens, docMask, W);
+    const enc = batch.condFeatures ? tf.tensor3d(batch.condFeatures, [b, s, condEnc.cfg.dModel]) : condEnc.forward(tokens, docMask, W);
     if (!keep) return { cond: enc, mask: docMask };
     const k = tf.tensor3d(keep, [b, 1, 1]);
     const first = new Float32Array(s);
@@ -208,7 +214,7 @@ export class JointObjective {
 
     const k = kept as unknown as { x0: tf.Tensor3D; xt: tf.Tensor3D; xsc: tf.Tensor3D };
     if (opts.want.dif) {
-      const difVars = model.variablesOf("dif", "cond");
+      const difVars = this.difVars;
       let perRow: tf.Tensor | null = null;
       const r = tf.variableGrads(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;

@@ -125,6 +125,42 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   assert.throws(() => Trainer.create({ ...base, out: join(dir, "freeze-bad"), freezeAe: true }), /--init-from/);
 });
 
+test("--cond-from encoder with --freeze-cond: CondEnc is the frozen encoder's trunk, its document features are cached, Dif and the null condition learn", async () => {
+  const pairs = join(dir, "pairs.jsonl");
+  const rng = new SeededRandom(7);
+  const names = ["Tom", "Anna", "Bob", "Lisa", "Max", "Sara"];
+  const places = ["Paris", "the park", "the lake", "school", "the market"];
+  const lines = Array.from({ length: 120 }, (_, i) => {
+    const who = names[rng.nextInt(names.length)];
+    const where = places[rng.nextInt(places.length)];
+    return JSON.stringify({ id: String(i), summary: `${who} went to ${where}.`, document: `Yesterday ${who} left home early. ${who} walked a long way to ${where} and stayed there all day.` });
+  });
+  writeFileSync(pairs, `${lines.join("\n")}\n`);
+  const base = { task: "summarize", data: pairs, preset: "tiny", config: 1, norm: "sphere", valExamples: 8, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
+  const init = join(dir, "cond-init");
+  await Object.assign(Trainer.create({ ...base, out: init, steps: 10, valEvery: 10, seed: 2 }), { print: () => {} }).run();
+  const out = join(dir, "cond-frozen");
+  const printed: string[] = [];
+  await Object.assign(Trainer.create({ ...base, out, initFrom: join(init, "checkpoint"), freezeAe: true, condFrom: "encoder", freezeCond: true, steps: 20, valEvery: 20, seed: 3 }), { print: (l: string) => printed.push(l) }).run();
+  assert.ok(printed.some((l) => l.startsWith("[cond-from]")), printed.join("\n"));
+  assert.ok(printed.some((l) => /documents encoded once/.test(l)), "the frozen condition encoder's features were not cached");
+  const ckpt = await loadCheckpoint(out);
+  assert.deepEqual(ckpt.modelConfig.condEnc, ckpt.modelConfig.enc);
+  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  let condCompared = 0;
+  for (const [name, w] of ckpt.weights) {
+    if (!name.startsWith("cond.") || name === "cond.null") continue;
+    assert.ok(same(w.data, ckpt.weights.get(`enc.${name.slice(5)}`)!.data), `${name} is not the encoder's ${name.slice(5)} after training`);
+    assert.ok(same(ckpt.ema!.get(name)!.data, w.data), `the EMA of frozen ${name} drifted`);
+    condCompared++;
+  }
+  assert.ok(condCompared > 5);
+  const before = await loadCheckpoint(init);
+  assert.ok(!same(ckpt.weights.get("cond.null")!.data, before.weights.get("cond.null")!.data), "the null condition did not learn");
+  assert.ok(!same(ckpt.weights.get("dif.out.w")!.data, before.weights.get("dif.out.w")!.data), "Dif did not learn");
+  assert.throws(() => Trainer.create({ ...base, task: "generate", data: corpus, out: join(dir, "cond-bad"), freezeCond: true }), /summarization option/);
+});
+
 function runCli(args: string[], killWhen?: { step: number; signal: NodeJS.Signals; out: string }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });

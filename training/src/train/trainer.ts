@@ -27,6 +27,7 @@ import { softmaxCrossEntropy } from "../model/kernels.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { loadInitSource } from "./init-source.ts";
+import { condConfigFromEncoder, copyEncoderIntoCondition } from "./cond-init.ts";
 import { BatchSampler, type DataPosition, type TokenizedSplit, gatherBatch, loadCorpus, tokenizeSplit } from "./data.ts";
 import { type Batch, JointObjective, type StepLosses, type StepNoise } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./optimizer.ts";
@@ -167,6 +168,9 @@ export class Trainer {
       : initFrom && initFrom.modelConfig.task === cfg.task
         ? ModelConfigSchema.parse({ ...initFrom.modelConfig, ...scheduleOverride })
         : modelConfigFromPreset(cfg.preset, cfg.task, tokenizer.vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha, ...scheduleOverride });
+    const sameTaskInit = initFrom !== null && initFrom.modelConfig.task === cfg.task;
+    const copyCondFromEnc = cfg.condFrom === "encoder" && !resumeFrom;
+    if (copyCondFromEnc && !sameTaskInit) Object.assign(modelConfig, condConfigFromEncoder(modelConfig));
     const condLen = modelConfig.condMaxLen;
     const trainSplit = tokenizeSplit(tokenizer, corpus.train, modelConfig.maxLen, condLen);
     const valSplit = tokenizeSplit(tokenizer, corpus.validation.slice(0, cfg.valExamples), modelConfig.maxLen, condLen);
@@ -176,6 +180,11 @@ export class Trainer {
     // Model and optimizer.
     let weights = resumeFrom?.weights ?? initWeights(modelConfig, cfg.seed);
     if (initFrom) weights = mergeInit(weights, initFrom, this.print);
+    if (copyCondFromEnc) {
+      const r = copyEncoderIntoCondition(weights, modelConfig);
+      weights = r.weights;
+      this.print(`[cond-from] CondEnc starts as the text encoder's trunk (${r.copied} weights copied)`);
+    }
     const model = new LatentDiffusionModel(modelConfig, weights);
     if (resumeFrom) model.norm.load(resumeFrom.norm);
     else if (initFrom && initFrom.modelConfig.norm === modelConfig.norm) model.norm.load(initFrom.norm);
@@ -193,6 +202,12 @@ export class Trainer {
       this.print(`[cache] ${trainSplit.count} training texts encoded once by the frozen encoder (${(trainSplit.encodings.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s): steps are denoiser-only`);
     }
 
+    if (cfg.freezeCond && cfg.cacheEncodings && trainSplit.cond) {
+      const t = Date.now();
+      trainSplit.condFeatures = encodeDocuments(model, trainSplit);
+      this.print(`[cache] ${trainSplit.count} training documents encoded once by the frozen condition encoder (${(trainSplit.condFeatures.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s)`);
+    }
+
     // Trainer state.
     const state = resumeFrom ? (resumeFrom.extra?.trainer as TrainerState | undefined) : undefined;
     if (resumeFrom && !state) throw new Error(`${resumeFrom.dir}: checkpoint lacks the trainer state`);
@@ -200,10 +215,10 @@ export class Trainer {
     const sampler = new BatchSampler(trainSplit, cfg.batch, cfg.seed, state ? state.data : { epoch: 0, index: 0 });
     const timesteps = new TimestepSampler(cfg.tMin, cfg.adaptiveT);
     if (state) timesteps.load(state.timesteps);
-    const objective = new JointObjective(model);
+    const objective = new JointObjective(model, { trainCondEncoder: !cfg.freezeCond });
     const startStep = resumeFrom?.step ?? 0;
     // --freeze-ae: Enc/Dec never change, so only Dif's (and CondEnc's) EMA needs updating each step.
-    const emaNames = cfg.freezeAe ? model.namesOf("dif", "cond") : model.names;
+    const emaNames = (cfg.freezeAe ? model.namesOf("dif", "cond") : model.names).filter((n) => !cfg.freezeCond || !n.startsWith("cond.") || n === "cond.null");
 
     const logPath = join(out, "log.jsonl");
     const history: LogRecord[] = await prepareLog(logPath, startStep, resumeFrom !== null);
@@ -428,6 +443,24 @@ function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data
     e.dispose();
   }
   return { data: out, dim: d };
+}
+
+/** `[count·S·Dc]` outputs of the frozen condition encoder for every document of the split (--freeze-cond). */
+function encodeDocuments(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
+  const condEnc = model.nets.condEnc;
+  if (!condEnc || !split.cond) throw new Error("encodeDocuments needs a summarize model and documents");
+  const S = split.cond.length;
+  const dim = condEnc.cfg.dModel;
+  const out = new Float32Array(split.count * S * dim);
+  const W = model.weights();
+  const chunk = 32;
+  for (let start = 0; start < split.count; start += chunk) {
+    const n = Math.min(chunk, split.count - start);
+    const c = tf.tidy(() => condEnc.forward(tf.tensor2d(split.cond!.tokens.subarray(start * S, (start + n) * S), [n, S], "int32"), tf.tensor2d(split.cond!.mask.subarray(start * S, (start + n) * S), [n, S]), W));
+    out.set(c.dataSync() as Float32Array, start * S * dim);
+    c.dispose();
+  }
+  return { data: out, dim };
 }
 
 /** Training seconds recorded in an --init-from source (its last training record), 0 if unknown. */
