@@ -81,6 +81,11 @@ export const ManifestSchema = z
     }),
     evaluation: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     samples: z.array(z.string()).optional(),
+    /**
+     * Served defaults for what a request leaves out, chosen by evaluation (e.g. the guidance weight
+     * whose ROUGE and document dependence were best); absent fields fall back to the API's defaults.
+     */
+    sampling: z.object({ guidance: z.number().min(0).max(100).optional() }).optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });

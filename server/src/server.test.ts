@@ -207,3 +207,33 @@ describe("overload", () => {
     }
   });
 });
+
+describe("served default guidance (manifest sampling.guidance)", () => {
+  let own: RunningServer;
+  before(async () => {
+    const dir = await modelsFolder();
+    const { readdirSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    for (const folder of readdirSync(dir)) {
+      const path = join(dir, folder, "manifest.json");
+      const m = JSON.parse(readFileSync(path, "utf8")) as { task: string; sampling?: { guidance: number } };
+      if (m.task === "summarize") writeFileSync(path, JSON.stringify({ ...m, sampling: { guidance: 2 } }));
+    }
+    own = await startTestServer(dir);
+  });
+  after(async () => {
+    await own.shutdown();
+  });
+
+  test("a request without guidance gets the model's evaluated default; an explicit 0 turns it off; /models shows it", async () => {
+    const doc = "The council approved the new budget on Tuesday.";
+    const unset = await postJson(`${own.url}/summarize`, { document: doc, steps: 4, seed: 5 });
+    assert.equal(unset.status, 200, JSON.stringify(unset.json));
+    assert.equal(unset.json.guidance, 2);
+    const off = await postJson(`${own.url}/summarize`, { document: doc, steps: 4, seed: 5, guidance: 0 });
+    assert.equal(off.json.guidance, 0);
+    assert.notDeepEqual(off.json.texts, unset.json.texts, "guidance 2 and 0 sampled the same texts: the default was not applied");
+    const models = (await (await fetch(`${own.url}/models`)).json()) as { models: { task: string; defaultGuidance: number | null }[] };
+    assert.deepEqual(models.models.map((m) => [m.task, m.defaultGuidance]).sort(), [["generate", null], ["summarize", 2]]);
+  });
+});

@@ -8,7 +8,7 @@ import { evaluate, resultMarkdown, type EvalOptions } from "./evaluate.ts";
 
 const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S [options]
 
-  --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (0, summarize only)
+  --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (summarize only; default: the artifact's served default, else 0)
   --denoiser fp32|int8 (fp32)     int8: the artifact's dynamically quantized denoiser (the server's DENOISER=int8)
   --reflm <dir>        reference LM (npm run reflm:train); without it PPL, MAUVE and BERTScore are skipped
   --split test         split to compare against (default test)

@@ -144,7 +144,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const split = o.split ?? "test";
   const sampler = o.sampler ?? "ddim";
   const seed = o.seed ?? 0;
-  const guidance = o.guidance ?? 0;
+  // Unset: what the server would use for a request without it (the manifest's served default).
+  const guidance = o.guidance ?? manifest.sampling?.guidance ?? 0;
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`--samples must be a positive integer, got ${o.samples}`);
   const nRefs = task === "summarize" ? o.samples : (o.references ?? o.samples);

@@ -118,6 +118,7 @@ export async function exportCheckpoint(o: ExportOptions): Promise<WrittenArtifac
     training: trainingRecord(ckpt, o.training),
     evaluation: o.evaluation,
     samples: o.samples,
+    ...(o.sampling ? { sampling: o.sampling } : {}),
   });
   return { ...written, weightSource: source, weights };
 }

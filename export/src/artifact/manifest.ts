@@ -22,6 +22,7 @@ export interface ManifestInput {
   training: TrainingRecord;
   evaluation?: Record<string, number | string>;
   samples?: string[];
+  sampling?: Manifest["sampling"];
 }
 
 export type { TensorSpec };
@@ -46,5 +47,6 @@ export function buildManifest(m: ManifestInput): Manifest {
     training: m.training,
     ...(m.evaluation ? { evaluation: m.evaluation } : {}),
     ...(m.samples ? { samples: m.samples } : {}),
+    ...(m.sampling ? { sampling: m.sampling } : {}),
   };
 }

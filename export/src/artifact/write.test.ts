@@ -16,8 +16,9 @@ describe("writeRandomArtifact", () => {
   test("writes every graph of a summarize model with checksummed files that ONNX Runtime loads", async () => {
     const cfg = tinyConfig("summarize", { vocabSize: 300 });
     const out = join(tmp(), "model");
-    const { manifest } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: out, seed: 1, quantize: "int8" });
+    const { manifest } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: out, seed: 1, quantize: "int8", sampling: { guidance: 1.5 } });
     const onDisk = await readArtifact(out); // core's schema and checksums
+    assert.deepEqual(onDisk.sampling, { guidance: 1.5 }, "the served default guidance (export --guidance) reaches the manifest");
     assert.deepEqual(Object.keys(onDisk.graphs).sort(), ["cond_encoder", "decoder", "denoiser", "denoiser_int8", "encoder"]);
     assert.equal(onDisk.task, "summarize");
     assert.equal(onDisk.normalization.mean?.length, cfg.latentDim);

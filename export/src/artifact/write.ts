@@ -30,6 +30,8 @@ export const GRAPH_FILES: Record<GraphRole, string> = {
 /** Where and how an artifact folder is written: shared by every way of making one. */
 export interface ArtifactOutputOptions {
   outDir: string;
+  /** Served defaults (manifest `sampling`), e.g. the evaluated guidance weight (export --guidance). */
+  sampling?: { guidance?: number };
   /** Manifest id (lower-case letters, digits, '.', '_', '-'). */
   name?: string;
   version?: string;
@@ -134,6 +136,7 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
         training: o.training,
         evaluation: o.evaluation,
         samples: o.samples,
+        ...(o.sampling ? { sampling: o.sampling } : {}),
       });
       await writeManifest(tmp, manifest); // validates against core's ManifestSchema, throws before the rename
     },

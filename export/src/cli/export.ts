@@ -17,7 +17,7 @@ import { verifyArtifact } from "../verify/verify.ts";
 
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
          [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
-         [--train-command "…"] [--train-seconds N]
+         [--train-command "…"] [--train-seconds N] [--guidance W]   (W: the served default guidance of a summarizer)
        npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [...]`;
 
 function fail(msg: string): never {
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
       force: { type: "boolean", default: false },
       "train-command": { type: "string" },
       "train-seconds": { type: "string" },
+      guidance: { type: "string" },
       random: { type: "string" },
       preset: { type: "string", default: "tiny" },
       task: { type: "string", default: "generate" },
@@ -53,7 +54,9 @@ async function main(): Promise<number> {
     graphs = values.graphs.split(",").map((g) => g.trim()) as GraphName[];
     for (const g of graphs) if (!GRAPH_NAMES.includes(g)) fail(`unknown graph ${g} (known: ${GRAPH_NAMES.join(", ")})`);
   }
-  const common = { outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
+  const guidance = values.guidance !== undefined ? Number(values.guidance) : undefined;
+  if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 100)) fail(`--guidance needs a number in [0, 100], got ${values.guidance}`);
+  const common = { ...(guidance !== undefined ? { sampling: { guidance } } : {}), outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
   const started = performance.now();
   let written: WrittenArtifact;
   let original: ReadonlyMap<string, WeightTensor> | undefined;

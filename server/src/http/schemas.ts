@@ -37,7 +37,7 @@ export function makeSchemas(lim: Limits) {
       steps,
       sampler,
       seed,
-      guidance: z.number().min(0).max(100).default(0).openapi({ description: "Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows)" }),
+      guidance: z.number().min(0).max(100).optional().openapi({ description: "Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows). Default: the model's evaluated default (`sampling.guidance` in its manifest, shown in /models), else 0" }),
       maxLength: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens of the summary (≤ the model's maximum length)" }),
       model,
     })
@@ -90,6 +90,7 @@ export function makeSchemas(lim: Limits) {
       workers: z.number().int(),
       loadedAt: z.string(),
       default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),
+      defaultGuidance: z.number().nullable().openapi({ description: "Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators" }),
     })
     .openapi("ModelInfo");
   const ModelsResponse = z.object({ models: z.array(ModelInfo), lastReload: z.unknown().optional() }).openapi("ModelsResponse");

@@ -110,13 +110,14 @@ export class InferenceService implements InferenceApi {
     const tokens = Int32Array.from(all.slice(0, S));
     const document = { tokens: tokens.length, truncated: all.length > S || head.length < p.document.length, policy: DOCUMENT_POLICY };
     const seed = p.seed ?? randomInt(0, 2 ** 47);
+    const guidance = p.guidance ?? m.manifest.sampling?.guidance ?? 0;
     const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
-    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, p.guidance, length]) : null;
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length]) : null;
     const hit = this.cached<SummarizeResult>(key);
     if (hit) return Promise.resolve(hit);
     const pending = this.run(
       m,
-      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance: p.guidance, condition: { key: `${m.label}:${docHash}`, tokens } },
+      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance, condition: { key: `${m.label}:${docHash}`, tokens } },
       o,
       length,
     );
@@ -127,7 +128,7 @@ export class InferenceService implements InferenceApi {
         steps: p.steps,
         sampler: p.sampler,
         length,
-        guidance: p.guidance,
+        guidance,
         document,
         model: { id: m.id, version: m.version },
         timings: { queueMs: r.queueMs, inferenceMs: r.inferenceMs, totalMs: performance.now() - start },
@@ -152,6 +153,7 @@ export class InferenceService implements InferenceApi {
       workers: this.config.WORKERS,
       loadedAt: m.loadedAt,
       default: defaults.has(m),
+      defaultGuidance: m.manifest.task === "summarize" ? (m.manifest.sampling?.guidance ?? 0) : null,
     }));
   }
 

@@ -17,7 +17,8 @@ export interface SummarizeParams {
   steps: number;
   sampler: SamplerName;
   seed?: number;
-  guidance: number;
+  /** Unset: the model's served default (manifest `sampling.guidance`), else 0. */
+  guidance?: number;
   maxLength?: number;
   model?: string;
 }
@@ -80,6 +81,8 @@ export interface ModelInfo {
   loadedAt: string;
   /** Whether requests of its task that name no model go to it (DEFAULT_MODELS, else the registry's choice). */
   default: boolean;
+  /** Summarizers: the guidance weight a request without one gets (manifest `sampling.guidance`, else 0); null for generators. */
+  defaultGuidance: number | null;
 }
 
 export interface ReloadReport {

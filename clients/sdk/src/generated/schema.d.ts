@@ -753,6 +753,8 @@ export interface components {
         ModelInfo: {
             /** @description Requests of this task that name no model are answered by this one */
             default: boolean;
+            /** @description Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators */
+            defaultGuidance: number | null;
             denoiser: string;
             denoiserReason: string;
             documentLength: number | null;
@@ -794,10 +796,7 @@ export interface components {
         SummarizeRequest: {
             /** @description Text to summarize; long documents keep their head (see `document.policy` in the response) */
             document: string;
-            /**
-             * @description Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows)
-             * @default 0
-             */
+            /** @description Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows). Default: the model's evaluated default (`sampling.guidance` in its manifest, shown in /models), else 0 */
             guidance?: number;
             /** @description Maximum tokens of the summary (≤ the model's maximum length) */
             maxLength?: number;

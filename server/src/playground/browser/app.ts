@@ -150,6 +150,9 @@ async function init(): Promise<void> {
     health.className = `pill ${h.ready ? "ok" : "bad"}`;
     const m = await client.models();
     $<HTMLSpanElement>("models").textContent = m.models.map((x) => `${x.id}@${x.version} (${x.task}, ${x.executionProvider})`).join(" · ");
+    // The slider starts at what the server would use without it: the default summarizer's evaluated guidance.
+    const g = m.models.find((x) => x.task === "summarize" && x.default)?.defaultGuidance;
+    if (typeof g === "number") guidanceValue.value = guidance.value = String(g);
   } catch (err) {
     health.textContent = "unreachable";
     health.className = "pill bad";
