@@ -14,6 +14,11 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-constant-condition": ["error", { checkLoops: false }],
+      // Workspaces import each other only through their entry points (`@ldtext/<package>`, the
+      // package.json "exports" "."), never `@ldtext/<package>/<path>`: what a package offers is what
+      // its index exports, and moving a file inside it breaks no other package.
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@ldtext/*/**"], message: "Import the workspace package's entry point (`@ldtext/<package>`), not a file inside it; export what you need from its src/index.ts." }] }],
+      "no-restricted-syntax": ["error", { selector: "ImportExpression > Literal[value=/^@ldtext\\/[^/]+\\//]", message: "Import the workspace package's entry point (`@ldtext/<package>`), not a file inside it." }],
     },
   },
   {

@@ -1,5 +1,7 @@
 // @ldtext/training: networks (MODEL-SPEC), the joint objective of configurations 1–3, the trainer,
-// and the checkpoint format the exporter reads.
+// and the checkpoint format the exporter reads. Other workspaces import only this entry point (no
+// `@ldtext/training/<path>`): evaluation (reference LM, denoiser profile, experiments) uses the
+// backend, layers, optimizer, data and DDIM helpers exported below.
 export { loadCheckpoint, saveCheckpoint, findCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from "./train/checkpoint.ts";
 export type { CheckpointData, LoadedCheckpoint, TensorIndexEntry } from "./train/checkpoint.ts";
 export { buildNetworks } from "./model/inference.ts";
@@ -18,3 +20,13 @@ export type { TrainConfig, TrainConfigInput, ResolvedTrainConfig } from "./train
 export { probeFixedSnr } from "./train/snr-probe.ts";
 export { tokenizeSplit } from "./train/data.ts";
 export { loadInitSource, loadArtifactAsCheckpoint } from "./train/init-source.ts";
+export { initBackend, BACKEND_KINDS } from "./backend/index.ts";
+export type { BackendKind, BackendInfo, InitBackendOptions } from "./backend/index.ts";
+export { block, blockShapes, linear, rmsNorm } from "./model/layers.ts";
+export type { Weights } from "./model/layers.ts";
+export { softmaxCrossEntropy } from "./ops/index.ts";
+export { AdamW, DEFAULT_OPTIMIZER, learningRate } from "./train/optimizer.ts";
+export type { OptimizerConfig } from "./train/optimizer.ts";
+export { BatchSampler, loadCorpus } from "./train/data.ts";
+export type { Corpus, Example, TokenizedSplit } from "./train/data.ts";
+export { ddimAlong } from "./train/samples.ts";

@@ -8,8 +8,8 @@ import { writeFileAtomic, type SamplerKind } from "@ldtext/core";
 import { sampleArtifact } from "@ldtext/export";
 import type { EvalResult } from "../run/evaluate.ts";
 import type { SummarizationMetrics, UnconditionalMetrics } from "../features/index.ts";
-import { REFLM_NOTE, BERTSCORE_NOTE } from "@ldtext/training/eval/reflm/index.ts";
-import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
+import { REFLM_NOTE, BERTSCORE_NOTE } from "../reflm/index.ts";
+import { METEOR_NOTE } from "../metrics/index.ts";
 import type { ExperimentName, ExperimentReport } from "./report.ts";
 import { type RunSpec, type Work, ensureArtifact, ensureEval, ensureTrained, evalArtifact, runKey, validationLog } from "./work.ts";
 

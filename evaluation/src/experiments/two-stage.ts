@@ -14,13 +14,20 @@ import * as tf from "@tensorflow/tfjs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, SeededRandom, gaussianNoise, writeFileAtomic } from "@ldtext/core";
-import { initBackend } from "@ldtext/training/backend/index.ts";
-import { LatentDiffusionModel } from "@ldtext/training/model/model.ts";
-import { loadCheckpoint, saveCheckpoint } from "@ldtext/training/train/checkpoint.ts";
-import { BatchSampler, loadCorpus, tokenizeSplit } from "@ldtext/training/train/data.ts";
-import { JointObjective, type StepNoise } from "@ldtext/training/train/objective.ts";
-import { AdamW, DEFAULT_OPTIMIZER } from "@ldtext/training/train/optimizer.ts";
-import { progressBar } from "@ldtext/training/eval/progress.ts";
+import {
+  AdamW,
+  BatchSampler,
+  DEFAULT_OPTIMIZER,
+  JointObjective,
+  LatentDiffusionModel,
+  initBackend,
+  loadCheckpoint,
+  loadCorpus,
+  saveCheckpoint,
+  tokenizeSplit,
+  type StepNoise,
+} from "@ldtext/training";
+import { progressBar } from "../progress.ts";
 
 export interface FrozenAeOptions {
   /** Stage-1 training folder (holding checkpoint/). */

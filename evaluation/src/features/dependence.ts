@@ -3,7 +3,7 @@
 // pairs no summary with its own reference), and how alike the summaries of different documents are
 // when sampled from the same noise (shared seed). A model that ignores its condition scores the same
 // against any reference (dependence ≈ 0) and writes near copies for different documents.
-import { meanRouge, rouge } from "@ldtext/training/eval/metrics/index.ts";
+import { meanRouge, rouge } from "../metrics/index.ts";
 
 export interface DocumentDependence {
   /** ROUGE-1 / ROUGE-L F1 (stemmed) against the own reference, against the shuffled one, and their difference. */

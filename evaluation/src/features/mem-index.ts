@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import { readTexts, readXsum, splitFile } from "@ldtext/core";
-import { NgramIndex, buildNgramIndex, rougeTokenize } from "@ldtext/training/eval/metrics/index.ts";
+import { NgramIndex, buildNgramIndex, rougeTokenize } from "../metrics/index.ts";
 import { WORD_TOKENIZATION } from "./unconditional.ts";
 
 export interface MemIndexOptions {

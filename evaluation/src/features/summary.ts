@@ -1,8 +1,8 @@
 // Summarization metrics of predictions against references (METHOD.md §7): ROUGE-1/2/L with and
 // without stemming, BLEU, METEOR (the metrics' summaryMetrics), and BERTScore over the reference
 // LM's token states (labelled: not comparable to RoBERTa/DeBERTa numbers).
-import { bertScore, summaryMetrics, type SummaryMetrics } from "@ldtext/training/eval/metrics/index.ts";
-import { BERTSCORE_NOTE, type RefLm } from "@ldtext/training/eval/reflm/index.ts";
+import { bertScore, summaryMetrics, type SummaryMetrics } from "../metrics/index.ts";
+import { BERTSCORE_NOTE, type RefLm } from "../reflm/index.ts";
 
 export interface SummarizationMetrics extends SummaryMetrics {
   bertScore: { precision: number; recall: number; f1: number; encoder: string } | null;

@@ -11,8 +11,8 @@ import {
   perplexityStats,
   rougeTokenize,
   type NgramIndex,
-} from "@ldtext/training/eval/metrics/index.ts";
-import type { RefLm } from "@ldtext/training/eval/reflm/index.ts";
+} from "../metrics/index.ts";
+import type { RefLm } from "../reflm/index.ts";
 
 export const WORD_TOKENIZATION = "words/rouge-tokenize";
 

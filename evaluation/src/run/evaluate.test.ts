@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
-import { trainRefLm, RefLm } from "@ldtext/training/eval/reflm/index.ts";
+import { trainRefLm, RefLm } from "../reflm/index.ts";
 import { documentDependence, memIndexFor, shuffledIndex, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
-import { rougeTokenize } from "@ldtext/training/eval/metrics/index.ts";
+import { rougeTokenize } from "../metrics/index.ts";
 import { evaluate, leadSentence, truncateTexts, type EvalResult } from "./evaluate.ts";
 import { parseEvalArgs } from "./cli.ts";
 

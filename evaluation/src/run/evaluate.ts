@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
-import { RefLm, REFLM_NOTE } from "@ldtext/training/eval/reflm/index.ts";
+import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
 import { documentDependence, memIndexFor, summarizationMetrics, unconditionalMetrics, type DocumentDependence, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
-import { METEOR_NOTE } from "@ldtext/training/eval/metrics/index.ts";
-import { progressBar } from "@ldtext/training/eval/progress.ts";
-import { initBackend } from "@ldtext/training/backend/index.ts";
+import { METEOR_NOTE } from "../metrics/index.ts";
+import { progressBar } from "../progress.ts";
+import { initBackend } from "@ldtext/training";
 
 export interface EvalOptions {
   artifact: string;

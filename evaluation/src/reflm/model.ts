@@ -10,8 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BOS_ID, EOS_ID, PAD_ID, gaussianNoise } from "@ldtext/core";
 import type { NetworkConfig } from "@ldtext/core";
-import { blockShapes, block, rmsNorm, linear, type Weights } from "../../model/layers.ts";
-import type { FloatWeights } from "../../model/model.ts";
+import { blockShapes, block, rmsNorm, linear, type FloatWeights, type Weights } from "@ldtext/training";
 
 export interface RefLmConfig extends NetworkConfig {
   vocabSize: number;

@@ -6,8 +6,7 @@
 // the denoiser loses the sentence.
 import * as tf from "@tensorflow/tfjs";
 import { gaussianNoise, makeSchedule } from "@ldtext/core";
-import type { InferenceNetworks } from "../model/inference.ts";
-import { ddimAlong } from "../train/samples.ts";
+import { ddimAlong, type InferenceNetworks } from "@ldtext/training";
 
 export interface ProfileRow {
   t: number;

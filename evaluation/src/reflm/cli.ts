@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { trainRefLm, type RefLmTrainOptions } from "./train.ts";
-import type { BackendKind } from "../../backend/index.ts";
+import type { BackendKind } from "@ldtext/training";
 
 const USAGE = `usage: npm run reflm:train -- --data <rocstories|wikipedia|xsum-summaries|path> --vocab-from <artifact or checkpoint> --out <dir> --steps N [options]
 

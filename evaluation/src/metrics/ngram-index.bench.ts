@@ -2,7 +2,7 @@
 // from .jsonl.gz (words as rouge-score tokenizes them), then measures Mem of a held-out split
 // against it. Prints a human table and one JSON line (build/query time, table bytes, peak RSS).
 //
-//   npx tsx training/src/eval/metrics/ngram-index.bench.ts [--train <jsonl.gz>] [--heldout <jsonl.gz>] [--max-texts N]
+//   npx tsx evaluation/src/metrics/ngram-index.bench.ts [--train <jsonl.gz>] [--heldout <jsonl.gz>] [--max-texts N]
 //
 // Defaults: ../shared/data/wikipedia/{train,validation}.jsonl.gz beside the repository.
 import { createReadStream, statSync } from "node:fs";
@@ -14,7 +14,7 @@ import { NgramIndex } from "./ngram-index.ts";
 import { memorization } from "./diversity.ts";
 import { rougeTokenize } from "./tokenize.ts";
 
-const repo = new URL("../../../../", import.meta.url).pathname;
+const repo = new URL("../../../", import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     train: { type: "string", default: `${repo}../shared/data/wikipedia/train.jsonl.gz` },

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { makeSchedule, modelConfigFromPreset } from "@ldtext/core";
-import type { InferenceNetworks } from "../model/inference.ts";
+import type { InferenceNetworks } from "@ldtext/training";
 import { denoiserProfile } from "./denoiser-profile.ts";
 
 const V = 16;

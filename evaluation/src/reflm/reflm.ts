@@ -8,8 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
-import type { FloatWeights } from "../../model/model.ts";
-import type { Weights } from "../../model/layers.ts";
+import type { FloatWeights, Weights } from "@ldtext/training";
 import type { FeatureMatrix } from "../metrics/index.ts";
 import { type RefLmConfig, layoutRows, refLmHidden, refLmLogits } from "./model.ts";
 
