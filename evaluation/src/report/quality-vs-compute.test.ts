@@ -3,8 +3,21 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import type { EvalResult } from "../run/evaluate.ts";
-import { mergeRows, readQualityReport, reportMarkdown, rowFromEval, writeQualityReport } from "./quality-vs-compute.ts";
+import type { DocumentDependence, SummarizationMetrics } from "../features/index.ts";
+import type { RougeScores } from "../metrics/index.ts";
+import {
+  anyRowFromEval,
+  mergeRows,
+  mergeSummaryRows,
+  readQualityReport,
+  reportMarkdown,
+  rowFromEval,
+  summaryRowFromEval,
+  writeQualityReport,
+  type QualityReport,
+} from "./quality-vs-compute.ts";
 
 function result(version: string, pplRatio: number, probe = true): EvalResult {
   return {
@@ -45,4 +58,92 @@ test("quality-vs-compute: rows from eval results, merged by version and referenc
   assert.deepEqual((await readQualityReport(join(dir, "q.json"))).rows.map((r) => r.version), ["1.1.0", "1.2.0"]);
   assert.match(readFileSync(join(dir, "q.svg"), "utf8"), /<svg/);
   assert.throws(() => rowFromEval({ ...result("x", 1), unconditional: undefined }, { trainingHours: 1, trainingFlops: null, recipe: "" }), /generate models/);
+});
+
+function rouges(r1: number, r2: number, rl: number): RougeScores {
+  const prf = (x: number) => ({ precision: x, recall: x, fmeasure: x });
+  return { rouge1: prf(r1), rouge2: prf(r2), rougeL: prf(rl) };
+}
+
+function metrics(plain: RougeScores, stemmed: RougeScores): SummarizationMetrics {
+  return {
+    count: 200, rouge: { plain, stemmed },
+    bleu: { bleu: 0.02, precisions: [0.3, 0.1, 0.03, 0.01], matches: [3, 1, 0, 0], totals: [10, 9, 8, 7], brevityPenalty: 1, candidateLength: 10, referenceLength: 10 },
+    meteor: 0.15, notes: [], bertScore: { precision: 0.6, recall: 0.6, f1: 0.61, encoder: "reflm-xsum" },
+  };
+}
+
+function dep(own: number, shuffled: number, similarity: number | null): DocumentDependence {
+  const dependence = own - shuffled;
+  return { rouge1: { own: own + 0.05, shuffled: shuffled + 0.05, dependence }, rougeL: { own, shuffled, dependence }, sharedSeedSimilarity: similarity, sharedSeedDocuments: similarity === null ? 0 : 12, verdict: dependence < 0.01 ? "ignores the document" : "reads the document" };
+}
+
+function summaryResult(version: string, guidance: number, rougeL: number, rougeLPlain: number, reads: boolean): EvalResult {
+  return {
+    kind: "ldtext-eval", version: 1, createdAt: "2026-12-05T00:00:00.000Z",
+    config: { artifact: `models/s/${version}`, data: "xsum", samples: 200, steps: 50, sampler: "ddim", seed: 0, guidance, split: "test", batchSize: 32, references: 200, reflm: "runs/reflm/xsum", denoiser: "fp32" },
+    artifact: { id: "xsum-summarize", version, task: "summarize", maxLen: 32, norm: "data", trainingSteps: 6000, command: "npm run train -- --task summarize" },
+    reflm: { id: "reflm-xsum", trainedOn: "xsum-summaries", steps: 1000 },
+    sampling: { seconds: 20, secondsPerSample: 0.1, samples: 200 },
+    summarization: metrics(rouges(0.3, 0.09, rougeLPlain), rouges(0.32, 0.1, rougeL)),
+    lead1: metrics(rouges(0.2, 0.03, 0.15), rouges(0.21, 0.035, 0.16)),
+    dependence: { model: reads ? dep(rougeL, rougeL - 0.125, 0.375) : dep(rougeL, rougeL - 0.005, 0.875), lead1: dep(0.25, 0.15625, null) },
+    notes: [], seconds: 60,
+  };
+}
+
+test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, verdict), merged by version and guidance, in their own table", async () => {
+  const compute = { trainingHours: 2.5, trainingFlops: 3e15, recipe: "cond-from gen, 6,000 steps", cpu: "2 × test" };
+  const s = summaryRowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute);
+  assert.deepEqual(s, {
+    task: "summarize", model: "xsum-summarize", version: "1.0.0", guidance: 1, reflm: "reflm-xsum",
+    trainingHours: 2.5, trainingFlops: 3e15, recipe: "cond-from gen, 6,000 steps", cpu: "2 × test", data: "xsum/test", samples: 200, steps: 50,
+    rouge1: 0.32, rouge2: 0.1, rougeL: 0.25, rougeLPlain: 0.24, lead1RougeL: 0.16,
+    rougeLDependence: 0.125, lead1RougeLDependence: 0.09375, sharedSeedSimilarity: 0.375, verdict: "reads the document",
+    bertScoreF1: 0.61, evaluatedAt: "2026-12-05T00:00:00.000Z",
+  });
+  // The task picks the kind; each builder refuses the other task's result.
+  assert.equal(anyRowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute).task, "summarize");
+  assert.equal(anyRowFromEval(result("1.2.0", 4.1), compute).task, undefined);
+  assert.throws(() => rowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute), /generate models/);
+  assert.throws(() => summaryRowFromEval(result("1.2.0", 4.1), compute), /summarize models/);
+  // Without a dependence measurement (one sample) the verdict is unknown, not guessed.
+  const noDep = summaryRowFromEval({ ...summaryResult("0.9.0", 0, 0.2, 0.19, true), dependence: undefined, lead1: undefined }, { ...compute, trainingHours: 1 });
+  assert.deepEqual([noDep.rougeLDependence, noDep.lead1RougeL, noDep.sharedSeedSimilarity, noDep.verdict], [null, null, null, null]);
+
+  // Same version and guidance: replaced; another guidance: its own row.
+  const ignores = summaryRowFromEval(summaryResult("1.0.0", 1, 0.2, 0.19, false), compute);
+  const g2 = summaryRowFromEval(summaryResult("1.0.0", 2, 0.27, 0.26, true), compute);
+  const sum = mergeSummaryRows([s, noDep], [ignores, g2]);
+  assert.deepEqual(sum.map((r) => [r.version, r.guidance, r.verdict]), [["0.9.0", 0, null], ["1.0.0", 1, "ignores the document"], ["1.0.0", 2, "reads the document"]]);
+
+  const gen = [rowFromEval(result("1.2.0", 4.1), { trainingHours: 5.5, trainingFlops: 1.2e16, recipe: "d 3, blocks" })];
+  const md = reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen, summarizers: sum });
+  // The generate table is as before, the summarizer table comes after it and the chart.
+  assert.match(md, /\| m@1\.2\.0 \| 5\.50 \| 1\.20e\+16 \| d 3, blocks \| 4\.10 \| 227\.5 \/ 55\.5 \| 5\.00 % \|/);
+  assert.equal(md.slice(0, md.indexOf("## Summarizers")), `${reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen })}\n`);
+  assert.match(md, /## Summarizers/);
+  assert.match(md, /\| model \| hours \| FLOPs \| recipe \| samples \| steps \| guidance \| R-1 \| R-2 \| R-L \| R-L \(plain\) \| lead-1 R-L \| R-L dependence \| lead-1 dependence \| shared-seed similarity \| verdict \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| cond-from gen, 6,000 steps \| 200 \| 50 \| 2 \| 0\.320 \| 0\.100 \| 0\.270 \| 0\.260 \| 0\.160 \| 0\.125 \| 0\.094 \| 0\.375 \| reads the document \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| [^|]+ \| 200 \| 50 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| 0\.160 \| 0\.005 \| 0\.094 \| 0\.875 \| ignores the document \|/);
+  assert.match(md, /\| xsum-summarize@0\.9\.0 \| 1\.00 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 0 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| – \| – \| – \| – \| – \|/);
+  assert.doesNotMatch(reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen }), /Summarizers/);
+
+  // An old report (generate rows only, no task fields, no summarizers) loads, takes summarizer rows and keeps both.
+  const dir = mkdtempSync(join(tmpdir(), "ldtext-qvc-sum-"));
+  const old = { kind: "ldtext-quality-vs-compute", rows: gen.map((r) => ({ ...r })) };
+  assert.ok(!("task" in old.rows[0]));
+  writeFileSync(join(dir, "q.json"), JSON.stringify(old));
+  const loaded = await readQualityReport(join(dir, "q.json"));
+  assert.deepEqual(loaded, { ...old, summarizers: [] });
+  const next: QualityReport = { ...loaded, summarizers: mergeSummaryRows(loaded.summarizers ?? [], sum) };
+  await writeQualityReport(join(dir, "q"), next);
+  const back = await readQualityReport(join(dir, "q.json"));
+  assert.deepEqual(back.rows.map((r) => r.version), ["1.2.0"]);
+  assert.deepEqual(back.summarizers?.map((r) => [r.version, r.guidance]), [["0.9.0", 0], ["1.0.0", 1], ["1.0.0", 2]]);
+  assert.match(readFileSync(join(dir, "q.md"), "utf8"), /## Summarizers[\s\S]*xsum-summarize@1\.0\.0/);
+  // The committed report (written before summarizer rows) still reads.
+  const committed = await readQualityReport(new URL("../../../reports/quality-vs-compute.json", import.meta.url).pathname);
+  assert.ok(committed.rows.length > 0 && committed.rows.every((r) => r.task === undefined && typeof r.pplRatio === "number"));
+  assert.ok(Array.isArray(committed.summarizers));
 });

@@ -4,14 +4,20 @@
 // can read the slope and guess how far more compute would take it. Rows come from `npm run eval`
 // results (result.json) and are merged into the committed JSON by model@version + reference LM, so
 // each session adds its version without re-evaluating the old ones.
+// Summarizers (task summarize) get their own rows (`summarizers` in the JSON, a "Summarizers" table
+// below the generate table and chart): ROUGE (stemmed, as the eval's dependence table, plus plain
+// R-L), lead-1 beside, document dependence and the eval's verdict; merged by model@version + guidance.
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { writeLineChart } from "@ldtext/charts";
 import { readArtifact, writeFileAtomic } from "@ldtext/core";
 import type { EvalResult } from "../run/evaluate.ts";
+import { DEPENDENCE_FLOOR, type DocumentDependence } from "../features/index.ts";
 
 export interface QualityRow {
+  /** Never written: generate rows predate the field (it discriminates them from SummaryQualityRow). */
+  task?: "generate";
   model: string;
   version: string;
   reflm: string | null;
@@ -35,14 +41,64 @@ export interface QualityRow {
   evaluatedAt: string;
 }
 
-export interface QualityReport {
-  kind: "ldtext-quality-vs-compute";
-  rows: QualityRow[];
+/** One evaluation of a summarize model version at one guidance. ROUGE values are F1. */
+export interface SummaryQualityRow {
+  task: "summarize";
+  model: string;
+  version: string;
+  /** Classifier-free guidance the summaries were sampled with (part of the row's key). */
+  guidance: number;
+  /** Reference LM (BERTScore only; ROUGE does not depend on it). */
+  reflm: string | null;
+  trainingHours: number;
+  /** Estimated training FLOPs (null where the artifact predates the count). */
+  trainingFlops: number | null;
+  /** How it was trained, in a line (stages, steps). */
+  recipe: string;
+  cpu: string;
+  /** Evaluation data and split (xsum/test). */
+  data: string;
+  samples: number;
+  steps: number;
+  /** ROUGE-1/2/L with Porter stemming: the variant of the eval's dependence table. */
+  rouge1: number;
+  rouge2: number;
+  rougeL: number;
+  /** ROUGE-L without stemming. */
+  rougeLPlain: number;
+  /** Lead-1 baseline (each document's first sentence) ROUGE-L, stemmed, on the same pairs (null: not in the result). */
+  lead1RougeL: number | null;
+  /** ROUGE-L (stemmed) against the own reference minus against a shuffled one (null: fewer than 2 samples). */
+  rougeLDependence: number | null;
+  lead1RougeLDependence: number | null;
+  /** Mean pairwise ROUGE-L of summaries of different documents from one shared seed. */
+  sharedSeedSimilarity: number | null;
+  /** The eval's verdict (ROUGE-L dependence < 0.01 → "ignores the document"); null without a dependence measurement. */
+  verdict: DocumentDependence["verdict"] | null;
+  bertScoreF1: number | null;
+  evaluatedAt: string;
 }
 
-export function rowFromEval(r: EvalResult, o: { trainingHours: number; trainingFlops: number | null; recipe: string; cpu?: string }): QualityRow {
+export interface QualityReport {
+  kind: "ldtext-quality-vs-compute";
+  /** Generate models (no `task` field: the format predates summarizer rows). */
+  rows: QualityRow[];
+  /** Summarize models; absent in reports written before summarizer rows. */
+  summarizers?: SummaryQualityRow[];
+}
+
+export interface RowCompute {
+  trainingHours: number;
+  trainingFlops: number | null;
+  recipe: string;
+  cpu?: string;
+}
+
+const cpuLine = () => `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`;
+
+export function rowFromEval(r: EvalResult, o: RowCompute): QualityRow {
   const u = r.unconditional;
-  if (!u) throw new Error(`${r.artifact.id}@${r.artifact.version}: quality-vs-compute rows are for generate models (this result has no unconditional metrics)`);
+  if (!u) throw new Error(`${r.artifact.id}@${r.artifact.version}: quality-vs-compute rows are for generate models (this result has no unconditional metrics; summarize results: summaryRowFromEval)`);
   return {
     model: r.artifact.id,
     version: r.artifact.version,
@@ -50,7 +106,7 @@ export function rowFromEval(r: EvalResult, o: { trainingHours: number; trainingF
     trainingHours: o.trainingHours,
     trainingFlops: o.trainingFlops,
     recipe: o.recipe,
-    cpu: o.cpu ?? `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`,
+    cpu: o.cpu ?? cpuLine(),
     samples: r.config.samples,
     steps: r.config.steps,
     pplRatio: u.pplRatio ?? null,
@@ -65,12 +121,61 @@ export function rowFromEval(r: EvalResult, o: { trainingHours: number; trainingF
   };
 }
 
+/** The summarizer row of a summarize model's `npm run eval` result. */
+export function summaryRowFromEval(r: EvalResult, o: RowCompute): SummaryQualityRow {
+  const s = r.summarization;
+  if (r.artifact.task !== "summarize" || !s) throw new Error(`${r.artifact.id}@${r.artifact.version}: summarizer rows are for summarize models (this result has no summarization metrics)`);
+  const d = r.dependence;
+  return {
+    task: "summarize",
+    model: r.artifact.id,
+    version: r.artifact.version,
+    guidance: r.config.guidance,
+    reflm: r.reflm?.id ?? null,
+    trainingHours: o.trainingHours,
+    trainingFlops: o.trainingFlops,
+    recipe: o.recipe,
+    cpu: o.cpu ?? cpuLine(),
+    data: `${r.config.data}/${r.config.split}`,
+    samples: r.config.samples,
+    steps: r.config.steps,
+    rouge1: s.rouge.stemmed.rouge1.fmeasure,
+    rouge2: s.rouge.stemmed.rouge2.fmeasure,
+    rougeL: s.rouge.stemmed.rougeL.fmeasure,
+    rougeLPlain: s.rouge.plain.rougeL.fmeasure,
+    lead1RougeL: r.lead1?.rouge.stemmed.rougeL.fmeasure ?? null,
+    rougeLDependence: d?.model.rougeL.dependence ?? null,
+    lead1RougeLDependence: d?.lead1.rougeL.dependence ?? null,
+    sharedSeedSimilarity: d?.model.sharedSeedSimilarity ?? null,
+    verdict: d?.model.verdict ?? null,
+    bertScoreF1: s.bertScore?.f1 ?? null,
+    evaluatedAt: r.createdAt,
+  };
+}
+
+/** A row of either kind from an eval result, by the artifact's task. */
+export function anyRowFromEval(r: EvalResult, o: RowCompute): QualityRow | SummaryQualityRow {
+  return r.artifact.task === "summarize" ? summaryRowFromEval(r, o) : rowFromEval(r, o);
+}
+
 /** Rows of `next` replace rows of `prev` with the same model, version and reference LM; sorted by hours. */
 export function mergeRows(prev: readonly QualityRow[], next: readonly QualityRow[]): QualityRow[] {
   const key = (r: QualityRow) => `${r.model}@${r.version}|${r.reflm ?? ""}`;
   const out = new Map(prev.map((r) => [key(r), r]));
   for (const r of next) out.set(key(r), r);
   return [...out.values()].sort((a, b) => a.model.localeCompare(b.model) || a.trainingHours - b.trainingHours);
+}
+
+/**
+ * Rows of `next` replace rows of `prev` with the same model, version and guidance (a guidance sweep
+ * keeps one row per guidance; re-evaluating at another step count or reference LM replaces the row);
+ * sorted by model, hours, guidance.
+ */
+export function mergeSummaryRows(prev: readonly SummaryQualityRow[], next: readonly SummaryQualityRow[]): SummaryQualityRow[] {
+  const key = (r: SummaryQualityRow) => `${r.model}@${r.version}|g${r.guidance}`;
+  const out = new Map(prev.map((r) => [key(r), r]));
+  for (const r of next) out.set(key(r), r);
+  return [...out.values()].sort((a, b) => a.model.localeCompare(b.model) || a.trainingHours - b.trainingHours || a.guidance - b.guidance);
 }
 
 const f = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? "–" : x.toFixed(d));
@@ -97,7 +202,31 @@ export function reportMarkdown(rep: QualityReport): string {
     );
   }
   lines.push("", `Each row: ${rep.rows[0]?.samples ?? "?"} samples at ${rep.rows[0]?.steps ?? "?"} DDIM steps (see the JSON for each row's own), CPU as recorded per row.`, "", "![PPL ratio against training hours](quality-vs-compute.svg)", "");
+  const sum = rep.summarizers ?? [];
+  if (sum.length > 0) lines.push(...summarizerMarkdown(sum), "");
   return lines.join("\n");
+}
+
+function summarizerMarkdown(rows: readonly SummaryQualityRow[]): string[] {
+  const lines = [
+    "## Summarizers",
+    "",
+    "Every shipped version of a summarize model, one row per guidance, from its `npm run eval` result. ROUGE: F1 against the",
+    "split's reference summaries with Porter stemming (the variant of the eval's dependence table), R-L (plain) without.",
+    "Lead-1: each document's first sentence as its summary, on the same pairs (what \"no model\" scores). Dependence: R-L",
+    "(stemmed) against the own reference minus against another document's (a fixed permutation); the verdict is the eval's",
+    `("ignores the document" when the model's R-L dependence is below ${DEPENDENCE_FLOOR}, whatever its ROUGE). Shared-seed similarity: mean`,
+    "pairwise R-L between summaries of different documents sampled from one seed (1 = the same summary for every document).",
+    "",
+    "| model | hours | FLOPs | recipe | samples | steps | guidance | R-1 | R-2 | R-L | R-L (plain) | lead-1 R-L | R-L dependence | lead-1 dependence | shared-seed similarity | verdict |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.model}@${r.version} | ${f(r.trainingHours)} | ${r.trainingFlops === null ? "–" : r.trainingFlops.toExponential(2)} | ${r.recipe} | ${r.samples} | ${r.steps} | ${r.guidance} | ${f(r.rouge1, 3)} | ${f(r.rouge2, 3)} | ${f(r.rougeL, 3)} | ${f(r.rougeLPlain, 3)} | ${f(r.lead1RougeL, 3)} | ${f(r.rougeLDependence, 3)} | ${f(r.lead1RougeLDependence, 3)} | ${f(r.sharedSeedSimilarity, 3)} | ${r.verdict ?? "–"} |`,
+    );
+  }
+  return lines;
 }
 
 export async function writeQualityReport(pathWithoutExt: string, rep: QualityReport): Promise<void> {
@@ -118,7 +247,8 @@ export async function readQualityReport(path: string): Promise<QualityReport> {
   if (!existsSync(path)) return { kind: "ldtext-quality-vs-compute", rows: [] };
   const r = JSON.parse(await readFile(path, "utf8")) as QualityReport;
   if (r.kind !== "ldtext-quality-vs-compute") throw new Error(`${path}: not a quality-vs-compute report`);
-  return r;
+  // Reports written before summarizer rows have no `summarizers` (and generate rows never carry a task).
+  return { ...r, summarizers: r.summarizers ?? [] };
 }
 
 /** Hours and FLOPs from the artifact's manifest (cumulative over stages since trainSec/trainFlops were recorded). */
