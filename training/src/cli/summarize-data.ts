@@ -1,0 +1,28 @@
+// `npm run data:summarize -- [--out-dir runs/data] [--sentences 250000] [--wiki-pairs 24000] [--xsum-repeat 3] [--seed 1]`
+// Writes <out-dir>/news-sentences.jsonl (autoencoder stage, lines {text}) and <out-dir>/sum-mix.jsonl
+// (denoiser stage, lines {id, summary, document}) from the shared corpora (DATA_DIR): Wikipedia
+// paragraph pairs of the train split and XSum's train_superni pairs. Files are written atomically.
+import { parseArgs } from "node:util";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { collect, readXsum, wikiParagraphPairs, writeFileAtomic } from "@ldtext/core";
+import { pairMix, sentenceCorpus } from "../train/news-data.ts";
+
+const { values } = parseArgs({
+  options: { "out-dir": { type: "string", default: "runs/data" }, sentences: { type: "string", default: "250000" }, "wiki-pairs": { type: "string", default: "24000" }, "xsum-repeat": { type: "string", default: "3" }, seed: { type: "string", default: "1" } },
+});
+const num = (k: keyof typeof values) => {
+  const n = Number(values[k]);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${k} needs a whole number, got ${values[k]}`);
+  return n;
+};
+const outDir = values["out-dir"]!;
+const seed = num("seed");
+const wiki = (await collect(wikiParagraphPairs("train"))).map((p) => ({ id: p.id, summary: p.summary, document: p.document }));
+const xsum = (await collect(readXsum("train_superni"))).map((p) => ({ id: p.id, summary: p.summary, document: p.document }));
+const sentences = sentenceCorpus([...wiki, ...xsum], num("sentences"), seed);
+const mix = pairMix(wiki, xsum, { wikiCount: num("wiki-pairs"), xsumRepeat: num("xsum-repeat"), seed: seed + 1 });
+await mkdir(outDir, { recursive: true });
+await writeFileAtomic(join(outDir, "news-sentences.jsonl"), sentences.map((text) => JSON.stringify({ text })).join("\n") + "\n");
+await writeFileAtomic(join(outDir, "sum-mix.jsonl"), mix.map((p) => JSON.stringify(p)).join("\n") + "\n");
+console.log(JSON.stringify({ wikiParagraphPairs: wiki.length, xsumPairs: xsum.length, sentences: sentences.length, mixPairs: mix.length, outDir }));
