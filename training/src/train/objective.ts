@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type NoiseSchedule, makeSchedule } from "@ldtext/core";
 import type { LatentDiffusionModel } from "../model/model.ts";
+import type { Weights } from "../model/layers.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 
 export type ConfigId = 1 | 2 | 3;
@@ -128,10 +129,37 @@ export class JointObjective {
     return { cond, mask };
   }
 
+  // The forward pieces of L_dif and the decoder losses, shared by the step and validation (the same
+  // ops in the same order, so both see the same numbers).
+
+  /** Enc outputs e (before Normalize): a frozen encoder's cached encodings, or Enc(tokens). */
+  encode(batch: Batch, tokens: tf.Tensor2D, W: Weights): tf.Tensor3D {
+    return batch.encodings ? tf.tensor3d(batch.encodings, [batch.batch, batch.length, this.model.cfg.latentDim]) : this.model.nets.enc.forward(tokens, W);
+  }
+
+  /** α(t) and σ(t) of each row, as `[B, 1, 1]` scales. */
+  rowScales(t: Float32Array): { alpha: tf.Tensor3D; sigma: tf.Tensor3D } {
+    return { alpha: rowScale(t, (v) => this.schedule.alpha(v)), sigma: rowScale(t, (v) => this.schedule.sigma(v)) };
+  }
+
+  /** x_t = α x0 + σ ε. */
+  noised(x0: tf.Tensor3D, alpha: tf.Tensor3D, sigma: tf.Tensor3D, eps: tf.Tensor3D): tf.Tensor3D {
+    return tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps)) as tf.Tensor3D;
+  }
+
+  /** x̂0 = Dif(x_t, sc, t), conditioned on `cond` (summarization). */
+  denoise(xt: tf.Tensor3D, xsc: tf.Tensor3D, t: tf.Tensor1D, cond: { cond: tf.Tensor3D; mask: tf.Tensor2D } | null, W: Weights): tf.Tensor3D {
+    return this.model.nets.dif.forward({ xt, xsc, t, ...(cond ? { cond: cond.cond, condMask: cond.mask } : {}) }, W);
+  }
+
+  /** Dec(latents) as `[B·L, V]` logits. */
+  logits(latents: tf.Tensor3D, W: Weights): tf.Tensor2D {
+    return tf.reshape(this.model.nets.dec.forward(latents, W), [-1, this.model.cfg.vocabSize]) as tf.Tensor2D;
+  }
+
   /** Losses and gradients of one step; call inside no tidy (it manages its own memory). */
   step(batch: Batch, noise: StepNoise, opts: ObjectiveOptions): StepResult {
     const { model } = this;
-    const { enc, dec, dif } = model.nets;
     const W = model.weights();
     const b = batch.batch;
     const len = batch.length;
@@ -147,20 +175,16 @@ export class JointObjective {
     const tokens = tf.tensor2d(batch.tokens, [b, len], "int32");
     const labels = tf.reshape(tokens, [-1]) as tf.Tensor1D;
     const t = tf.tensor1d(noise.t);
-    const alpha = rowScale(noise.t, (v) => this.schedule.alpha(v));
-    const sigma = rowScale(noise.t, (v) => this.schedule.sigma(v));
+    const { alpha, sigma } = this.rowScales(noise.t);
     const eps = tf.tensor3d(noise.eps, [b, len, d]);
     // The condition as the frozen Dif pass sees it: computed outside any tape (CondEnc learns from L_dif only).
     const frozenCond = model.nets.condEnc ? tf.tidy(() => this.condition(batch, noise.condKeep)) : null;
-    const condInputs = (c: { cond: tf.Tensor3D; mask: tf.Tensor2D } | null) => (c ? { cond: c.cond, condMask: c.mask } : {});
 
     const forwardLatents = (): tf.Tensor3D => {
-      const e = batch.encodings ? tf.tensor3d(batch.encodings, [b, len, d]) : enc.forward(tokens, W);
-      const x0 = model.norm.train(e, tokens);
-      const xt = tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps)) as tf.Tensor3D;
-      const xtD = detach(xt);
+      const x0 = model.norm.train(this.encode(batch, tokens, W), tokens);
+      const xtD = detach(this.noised(x0, alpha, sigma, eps));
       let xsc = tf.zerosLike(xtD);
-      if (noise.selfCond) xsc = detach(dif.forward({ xt: xtD, xsc, t, ...condInputs(frozenCond) }, W));
+      if (noise.selfCond) xsc = detach(this.denoise(xtD, xsc, t, frozenCond, W));
       kept = { x0: tf.keep(detach(x0)), xt: tf.keep(xtD), xsc: tf.keep(xsc) };
       return x0;
     };
@@ -170,12 +194,11 @@ export class JointObjective {
       const aeVars = model.variablesOf("enc", "dec");
       const r = tf.variableGrads(() => {
         const x0 = forwardLatents();
-        const xt = tf.add(tf.mul(alpha, x0), tf.mul(sigma, eps)) as tf.Tensor3D;
+        const xt = this.noised(x0, alpha, sigma, eps);
         const terms: tf.Scalar[] = [];
-        const vocab = model.cfg.vocabSize;
-        const ceOf = (latents: tf.Tensor3D) => softmaxCrossEntropy(tf.reshape(dec.forward(latents, W), [-1, vocab]) as tf.Tensor2D, labels);
+        const ceOf = (latents: tf.Tensor3D) => softmaxCrossEntropy(this.logits(latents, W), labels);
         if (lambda > 0) {
-          const xhat = dif.forward({ xt, xsc: kept!.xsc, t, ...condInputs(frozenCond) }, W);
+          const xhat = this.denoise(xt, kept!.xsc, t, frozenCond, W);
           const ce = ceOf(xhat);
           losses.ce = ce.dataSync()[0];
           terms.push(lambda === 1 ? ce : tf.mul(ce, lambda));
@@ -192,12 +215,11 @@ export class JointObjective {
         }
         if (opts.config === 3 && noise.decT && noise.decEps) {
           const k = noise.decT.length;
-          const a = rowScale(noise.decT, (v) => this.schedule.alpha(v));
-          const s = rowScale(noise.decT, (v) => this.schedule.sigma(v));
+          const { alpha: a, sigma: s } = this.rowScales(noise.decT);
           const x0k = k === b ? x0 : tf.slice(x0, [0, 0, 0], [k, len, d]);
-          const noisy = tf.add(tf.mul(a, x0k), tf.mul(s, tf.tensor3d(noise.decEps, [k, len, d]))) as tf.Tensor3D;
+          const noisy = this.noised(x0k, a, s, tf.tensor3d(noise.decEps, [k, len, d]));
           const labelsK = k === b ? labels : (tf.slice(labels, [0], [k * len]) as tf.Tensor1D);
-          const ceNoisy = softmaxCrossEntropy(tf.reshape(dec.forward(noisy, W), [-1, vocab]) as tf.Tensor2D, labelsK);
+          const ceNoisy = softmaxCrossEntropy(this.logits(noisy, W), labelsK);
           losses.ceNoisy = ceNoisy.dataSync()[0];
           terms.push(ceNoisy);
         }
@@ -218,7 +240,7 @@ export class JointObjective {
       let perRow: tf.Tensor | null = null;
       const r = tf.variableGrads(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;
-        const xhat = dif.forward({ xt: k.xt, xsc: k.xsc, t, ...condInputs(c) }, W);
+        const xhat = this.denoise(k.xt, k.xsc, t, c, W);
         const rows = tf.mean(tf.square(tf.sub(k.x0, xhat)), [1, 2]);
         perRow = tf.keep(detach(rows));
         return tf.mean(rows) as tf.Scalar;
@@ -231,7 +253,7 @@ export class JointObjective {
       // Report L_dif even when only the AE gradient is wanted.
       tf.tidy(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;
-        const xhat = dif.forward({ xt: k.xt, xsc: k.xsc, t, ...condInputs(c) }, W);
+        const xhat = this.denoise(k.xt, k.xsc, t, c, W);
         const rows = tf.mean(tf.square(tf.sub(k.x0, xhat)), [1, 2]);
         difPerRow = Float32Array.from(rows.dataSync() as Float32Array);
         losses.dif = tf.mean(rows).dataSync()[0];
