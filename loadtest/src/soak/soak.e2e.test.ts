@@ -32,7 +32,7 @@ test("npm run soak -- --minutes 1 passes on tiny models and prints one JSON line
   const lines = r.stdout.trim().split("\n");
   assert.equal(lines.length, 1, r.stdout);
   const res = JSON.parse(lines[0]) as SoakResult & { command: string };
-  assert.equal(r.status, 0, `${res.failures?.join("; ")}\n${r.stderr.slice(-3000)}`);
+  assert.equal(r.status, 0, `${res.failures?.join("; ")}\nlost: ${JSON.stringify(res.lostSamples ?? [])}\n${r.stderr.slice(-3000)}`);
   assert.equal(res.pass, true);
   assert.equal(res.fiveXX, 0);
   assert.equal(res.lost, 0);
