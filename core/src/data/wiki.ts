@@ -70,6 +70,35 @@ function parseWikiLine(value: unknown, file: string, line: number): WikiLine {
   return v as WikiLine;
 }
 
+/** The lines of each article in turn (an article's lines are consecutive in the split). */
+async function* articles(file: string): AsyncGenerator<WikiLine[]> {
+  let current: WikiLine[] = [];
+  for await (const { line, value } of readJsonlEntries(file)) {
+    const w = parseWikiLine(value, file, line);
+    if (current.length > 0 && current[0].article !== w.article) {
+      yield current;
+      current = [];
+    }
+    current.push(w);
+  }
+  if (current.length > 0) yield current;
+}
+
+/**
+ * `para`'s first sentence as the summary and the rest as the document, extended by `next` when
+ * shorter than `shortLead`; null when the document or the summary is too short.
+ */
+function pairOf(para: WikiLine, next: WikiLine | undefined, o: { minDoc: number; shortLead: number }): { document: string; summary: string } | null {
+  const [summary, rest] = splitFirstSentence(para.text);
+  const document = rest.length < o.shortLead && next ? (rest ? `${rest} ${next.text}` : next.text) : rest;
+  if (document.length < o.minDoc || summary.split(/\s+/).length < 4) return null;
+  return { document, summary };
+}
+
+function pairOptions(options: WikiPairOptions): { minDoc: number; shortLead: number } {
+  return { minDoc: options.minDocumentChars ?? 200, shortLead: options.shortLeadChars ?? 400 };
+}
+
 /**
  * Topic-sentence pairs from every paragraph of every article: the paragraph's first sentence is the
  * summary, the rest of it (extended by the next paragraph when shorter than `shortLeadChars`) is the
@@ -79,60 +108,22 @@ function parseWikiLine(value: unknown, file: string, line: number): WikiLine {
  * way an XSum summary shares them with its article. The split stays by article (the corpus's own).
  */
 export async function* wikiParagraphPairs(split: string, options: WikiPairOptions = {}): AsyncGenerator<WikiPair> {
-  const minDoc = options.minDocumentChars ?? 200;
-  const shortLead = options.shortLeadChars ?? 400;
-  const file = splitFile(options.path ?? "wikipedia", split, options);
-  let current: WikiLine[] = [];
-  function* finish(paras: WikiLine[]): Generator<WikiPair> {
-    const sorted = [...paras].sort((a, b) => a.para - b.para);
+  const o = pairOptions(options);
+  for await (const lines of articles(splitFile(options.path ?? "wikipedia", split, options))) {
+    const sorted = [...lines].sort((a, b) => a.para - b.para);
     for (let i = 0; i < sorted.length; i++) {
-      const [summary, rest] = splitFirstSentence(sorted[i].text);
-      const next = sorted[i + 1];
-      const document = rest.length < shortLead && next ? (rest ? `${rest} ${next.text}` : next.text) : rest;
-      if (document.length < minDoc || summary.split(/\s+/).length < 4) continue;
-      yield { document, summary, id: `wiki-${sorted[i].article}-p${sorted[i].para}`, title: sorted[i].title };
+      const pair = pairOf(sorted[i], sorted[i + 1], o);
+      if (pair) yield { ...pair, id: `wiki-${sorted[i].article}-p${sorted[i].para}`, title: sorted[i].title };
     }
   }
-  for await (const { line, value } of readJsonlEntries(file)) {
-    const w = parseWikiLine(value, file, line);
-    if (current.length > 0 && current[0].article !== w.article) {
-      yield* finish(current);
-      current = [];
-    }
-    current.push(w);
-  }
-  if (current.length > 0) yield* finish(current);
 }
 
 /** XSum-style pairs from a Wikipedia split (see the header for the construction). */
 export async function* wikiLeadPairs(split: string, options: WikiPairOptions = {}): AsyncGenerator<WikiPair> {
-  const minDoc = options.minDocumentChars ?? 200;
-  const shortLead = options.shortLeadChars ?? 400;
-  const file = splitFile(options.path ?? "wikipedia", split, options);
-  let current: WikiLine[] = [];
-  const finish = (paras: WikiLine[]): WikiPair | null => {
-    const p0 = paras.find((p) => p.para === 0);
-    if (!p0) return null;
-    const [summary, rest] = splitFirstSentence(p0.text);
-    let document = rest;
-    const p1 = paras.find((p) => p.para === 1);
-    if (document.length < shortLead && p1) document = document ? `${document} ${p1.text}` : p1.text;
-    if (document.length < minDoc || summary.split(/\s+/).length < 4) return null;
-    return { document, summary, id: `wiki-${p0.article}`, title: p0.title };
-  };
-  for await (const { line, value } of readJsonlEntries(file)) {
-    const w = parseWikiLine(value, file, line);
-    if (current.length > 0 && current[0].article !== w.article) {
-      const pair = finish(current);
-      if (pair) yield pair;
-      current = [];
-    }
-    // Only paras 0 and 1 are needed; lines of one article are consecutive.
-    if (w.para <= 1) current.push(w);
-    else if (current.length === 0) current.push({ ...w, para: -1 });
-  }
-  if (current.length > 0) {
-    const pair = finish(current);
-    if (pair) yield pair;
+  const o = pairOptions(options);
+  for await (const lines of articles(splitFile(options.path ?? "wikipedia", split, options))) {
+    const p0 = lines.find((p) => p.para === 0);
+    const pair = p0 ? pairOf(p0, lines.find((p) => p.para === 1), o) : null;
+    if (p0 && pair) yield { ...pair, id: `wiki-${p0.article}`, title: p0.title };
   }
 }
