@@ -94,33 +94,22 @@ export function tokenizeSplit(tok: CompactTokenizer, examples: Example[], length
   return out;
 }
 
+/** Rows `indices` (each `row` values long) of `data`, packed in that order. */
+function gatherRows<T extends Int32Array | Float32Array>(data: T, row: number, indices: readonly number[]): T {
+  const out = new (data.constructor as new (n: number) => T)(indices.length * row);
+  indices.forEach((r, i) => out.set(data.subarray(r * row, (r + 1) * row), i * row));
+  return out;
+}
+
 /** Rows `indices` of a split as a batch. */
 export function gatherBatch(split: TokenizedSplit, indices: number[]): Batch {
   const L = split.length;
-  const tokens = new Int32Array(indices.length * L);
-  indices.forEach((r, i) => tokens.set(split.tokens.subarray(r * L, (r + 1) * L), i * L));
-  const batch: Batch = { tokens, batch: indices.length, length: L };
-  if (split.encodings) {
-    const row = L * split.encodings.dim;
-    const enc = new Float32Array(indices.length * row);
-    indices.forEach((r, i) => enc.set(split.encodings!.data.subarray(r * row, (r + 1) * row), i * row));
-    batch.encodings = enc;
-  }
+  const batch: Batch = { tokens: gatherRows(split.tokens, L, indices), batch: indices.length, length: L };
+  if (split.encodings) batch.encodings = gatherRows(split.encodings.data, L * split.encodings.dim, indices);
   if (split.cond) {
     const S = split.cond.length;
-    const ct = new Int32Array(indices.length * S);
-    const cm = new Float32Array(indices.length * S);
-    indices.forEach((r, i) => {
-      ct.set(split.cond!.tokens.subarray(r * S, (r + 1) * S), i * S);
-      cm.set(split.cond!.mask.subarray(r * S, (r + 1) * S), i * S);
-    });
-    batch.cond = { tokens: ct, mask: cm, length: S };
-    if (split.condFeatures) {
-      const row = S * split.condFeatures.dim;
-      const feats = new Float32Array(indices.length * row);
-      indices.forEach((r, i) => feats.set(split.condFeatures!.data.subarray(r * row, (r + 1) * row), i * row));
-      batch.condFeatures = feats;
-    }
+    batch.cond = { tokens: gatherRows(split.cond.tokens, S, indices), mask: gatherRows(split.cond.mask, S, indices), length: S };
+    if (split.condFeatures) batch.condFeatures = gatherRows(split.condFeatures.data, S * split.condFeatures.dim, indices);
   }
   return batch;
 }

@@ -186,16 +186,14 @@ function buildModel(cfg: ResolvedTrainConfig, modelConfig: ModelConfig, resumeFr
 
 /** --cache-encodings: frozen encoders run once over the training split instead of every step. */
 function cacheFrozenEncodings(cfg: ResolvedTrainConfig, model: LatentDiffusionModel, trainSplit: TokenizedSplit, print: (line: string) => void): void {
-  if (cfg.freezeAe && cfg.cacheEncodings) {
+  const timed = <T extends { data: Float32Array }>(what: string, after: string, encode: () => T): T => {
     const t = Date.now();
-    trainSplit.encodings = encodeSplit(model, trainSplit);
-    print(`[cache] ${trainSplit.count} training texts encoded once by the frozen encoder (${(trainSplit.encodings.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s): steps are denoiser-only`);
-  }
-  if (cfg.freezeCond && cfg.cacheEncodings && trainSplit.cond) {
-    const t = Date.now();
-    trainSplit.condFeatures = encodeDocuments(model, trainSplit);
-    print(`[cache] ${trainSplit.count} training documents encoded once by the frozen condition encoder (${(trainSplit.condFeatures.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s)`);
-  }
+    const r = encode();
+    print(`[cache] ${trainSplit.count} ${what} (${(r.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s)${after}`);
+    return r;
+  };
+  if (cfg.freezeAe && cfg.cacheEncodings) trainSplit.encodings = timed("training texts encoded once by the frozen encoder", ": steps are denoiser-only", () => encodeSplit(model, trainSplit));
+  if (cfg.freezeCond && cfg.cacheEncodings && trainSplit.cond) trainSplit.condFeatures = timed("training documents encoded once by the frozen condition encoder", "", () => encodeDocuments(model, trainSplit));
 }
 
 /** Training FLOPs recorded in an --init-from source, 0 if unknown. */
@@ -210,38 +208,38 @@ function priorTrainSeconds(ckpt: LoadedCheckpoint): number {
   return train?.trainSec ?? train?.elapsedSec ?? 0;
 }
 
-/** Enc outputs e (before Normalize) of every row of `split`, in row order. */
-function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
-  const d = model.cfg.latentDim;
-  const L = split.length;
-  const out = new Float32Array(split.count * L * d);
-  const W = model.weights();
-  const chunk = 64;
-  for (let start = 0; start < split.count; start += chunk) {
-    const n = Math.min(chunk, split.count - start);
-    const e = tf.tidy(() => model.nets.enc.forward(tf.tensor2d(split.tokens.subarray(start * L, (start + n) * L), [n, L], "int32"), W));
-    out.set(e.dataSync() as Float32Array, start * L * d);
+/**
+ * `[count·rowLen·dim]`: a frozen network run once over the split, `chunk` rows at a time (`forward`
+ * gets the first row and the row count and returns `[n, rowLen, dim]`).
+ */
+function encodeOnce(count: number, rowLen: number, dim: number, chunk: number, forward: (start: number, n: number) => tf.Tensor): { data: Float32Array; dim: number } {
+  const out = new Float32Array(count * rowLen * dim);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const e = tf.tidy(() => forward(start, n));
+    out.set(e.dataSync() as Float32Array, start * rowLen * dim);
     e.dispose();
   }
-  return { data: out, dim: d };
+  return { data: out, dim };
+}
+
+/** Enc outputs e (before Normalize) of every row of `split`, in row order. */
+function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
+  const L = split.length;
+  const W = model.weights();
+  return encodeOnce(split.count, L, model.cfg.latentDim, 64, (start, n) => model.nets.enc.forward(tf.tensor2d(split.tokens.subarray(start * L, (start + n) * L), [n, L], "int32"), W));
 }
 
 /** `[count·S·Dc]` outputs of the frozen condition encoder for every document of the split (--freeze-cond). */
 function encodeDocuments(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
   const condEnc = model.nets.condEnc;
-  if (!condEnc || !split.cond) throw new Error("encodeDocuments needs a summarize model and documents");
-  const S = split.cond.length;
-  const dim = condEnc.cfg.dModel;
-  const out = new Float32Array(split.count * S * dim);
+  const cond = split.cond;
+  if (!condEnc || !cond) throw new Error("encodeDocuments needs a summarize model and documents");
+  const S = cond.length;
   const W = model.weights();
-  const chunk = 32;
-  for (let start = 0; start < split.count; start += chunk) {
-    const n = Math.min(chunk, split.count - start);
-    const c = tf.tidy(() => condEnc.forward(tf.tensor2d(split.cond!.tokens.subarray(start * S, (start + n) * S), [n, S], "int32"), tf.tensor2d(split.cond!.mask.subarray(start * S, (start + n) * S), [n, S]), W));
-    out.set(c.dataSync() as Float32Array, start * S * dim);
-    c.dispose();
-  }
-  return { data: out, dim };
+  return encodeOnce(split.count, S, condEnc.cfg.dModel, 32, (start, n) =>
+    condEnc.forward(tf.tensor2d(cond.tokens.subarray(start * S, (start + n) * S), [n, S], "int32"), tf.tensor2d(cond.mask.subarray(start * S, (start + n) * S), [n, S]), W),
+  );
 }
 
 /** Fine-tuning init: take every checkpoint weight whose name and shape match; keep the rest fresh. */
