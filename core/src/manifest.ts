@@ -108,6 +108,11 @@ export const ManifestSchema = z
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
+export function servedGuidance(m: Pick<Manifest, "sampling">): number {
+  return m.sampling?.guidance ?? 0;
+}
+
 /** An artifact that failed to load or verify; `file` is the offending file's path. */
 export class ArtifactError extends Error {
   constructor(

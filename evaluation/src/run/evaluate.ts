@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
+import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedGuidance, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
@@ -145,7 +145,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const sampler = o.sampler ?? "ddim";
   const seed = o.seed ?? 0;
   // Unset: what the server would use for a request without it (the manifest's served default).
-  const guidance = o.guidance ?? manifest.sampling?.guidance ?? 0;
+  const guidance = o.guidance ?? servedGuidance(manifest);
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`--samples must be a positive integer, got ${o.samples}`);
   const nRefs = task === "summarize" ? o.samples : (o.references ?? o.samples);

@@ -3,7 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { condMaxLenOf } from "@ldtext/core";
+import { condMaxLenOf, servedGuidance } from "@ldtext/core";
 import type { ServerConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -110,7 +110,7 @@ export class InferenceService implements InferenceApi {
     const tokens = Int32Array.from(all.slice(0, S));
     const document = { tokens: tokens.length, truncated: all.length > S || head.length < p.document.length, policy: DOCUMENT_POLICY };
     const seed = p.seed ?? randomInt(0, 2 ** 47);
-    const guidance = p.guidance ?? m.manifest.sampling?.guidance ?? 0;
+    const guidance = p.guidance ?? servedGuidance(m.manifest);
     const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
     const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length]) : null;
     const hit = this.cached<SummarizeResult>(key);
@@ -153,7 +153,7 @@ export class InferenceService implements InferenceApi {
       workers: this.config.WORKERS,
       loadedAt: m.loadedAt,
       default: defaults.has(m),
-      defaultGuidance: m.manifest.task === "summarize" ? (m.manifest.sampling?.guidance ?? 0) : null,
+      defaultGuidance: m.manifest.task === "summarize" ? servedGuidance(m.manifest) : null,
     }));
   }
 
