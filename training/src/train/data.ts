@@ -23,7 +23,9 @@ export interface CorpusOptions {
   maxValidation?: number;
 }
 
-const NAMED = ["rocstories", "wikipedia", "xsum", "wiki-pairs", "wiki-paras"] as const;
+/** Pair sets built from the Wikipedia split (core/src/data/wiki.ts). */
+const WIKI_PAIRS = new Map([["wiki-pairs", wikiLeadPairs], ["wiki-paras", wikiParagraphPairs]]);
+const NAMED = ["rocstories", "wikipedia", "xsum", ...WIKI_PAIRS.keys()];
 
 /**
  * `data`: rocstories | wikipedia (texts), xsum | wiki-pairs | wiki-paras (document/summary pairs), or a path to a
@@ -35,14 +37,16 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
   const maxVal = opts.maxValidation ?? 1000;
   const pairs = task === "summarize";
   if (pairs && (data === "rocstories" || data === "wikipedia")) throw new Error(`--task summarize needs document/summary pairs: use --data xsum or wiki-pairs (got ${data})`);
-  if (!pairs && (data === "xsum" || data === "wiki-pairs" || data === "wiki-paras")) throw new Error(`--data ${data} holds document/summary pairs: use it with --task summarize`);
-  const isNamed = (NAMED as readonly string[]).includes(data);
+  const wikiPairs = WIKI_PAIRS.get(data);
+  if (!pairs && (data === "xsum" || wikiPairs)) throw new Error(`--data ${data} holds document/summary pairs: use it with --task summarize`);
+  const isNamed = NAMED.includes(data);
   const singleFile = !isNamed && /\.jsonl(\.gz)?$/.test(data);
 
   const read = async (split: string, limit: number): Promise<Example[]> => {
-    if (data === "wiki-pairs") return (await collect(wikiLeadPairs(split), limit)).map((p) => ({ text: p.summary, document: p.document }));
-    if (data === "wiki-paras") return (await collect(wikiParagraphPairs(split), limit)).map((p) => ({ text: p.summary, document: p.document }));
-    if (pairs) return (await collect(readXsum(split, data === "xsum" ? {} : { path: data }), limit)).map((p) => ({ text: p.summary, document: p.document }));
+    if (pairs) {
+      const source = wikiPairs ? wikiPairs(split) : readXsum(split, data === "xsum" ? {} : { path: data });
+      return (await collect(source, limit)).map((p) => ({ text: p.summary, document: p.document }));
+    }
     return (await collect(readTexts(data, split), limit)).map((text) => ({ text }));
   };
   const trainSplit = data === "xsum" ? "train_superni" : "train";
@@ -54,10 +58,11 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
   }
   const train = await read(trainSplit, maxTrain);
   if (train.length === 0) throw new Error(`${data}: the training split is empty`);
-  const source = splitFile(data === "wiki-pairs" || data === "wiki-paras" ? "wikipedia" : data, trainSplit);
+  const folder = wikiPairs ? "wikipedia" : data;
+  const source = splitFile(folder, trainSplit);
   let hasValidation = true;
   try {
-    splitFile(data === "wiki-pairs" || data === "wiki-paras" ? "wikipedia" : data, "validation");
+    splitFile(folder, "validation");
   } catch {
     hasValidation = false;
   }
