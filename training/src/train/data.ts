@@ -36,7 +36,7 @@ export async function loadCorpus(task: Task, data: string, opts: CorpusOptions =
   const maxTrain = opts.maxTrain ?? Infinity;
   const maxVal = opts.maxValidation ?? 1000;
   const pairs = task === "summarize";
-  if (pairs && (data === "rocstories" || data === "wikipedia")) throw new Error(`--task summarize needs document/summary pairs: use --data xsum or wiki-pairs (got ${data})`);
+  if (pairs && (data === "rocstories" || data === "wikipedia")) throw new Error(`--task summarize needs document/summary pairs: use --data xsum, wiki-pairs or wiki-paras (got ${data})`);
   const wikiPairs = WIKI_PAIRS.get(data);
   if (!pairs && (data === "xsum" || wikiPairs)) throw new Error(`--data ${data} holds document/summary pairs: use it with --task summarize`);
   const isNamed = NAMED.includes(data);
