@@ -4,6 +4,7 @@ export * from "./tokenizer.ts";
 export * from "./rng.ts";
 export * from "./schedule.ts";
 export * from "./sampler.ts";
+export * from "./scheduler/index.ts";
 export * from "./atomic.ts";
 export * from "./manifest.ts";
 export * from "./data/index.ts";

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { makeSchedule, type NoiseSchedule } from "./schedule.ts";
 import { gaussianNoise } from "./rng.ts";
-import { timeGrid, sdeStep, odeStep, samplerStep, cfgCombine, usesEuler, selfConditionHandOver, type SamplerKind } from "./sampler.ts";
+import { timeGrid, ddimStep, sdeStep, odeStep, rowStep, cfgCombine, usesEuler, type SamplerKind } from "./sampler.ts";
 
 const DIM = 2048;
 const x0 = gaussianNoise(1, 0, 99, DIM).map((v) => 0.5 * v + 0.3); // the "data" the oracle knows
@@ -12,8 +12,10 @@ function sample(kind: SamplerKind, steps: number, schedule: NoiseSchedule, tEnd:
   const grid = timeGrid(steps, tEnd);
   let x = gaussianNoise(seed, 0, 0, DIM);
   for (let i = 0; i < steps; i++) {
-    const noise = kind === "sde" ? gaussianNoise(seed, i + 1, 0, DIM) : undefined;
-    x = samplerStep(x, x0, [{ kind, t: grid[i], s: grid[i + 1], noise }], schedule);
+    const noise = kind === "sde" ? gaussianNoise(seed, i + 1, 0, DIM) : null;
+    const next = new Float32Array(DIM);
+    rowStep(kind, x, x0, grid[i], grid[i + 1], schedule, noise, next);
+    x = next;
     for (const v of x) assert.ok(Number.isFinite(v), `${kind} produced a non-finite value at step ${i}`);
   }
   return x;
@@ -110,40 +112,37 @@ describe("samplers with an oracle denoiser", () => {
   });
 });
 
-describe("batched steps", () => {
-  test("a per-row batch call equals separate calls (rows at different steps and samplers)", () => {
+describe("rowStep", () => {
+  test("dispatches to the sampler's own update (in place too) and checks its inputs", () => {
     const sch = makeSchedule("tan-d");
     const n = 24;
-    const rows = [
-      { kind: "ddim" as const, t: 1, s: 0.9 },
-      { kind: "sde" as const, t: 0.5, s: 0.49, noise: gaussianNoise(1, 7, 1, n) },
-      { kind: "ode" as const, t: 0.3, s: 0.2 },
-      { kind: "sde" as const, t: 1, s: 0.95, noise: gaussianNoise(2, 1, 0, n) },
+    const x = gaussianNoise(11, 0, 0, n);
+    const h = gaussianNoise(12, 0, 0, n);
+    const z = gaussianNoise(1, 7, 1, n);
+    const cases: [SamplerKind, number, number, (out: Float32Array) => void][] = [
+      ["ddim", 1, 0.9, (out) => ddimStep(x, h, 1, 0.9, sch, out)],
+      ["sde", 0.5, 0.49, (out) => sdeStep(x, h, 0.5, 0.49, sch, z, out)],
+      ["ode", 0.3, 0.2, (out) => odeStep(x, h, 0.3, 0.2, sch, out)],
     ];
-    const x = gaussianNoise(11, 0, 0, n * rows.length);
-    const h = gaussianNoise(12, 0, 0, n * rows.length);
-    const batched = samplerStep(x, h, rows, sch);
-    rows.forEach((row, r) => {
-      const xr = x.slice(r * n, (r + 1) * n);
-      const hr = h.slice(r * n, (r + 1) * n);
-      const alone = samplerStep(xr, hr, [row], sch);
-      assert.deepEqual(batched.subarray(r * n, (r + 1) * n), alone);
-    });
-    // in place works too
-    const xi = x.slice();
-    samplerStep(xi, h, rows, sch, xi);
-    assert.deepEqual(xi, batched);
-    assert.throws(() => samplerStep(x, h, [{ kind: "sde", t: 1, s: 0.9 }, rows[0], rows[0], rows[0]], sch), /needs noise/);
-    assert.throws(() => samplerStep(x, h, [{ kind: "ddim", t: 0.2, s: 0.3 }], sch), /s ≤ t/);
+    for (const [kind, t, s, direct] of cases) {
+      const want = new Float32Array(n);
+      direct(want);
+      const got = new Float32Array(n);
+      rowStep(kind, x, h, t, s, sch, kind === "sde" ? z : null, got);
+      assert.deepEqual(got, want, kind);
+      const xi = x.slice();
+      rowStep(kind, xi, h, t, s, sch, kind === "sde" ? z : null, xi);
+      assert.deepEqual(xi, want, `${kind} in place`);
+    }
+    assert.throws(() => rowStep("sde", x, h, 1, 0.9, sch, null, new Float32Array(n)), /needs noise/);
+    assert.throws(() => rowStep("ddim", x, h, 0.2, 0.3, sch, null, new Float32Array(n)), /s ≤ t/);
+    assert.throws(() => rowStep("euler" as SamplerKind, x, h, 1, 0.9, sch, null, new Float32Array(n)), /unknown sampler kind/);
   });
 
-  test("cfgCombine and the self-conditioning hand-over", () => {
+  test("cfgCombine", () => {
     const c = Float32Array.from([1, 2, 3]);
     const u = Float32Array.from([0, 2, 5]);
     assert.deepEqual([...cfgCombine(new Float32Array(3), c, u, 0.5)], [1.5, 2, 2]);
     assert.deepEqual([...cfgCombine(new Float32Array(3), c, u, 0)], [1, 2, 3]);
-    const xsc = new Float32Array(3);
-    selfConditionHandOver(xsc, c);
-    assert.deepEqual(xsc, c);
   });
 });

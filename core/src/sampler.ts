@@ -131,47 +131,28 @@ export function odeStep(x: Float32Array, x0hat: Float32Array, t: number, s: numb
   }
 }
 
-/** One row's step in a batched call: its own sampler, times and (for sde) noise. */
-export interface RowStep {
-  kind: SamplerKind;
-  t: number;
-  s: number;
-  /** Standard normal noise of the row's length; required for "sde". */
-  noise?: Float32Array;
-}
-
 /**
- * One sampler step for a batch whose rows may be at different steps or use different samplers.
- * `x` and `x0hat` are [rows.length, rowSize] row-major; returns `out` (a new array unless given;
- * may alias `x`).
+ * One row's update by sampler kind (`noise`, standard normal of the row's length, only for "sde"):
+ * the per-row step every sampling loop uses (through the scheduler's SamplingMath, ./scheduler/math.ts).
+ * `out` may alias `x`.
  */
-export function samplerStep(
-  x: Float32Array, x0hat: Float32Array, rows: readonly RowStep[], schedule: NoiseSchedule, out: Float32Array = new Float32Array(x.length),
-): Float32Array {
-  if (rows.length === 0) return out;
-  if (x.length % rows.length !== 0) throw new RangeError(`x has ${x.length} values, not a multiple of ${rows.length} rows`);
-  checkLengths(x, x0hat, out);
-  const n = x.length / rows.length;
-  rows.forEach((row, r) => {
-    const xr = x.subarray(r * n, (r + 1) * n);
-    const hr = x0hat.subarray(r * n, (r + 1) * n);
-    const or = out.subarray(r * n, (r + 1) * n);
-    switch (row.kind) {
-      case "ddim":
-        ddimStep(xr, hr, row.t, row.s, schedule, or);
-        break;
-      case "ode":
-        odeStep(xr, hr, row.t, row.s, schedule, or);
-        break;
-      case "sde":
-        if (!row.noise) throw new RangeError(`row ${r}: the sde sampler needs noise`);
-        sdeStep(xr, hr, row.t, row.s, schedule, row.noise, or);
-        break;
-      default:
-        throw new RangeError(`row ${r}: unknown sampler kind ${String((row as { kind: unknown }).kind)}`);
-    }
-  });
-  return out;
+export function rowStep(
+  kind: SamplerKind, x: Float32Array, x0hat: Float32Array, t: number, s: number, schedule: NoiseSchedule, noise: Float32Array | null, out: Float32Array,
+): void {
+  switch (kind) {
+    case "ddim":
+      ddimStep(x, x0hat, t, s, schedule, out);
+      return;
+    case "ode":
+      odeStep(x, x0hat, t, s, schedule, out);
+      return;
+    case "sde":
+      if (!noise) throw new RangeError("the sde sampler needs noise");
+      sdeStep(x, x0hat, t, s, schedule, noise, out);
+      return;
+    default:
+      throw new RangeError(`unknown sampler kind ${String(kind)}`);
+  }
 }
 
 /** Classifier-free guidance: out = c + w·(c − u), elementwise; `out` may alias `cond`. */
@@ -181,11 +162,4 @@ export function cfgCombine(out: Float32Array, cond: Float32Array, uncond: Float3
   }
   for (let i = 0; i < cond.length; i++) out[i] = cond[i] + w * (cond[i] - uncond[i]);
   return out;
-}
-
-/** Self-conditioning hand-over: the next step's x_sc is this step's x̂0 (copied into `xsc`). */
-export function selfConditionHandOver(xsc: Float32Array, x0hat: Float32Array): Float32Array {
-  if (xsc.length !== x0hat.length) throw new RangeError(`x_sc (${xsc.length}) and x0hat (${x0hat.length}) differ in length`);
-  xsc.set(x0hat);
-  return xsc;
 }

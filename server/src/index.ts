@@ -7,6 +7,4 @@ export type { ServerConfig } from "./config/index.ts";
 export { createApp, openApiDocument, API_VERSION } from "./http/app.ts";
 export type { AppDeps, Lifecycle } from "./http/app.ts";
 export { buildOpenApiDocument } from "./openapi.ts";
-export { Scheduler } from "./scheduler/scheduler.ts";
-export type * from "./scheduler/types.ts";
 export type * from "./inference/types.ts";

@@ -1,20 +1,16 @@
-// Parity with the server: the server's own Scheduler (step-level continuous batching) and core math,
-// over the same ONNX graphs, must give exactly the ids sampleArtifact gives. The server package is
-// imported by path (export does not depend on it; this test only reads its code).
+// Parity with the server: the server's Scheduler (step-level continuous batching, now in core) and
+// core math, over the same ONNX graphs, must give exactly the ids sampleArtifact gives.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { CompactTokenizer, readArtifact } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, applySampler, coreMath, initLatents, readArtifact } from "@ldtext/core";
+import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch } from "@ldtext/core";
 import { writeRandomArtifact } from "../artifact/write.ts";
 import { placeholderVocabulary, tinyConfig } from "../testing.ts";
 import { sampleArtifact } from "./sample.ts";
-import { Scheduler } from "../../../server/src/scheduler/scheduler.ts";
-import { coreMath } from "../../../server/src/scheduler/math.ts";
-import { applySampler, initLatents } from "../../../server/src/scheduler/apply.ts";
-import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch } from "../../../server/src/scheduler/types.ts";
 
 /**
  * The server's ONNX lane minus the worker thread: what server/src/engine/worker.ts does in a step

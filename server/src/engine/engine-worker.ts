@@ -2,7 +2,7 @@
 // sessions, and turns run requests into promises. A worker that dies fails its pending calls.
 import { Worker } from "node:worker_threads";
 import type { ScheduleConfig } from "@ldtext/core";
-import type { SamplePlan } from "../scheduler/types.ts";
+import type { SamplePlan } from "@ldtext/core";
 import type { ExecutionProvider, FromWorker, InitReply, RunReply, ToWorker, WireTensor } from "./protocol.ts";
 
 export interface EngineWorkerOptions {

@@ -4,12 +4,10 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { gaussianNoise } from "@ldtext/core";
+import { applySampler, coreMath, gaussianNoise, initLatents } from "@ldtext/core";
 import { tempDir, writeModel } from "../testing/fixtures.ts";
 import { EngineStartError, EngineWorker } from "./engine-worker.ts";
 import { OnnxBackend } from "./onnx-backend.ts";
-import { applySampler, initLatents } from "../scheduler/apply.ts";
-import { coreMath } from "../scheduler/math.ts";
 
 let dir: string;
 const L = 16;

@@ -1,6 +1,6 @@
 // ModelBackend over an engine worker: shapes the scheduler's flat arrays into the MODEL-SPEC graph
 // inputs (denoiser x_t/x_sc/t[/cond/cond_mask], decoder latents → ids, cond_encoder tokens/mask).
-import type { ConditionEncoding, DenoiseBatch, ModelBackend, StepBatch, StepResult } from "../scheduler/types.ts";
+import type { ConditionEncoding, DenoiseBatch, ModelBackend, StepBatch, StepResult } from "@ldtext/core";
 import type { EngineWorker } from "./engine-worker.ts";
 import type { WireTensor } from "./protocol.ts";
 

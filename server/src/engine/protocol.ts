@@ -2,7 +2,7 @@
 // as transferables, so a batch crosses the thread boundary without a copy.
 
 import type { ScheduleConfig } from "@ldtext/core";
-import type { SamplePlan } from "../scheduler/types.ts";
+import type { SamplePlan } from "@ldtext/core";
 
 export type TensorType = "float32" | "int64";
 
@@ -54,7 +54,7 @@ export interface RunReply {
   error?: string;
 }
 
-/** A denoiser call plus the sampler update (scheduler/apply.ts), both in the worker. */
+/** A denoiser call plus the sampler update (core's initLatents/applySampler), both in the worker. */
 export interface StepRequest {
   kind: "step";
   id: number;

@@ -3,9 +3,8 @@
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { ExecutionProvider, FromWorker, InitRequest, RunRequest, StepRequest, ToWorker, WireTensor } from "./protocol.ts";
-import { applySampler, initLatents } from "../scheduler/apply.ts";
-import { coreMath } from "../scheduler/math.ts";
-import type { SamplingMath } from "../scheduler/types.ts";
+import { applySampler, coreMath, initLatents } from "@ldtext/core";
+import type { SamplingMath } from "@ldtext/core";
 
 if (!parentPort) throw new Error("engine/worker.ts must run in a worker thread");
 const port = parentPort;

@@ -3,9 +3,9 @@
 // through `errorJson` (or `errorBody` for an SSE `error` event), so every error carries the same shape.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "../scheduler/errors.ts";
+import { CancelledError, DeadlineError, DrainingError, EngineError, QueueFullError, SchedulerError } from "@ldtext/core";
 import { NotReadyError, RequestError } from "../inference/types.ts";
-import type { FailureReason } from "../scheduler/errors.ts";
+import type { FailureReason } from "@ldtext/core";
 import { BodyReadError } from "./body.ts";
 
 /** A field that failed validation (422). */

@@ -8,7 +8,7 @@ import type { ServerConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
 import type { LoadedModel } from "../registry/loaded-model.ts";
-import type { ConditionEncoding, JobResult, JobSpec } from "../scheduler/types.ts";
+import type { ConditionEncoding, JobResult, JobSpec } from "@ldtext/core";
 import type { CallOptions, GenerateParams, GenerateResult, InferenceApi, ModelInfo, ReadyState, ReloadReport, SummarizeParams, SummarizeResult } from "./types.ts";
 import { NotReadyError, RequestError } from "./types.ts";
 

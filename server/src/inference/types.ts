@@ -1,11 +1,11 @@
-import { SchedulerError } from "../scheduler/errors.ts";
+import { SchedulerError } from "@ldtext/core";
 // What the HTTP layer asks of inference: validated parameters in, texts and timings out.
-import type { SamplerName } from "../scheduler/types.ts";
+import type { SamplerKind } from "@ldtext/core";
 
 export interface GenerateParams {
   n: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   seed?: number;
   length?: number;
   model?: string;
@@ -15,7 +15,7 @@ export interface SummarizeParams {
   document: string;
   n: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   seed?: number;
   /** Unset: the model's served default (manifest `sampling.guidance`), else 0. */
   guidance?: number;
@@ -38,7 +38,7 @@ export interface GenerateResult {
   texts: string[];
   seed: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   length: number;
   model: ModelRef;
   timings: Timings;

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per server instance so tests can run several.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { FailureReason } from "../scheduler/errors.ts";
+import type { FailureReason } from "@ldtext/core";
 
 export class Metrics {
   readonly registry = new Registry();

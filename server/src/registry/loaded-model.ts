@@ -1,15 +1,12 @@
 // One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
 import { join } from "node:path";
-import { CompactTokenizer, readArtifact } from "@ldtext/core";
-import type { Manifest } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, coreMath, readArtifact } from "@ldtext/core";
+import type { ConditionCache, Manifest } from "@ldtext/core";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config/index.ts";
 import { EngineWorker } from "../engine/engine-worker.ts";
 import { OnnxBackend } from "../engine/onnx-backend.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { Scheduler } from "../scheduler/scheduler.ts";
-import type { ConditionCache } from "../scheduler/scheduler.ts";
-import { coreMath } from "../scheduler/math.ts";
 import { describeCheck, initialChoice, runInt8Check } from "./denoiser-choice.ts";
 import type { DenoiserChoice } from "./denoiser-choice.ts";
 

@@ -245,6 +245,45 @@ describe("Scheduler", () => {
     assert.ok(b.calls.length < 1000);
   });
 
+  test("deadline Infinity (offline sampling): no timer, the job runs to the end", async () => {
+    const { s } = sched([new RecordingBackend()]);
+    const r = await s.submit(job({ steps: 4, deadline: Infinity }));
+    assert.equal(r.ids.length, 1);
+  });
+
+  test("firstSample: a request split into jobs gives the samples of the whole request, sharing a batch or not", async () => {
+    const spec = job({ n: 4, steps: 5, sampler: "sde", seed: 31 });
+    const whole = await sched([new RecordingBackend()]).s.submit(spec);
+    const { s } = sched([new RecordingBackend()], { rowBudget: 4 });
+    const parts = await Promise.all([s.submit({ ...spec, n: 1 }), s.submit({ ...spec, n: 2, firstSample: 1 }), s.submit({ ...spec, n: 1, firstSample: 3 })]);
+    assert.deepEqual(parts.flatMap((p) => p.ids), whole.ids);
+    const apart = await sched([new RecordingBackend()], { rowBudget: 1 }).s.submit({ ...spec, n: 1, firstSample: 2 });
+    assert.deepEqual(apart.ids, [whole.ids[2]]);
+    const other = await sched([new RecordingBackend()]).s.submit({ ...spec, n: 1, firstSample: 5 });
+    assert.notDeepEqual(other.ids, [whole.ids[0]], "another noise row, another sample");
+  });
+
+  test("the result carries the decoded latents (the last step's x̂0)", async () => {
+    const b = new RecordingBackend();
+    const { s } = sched([b]);
+    const r = await s.submit(job({ n: 2, steps: 3 }));
+    assert.equal(r.latents.length, 2 * L * d);
+    const again = await b.decode(r.latents, 2);
+    assert.deepEqual([again.slice(0, L), again.slice(L)], r.ids);
+  });
+
+  test("an encoding with its own key mask (fixed padded length) is fed with that mask", async () => {
+    const seen: Float32Array[] = [];
+    const b = new RecordingBackend(Dc);
+    const step = b.step.bind(b);
+    b.step = (batch) => (seen.push(batch.cond!.mask.slice()), step(batch));
+    const { s, cache } = sched([b]);
+    cache.set("padded", { cond: new Float32Array(4 * Dc).fill(0.5), len: 4, mask: Float32Array.from([1, 1, 0, 0]), nullCond: new Float32Array(Dc) });
+    await s.submit(job({ n: 1, steps: 1, condition: { key: "padded", tokens: new Int32Array([1, 2]) } }));
+    assert.equal(b.encodes, 0, "taken from the cache");
+    assert.deepEqual(Array.from(seen[0]), [1, 1, 0, 0]);
+  });
+
   test("drain finishes running work and refuses new jobs", async () => {
     const b = new RecordingBackend();
     const { s } = sched([b]);

@@ -2,13 +2,16 @@
 // a bounded FIFO of waiting jobs shared by one or more lanes; each lane owns a backend (one ONNX
 // worker) and loops: drop cancelled/expired jobs, admit waiting jobs up to the row budget, encode
 // new documents, one denoiser call over every active row with per-row t plus each sample's sampler
-// update (both executed by the backend — in the ONNX worker thread — from a plan built here; see
-// ./apply.ts), then finished rows (and streaming snapshots) through the decoder. Jobs with different step counts,
-// samplers and guidance share a call; a job's numbers depend only on its own seed and parameters.
-import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplePlan, SamplingMath } from "./types.ts";
+// update (both executed by the backend — in the server's ONNX worker thread — from a plan built here;
+// see ./batch.ts and ./apply.ts), then finished rows (and streaming snapshots) through the decoder.
+// Jobs with different step counts, samplers and guidance share a call; a job's numbers depend only on
+// its own seed and parameters. The server, offline sampling (export's sampleArtifact) and training's
+// samples all run this loop, each over its own ModelBackend.
+import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplingMath, StepResult } from "./types.ts";
 import { CancelledError, DeadlineError, DrainingError, EngineError, OverloadedError, QueueFullError, SchedulerError } from "./errors.ts";
 import { TickModel, simulate } from "./estimate.ts";
 import type { JobLoad } from "./estimate.ts";
+import { buildStepBatch } from "./batch.ts";
 
 export interface SchedulerEvents {
   queueSize?(size: number): void;
@@ -140,8 +143,9 @@ export class Scheduler {
       };
       const onAbort = () => fail(new CancelledError());
       spec.signal?.addEventListener("abort", onAbort, { once: true });
-      const timeout = setTimeout(() => fail(new DeadlineError()), Math.max(0, spec.deadline - this.now()));
-      timeout.unref?.();
+      // No timer for deadline = Infinity (setTimeout would clamp it to 1 ms).
+      const timeout = Number.isFinite(spec.deadline) ? setTimeout(() => fail(new DeadlineError()), Math.max(0, spec.deadline - this.now())) : undefined;
+      timeout?.unref?.();
       w.cleanup = () => {
         clearTimeout(timeout);
         spec.signal?.removeEventListener("abort", onAbort);
@@ -338,62 +342,19 @@ class Lane {
     const { L, d, condDim } = this.backend;
     const ld = L * d;
     const jobs = this.active.slice();
-    const rows = jobs.reduce((s, a) => s + a.rows, 0);
-    const x = new Float32Array(rows * ld);
-    const xsc = new Float32Array(rows * ld);
-    const t = new Float32Array(rows);
-    const conditional = condDim > 0;
-    let S = 1;
-    if (conditional) for (const a of jobs) S = Math.max(S, a.cond?.len ?? 1);
-    const cond = conditional ? new Float32Array(rows * S * condDim) : undefined;
-    const mask = conditional ? new Float32Array(rows * S) : undefined;
-
-    // Layout per job: n conditional rows, then (guided) n null-condition rows with the same x, x_sc.
-    let row = 0;
-    for (const a of jobs) {
-      const tNow = a.grid[a.step];
-      const copies = a.rows / a.spec.n;
-      for (let c = 0; c < copies; c++) {
-        x.set(a.x, row * ld);
-        xsc.set(a.xsc, row * ld);
-        for (let r = 0; r < a.spec.n; r++) {
-          t[row + r] = tNow;
-          if (cond && mask && a.cond) {
-            const useNull = c === 1;
-            const len = useNull ? 1 : a.cond.len;
-            cond.set(useNull ? a.cond.nullCond : a.cond.cond, (row + r) * S * condDim);
-            mask.fill(1, (row + r) * S, (row + r) * S + len);
-          }
-        }
-        row += a.spec.n;
-      }
-    }
-    // Each sample's update: its x sits in its conditional row; guided samples also name their null row.
-    const samples: SamplePlan[] = [];
-    row = 0;
-    for (const a of jobs) {
-      const n = a.spec.n;
-      for (let r = 0; r < n; r++) {
-        samples.push({
-          row: row + r,
-          uncondRow: a.rows > n ? row + n + r : -1,
-          guidance: a.spec.guidance,
-          sampler: a.spec.sampler,
-          t: a.grid[a.step],
-          s: a.grid[a.step + 1],
-          seed: a.spec.seed,
-          step: a.step,
-          sample: r,
-          init: a.step === 0,
-        });
-      }
-      row += a.rows;
-    }
+    const batch = buildStepBatch(jobs, ld, condDim);
     const t0 = performance.now();
     const tickStart = this.sched.clock();
-    const res = await this.backend.step({ rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined, samples });
-    this.opts.events?.tick?.(rows, performance.now() - t0);
+    const res = await this.backend.step(batch);
+    this.opts.events?.tick?.(batch.rows, performance.now() - t0);
+    const { finished, snapshots } = this.advance(jobs, res, ld);
+    for (const a of finished) this.active.splice(this.active.indexOf(a), 1);
+    if (finished.length + snapshots.length > 0) await this.decode(finished, snapshots, batch.rows, tickStart);
+    else this.sched.observeTick(batch.rows, this.sched.clock() - tickStart);
+  }
 
+  /** Takes each job's new latents and x̂0 (the next step's self-conditioning input); says who finished. */
+  private advance(jobs: Active[], res: StepResult, ld: number): { finished: Active[]; snapshots: Active[] } {
     const finished: Active[] = [];
     const snapshots: Active[] = [];
     let k = 0;
@@ -407,13 +368,14 @@ class Lane {
       if (a.step >= a.spec.steps) finished.push(a);
       else if (a.spec.onProgress && a.spec.progressEvery && a.step % a.spec.progressEvery === 0 && !a.failure) snapshots.push(a);
     }
-    for (const a of finished) this.active.splice(this.active.indexOf(a), 1);
+    return { finished, snapshots };
+  }
 
+  /** One decoder call over finished jobs and streaming snapshots; settles the finished ones. */
+  private async decode(finished: Active[], snapshots: Active[], rows: number, tickStart: number): Promise<void> {
+    const { L, d } = this.backend;
+    const ld = L * d;
     const toDecode = [...finished, ...snapshots];
-    if (toDecode.length === 0) {
-      this.sched.observeTick(rows, this.sched.clock() - tickStart);
-      return;
-    }
     const decRows = toDecode.reduce((s, a) => s + a.spec.n, 0);
     const lat = new Float32Array(decRows * ld);
     let off = 0;
@@ -437,7 +399,7 @@ class Lane {
       for (let r = 0; r < a.spec.n; r++) perRow.push(ids.slice((off + r) * L, (off + r + 1) * L));
       off += a.spec.n;
       if (finished.includes(a)) {
-        this.sched.settle(a, a.failure ?? { ids: perRow, queueMs: a.admittedAt - a.enqueuedAt, inferenceMs: end - a.admittedAt });
+        this.sched.settle(a, a.failure ?? { ids: perRow, latents: a.x0, queueMs: a.admittedAt - a.enqueuedAt, inferenceMs: end - a.admittedAt });
       } else {
         try {
           a.spec.onProgress?.(a.step, perRow);

@@ -1,7 +1,7 @@
 // The scheduler's view of a model and of the sampling math: two small interfaces, so the batching
-// logic is plain code that unit tests drive without ONNX Runtime, a network or a clock.
-
-export type SamplerName = "ddim" | "sde" | "ode";
+// logic is plain code that unit tests drive without ONNX Runtime, a network or a clock. Every
+// sampling loop (server, offline sampleArtifact, training samples) is this scheduler over a backend.
+import type { SamplerKind } from "../sampler.ts";
 
 /** One denoiser call over `rows` rows of `[L, d]` latents with a per-row `t`. */
 export interface DenoiseBatch {
@@ -14,9 +14,14 @@ export interface DenoiseBatch {
 }
 
 export interface ConditionEncoding {
-  /** `[len, Dc]` — the document's real tokens only (padding is added per batch). */
+  /** `[len, Dc]` — the document's real tokens only (padding is added per batch), unless `mask` is set. */
   cond: Float32Array;
   len: number;
+  /**
+   * `[len]` key mask, for an encoding kept at a fixed padded length (training encodes its documents
+   * padded to S in one batch, and its samples must see exactly those tensors). Absent: all `len` keys are real.
+   */
+  mask?: Float32Array;
   /** `[Dc]` learned null condition for classifier-free guidance. */
   nullCond: Float32Array;
 }
@@ -28,12 +33,13 @@ export interface SamplePlan {
   /** Batch row with the null-condition prediction (guided samples), else −1. */
   uncondRow: number;
   guidance: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   t: number;
   s: number;
   /** SDE noise is noise(seed, step + 1, sample, L·d): the request's own stream. */
   seed: number;
   step: number;
+  /** Noise row: the job's `firstSample` + this sample's index in the job. */
   sample: number;
   /** First step: the backend fills this sample's x (and its null row) with noise(seed, 0, sample). */
   init: boolean;
@@ -73,7 +79,7 @@ export interface ModelBackend {
 export interface SamplingMath {
   timeGrid(steps: number): ArrayLike<number>;
   noise(seed: number, step: number, row: number, count: number): Float32Array;
-  step(sampler: SamplerName, x: Float32Array, x0hat: Float32Array, t: number, s: number, noise: Float32Array | null, out: Float32Array): void;
+  step(sampler: SamplerKind, x: Float32Array, x0hat: Float32Array, t: number, s: number, noise: Float32Array | null, out: Float32Array): void;
   cfg(cond: Float32Array, uncond: Float32Array, w: number, out: Float32Array): void;
 }
 
@@ -81,14 +87,20 @@ export interface JobSpec {
   id: string;
   /** Samples (rows) of this request. */
   n: number;
+  /**
+   * Noise row of the first sample (default 0): sample r draws noise(seed, ·, firstSample + r). Lets a
+   * request of many samples run as several jobs (sampleArtifact's batch cap), or one document per job
+   * continue a batch-wide row numbering (training's summarize samples), with the very same numbers.
+   */
+  firstSample?: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   seed: number;
   /** Classifier-free guidance weight; > 0 doubles this request's rows. */
   guidance: number;
   /** Summarization: the document's tokens (already truncated) and a cache key for its encoding. */
   condition?: { key: string; tokens: Int32Array };
-  /** Absolute time (ms, same clock as the scheduler's `now`) after which the job fails with a timeout. */
+  /** Absolute time (ms, same clock as the scheduler's `now`) after which the job fails with a timeout; Infinity = none (offline sampling). */
   deadline: number;
   signal?: AbortSignal;
   /** Called every `progressEvery` steps (not after the last) with the current argmax ids per row. */
@@ -99,6 +111,8 @@ export interface JobSpec {
 export interface JobResult {
   /** Token ids `[L]` per sample. */
   ids: Int32Array[];
+  /** The last step's x̂0 `[n, L, d]` (what the decoder read). */
+  latents: Float32Array;
   queueMs: number;
   inferenceMs: number;
 }
