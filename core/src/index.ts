@@ -1,6 +1,7 @@
 // @ldtext/core: the model contract shared by training, export and the server (no heavy dependencies).
 export * from "./config.ts";
 export * from "./tokenizer.ts";
+export * from "./document.ts";
 export * from "./rng.ts";
 export * from "./schedule.ts";
 export * from "./sampler.ts";

@@ -18,6 +18,7 @@ import {
   cfgCombine,
   condMaxLenOf,
   ddimStep,
+  documentHead,
   gaussianNoise,
   makeSchedule,
   odeStep,
@@ -25,9 +26,6 @@ import {
   sdeStep,
   timeGrid,
 } from "@ldtext/core";
-
-/** The server's document policy (server/src/inference/service.ts): at most 64·S characters are tokenized, then the head S tokens kept. */
-const CHARS_PER_TOKEN_BOUND = 64;
 
 /** Which denoiser graph samples: the float one, or the artifact's int8 `denoiser_int8` (the server's DENOISER). */
 export type DenoiserPrecision = "fp32" | "int8";
@@ -108,10 +106,9 @@ interface Condition {
   nullCond: Float32Array;
 }
 
-/** The server's document policy: head of the document, at most S tokens; each document encoded alone. */
+/** The server's document policy (core's documentHead): head of the document, at most S tokens; each document encoded alone. */
 async function encodeDocument(s: ort.InferenceSession, tok: CompactTokenizer, doc: string, S: number, index: number): Promise<Condition> {
-  const head = doc.length > CHARS_PER_TOKEN_BOUND * S ? doc.slice(0, CHARS_PER_TOKEN_BOUND * S) : doc;
-  const tokens = tok.encode(head).slice(0, S);
+  const { tokens } = documentHead(tok, doc, S);
   if (tokens.length === 0) throw new Error(`documents[${index}] has no tokens`);
   const len = tokens.length;
   const out = await s.run({

@@ -3,7 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { condMaxLenOf, servedGuidance } from "@ldtext/core";
+import { DOCUMENT_POLICY, condMaxLenOf, documentHead, servedGuidance } from "@ldtext/core";
 import type { ServerConfig } from "../config/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -12,14 +12,6 @@ import type { ConditionEncoding, JobResult, JobSpec } from "@ldtext/core";
 import type { CallOptions, GenerateParams, GenerateResult, InferenceApi, ModelInfo, ReadyState, ReloadReport, SummarizeParams, SummarizeResult } from "./types.ts";
 import { NotReadyError, RequestError } from "./types.ts";
 
-
-/**
- * Document policy: keep the head (XSum's lead carries the summary). Before tokenizing, the text is
- * cut to CHARS_PER_TOKEN_BOUND characters per kept token — a bound no compact token exceeds in
- * practice — so a 2 MB document costs the tokenizer only what the model will see.
- */
-export const CHARS_PER_TOKEN_BOUND = 64;
-export const DOCUMENT_POLICY = `head: the first S tokens of the document (S = the model's document length); text past ${CHARS_PER_TOKEN_BOUND}·S characters is not tokenized`;
 
 export function createConditionCache(size: number): LRUCache<string, ConditionEncoding> | undefined {
   return size > 0 ? new LRUCache<string, ConditionEncoding>({ max: size }) : undefined;
@@ -104,11 +96,10 @@ export class InferenceService implements InferenceApi {
     const m = this.pick("summarize", p.model);
     const length = this.maxLength(m, p.maxLength, "maxLength");
     const S = condMaxLenOf(m.manifest.config);
-    const head = p.document.length > CHARS_PER_TOKEN_BOUND * S ? p.document.slice(0, CHARS_PER_TOKEN_BOUND * S) : p.document;
-    const all = m.tokenizer.encode(head);
-    if (all.length === 0) throw new RequestError("document: has no tokens", 422, "document");
-    const tokens = Int32Array.from(all.slice(0, S));
-    const document = { tokens: tokens.length, truncated: all.length > S || head.length < p.document.length, policy: DOCUMENT_POLICY };
+    // Document policy (core's documentHead): the head S tokens, shared with offline sampling.
+    const { tokens, truncated } = documentHead(m.tokenizer, p.document, S);
+    if (tokens.length === 0) throw new RequestError("document: has no tokens", 422, "document");
+    const document = { tokens: tokens.length, truncated, policy: DOCUMENT_POLICY };
     const seed = p.seed ?? randomInt(0, 2 ** 47);
     const guidance = p.guidance ?? servedGuidance(m.manifest);
     const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
