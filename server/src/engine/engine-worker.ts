@@ -1,9 +1,12 @@
 // Main-thread handle on one engine worker: starts it (TypeScript through tsx's loader), opens the
-// sessions, and turns run requests into promises. A worker that dies fails its pending calls.
+// sessions, and turns calls into promises. A worker that dies fails its pending calls.
 import { Worker } from "node:worker_threads";
 import type { ScheduleConfig } from "@ldtext/core";
-import type { SamplePlan } from "@ldtext/core";
-import type { ExecutionProvider, FromWorker, InitReply, RunReply, ToWorker, WireTensor } from "./protocol.ts";
+import type { ModelShape } from "@ldtext/core/onnx";
+import type { CallReply, CallRequest, CallResults, ExecutionProvider, FromWorker, InitReply, ToWorker, WireTensor } from "./protocol.ts";
+
+/** A call's fields besides its kind and id (the handle numbers it). */
+type CallBody<K extends CallRequest["kind"]> = Omit<Extract<CallRequest, { kind: K }>, "kind" | "id">;
 
 export interface EngineWorkerOptions {
   graphs: Record<string, string>;
@@ -16,6 +19,8 @@ export interface EngineWorkerOptions {
   memPattern?: boolean;
   /** Noise schedule for the sampler math done in the worker (default tan-d, d = 9). */
   schedule?: ScheduleConfig;
+  /** Latent and condition sizes of the graphs. */
+  shape: ModelShape;
 }
 
 export class EngineStartError extends Error {}
@@ -23,7 +28,7 @@ export class EngineStartError extends Error {}
 export class EngineWorker {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(r: RunReply): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(r: CallReply): void; reject(e: Error): void }>();
   private dead: Error | null = null;
   private closing = false;
   ep: ExecutionProvider = "cpu";
@@ -37,7 +42,7 @@ export class EngineWorker {
     this.worker.on("error", (e) => this.fail(e));
     this.worker.on("exit", (code) => this.fail(new Error(`engine worker exited (code ${code})`)));
     this.worker.on("message", (m: FromWorker) => {
-      if (m.kind !== "run") return;
+      if (m.kind !== "reply") return;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -88,28 +93,21 @@ export class EngineWorker {
     await this.worker.terminate();
   }
 
-  /** Runs one graph; the feeds' buffers are transferred (unusable here afterwards). */
-  async run(graph: string, feeds: Record<string, WireTensor>, outputs: string[]): Promise<Record<string, WireTensor>> {
+  /** One call; the listed buffers are transferred (unusable here afterwards). */
+  async call<K extends CallRequest["kind"]>(kind: K, body: CallBody<K>, transfer: ArrayBuffer[] = []): Promise<CallResults[K]> {
     if (this.dead) throw this.dead;
     const id = this.nextId++;
-    const reply = await new Promise<RunReply>((resolve, reject) => {
+    const reply = await new Promise<CallReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.post({ kind: "run", id, graph, feeds, outputs }, Object.values(feeds).map((f) => f.data));
+      this.post({ ...body, kind, id } as Extract<CallRequest, { kind: K }>, transfer);
     });
-    if (reply.error || !reply.outputs) throw new Error(reply.error ?? "no outputs");
-    return reply.outputs;
+    if (reply.error || reply.value === undefined) throw new Error(reply.error ?? "no result");
+    return reply.value as CallResults[K];
   }
 
-  /** Denoiser call + sampler update in the worker; returns the new latents `x` and predictions `x0`. */
-  async step(feeds: Record<string, WireTensor>, samples: SamplePlan[], ld: number): Promise<Record<string, WireTensor>> {
-    if (this.dead) throw this.dead;
-    const id = this.nextId++;
-    const reply = await new Promise<RunReply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ kind: "step", id, feeds, samples, ld }, Object.values(feeds).map((f) => f.data));
-    });
-    if (reply.error || !reply.outputs) throw new Error(reply.error ?? "no outputs");
-    return reply.outputs;
+  /** Runs one graph on raw feeds; the feeds' buffers are transferred. */
+  run(graph: string, feeds: Record<string, WireTensor>, outputs: string[]): Promise<Record<string, WireTensor>> {
+    return this.call("run", { graph, feeds, outputs }, Object.values(feeds).map((f) => f.data));
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ before(async () => {
 });
 
 const graphs = () => ({ denoiser: join(dir, "denoiser.onnx"), decoder: join(dir, "decoder.onnx"), cond_encoder: join(dir, "cond_encoder.onnx") });
-const opts = (ep: "cpu" | "cuda" | "auto", strict = false) => ({ graphs: graphs(), ep, strict, deviceId: 0, intraOpThreads: 1 });
+const opts = (ep: "cpu" | "cuda" | "auto", strict = false) => ({ graphs: graphs(), ep, strict, deviceId: 0, intraOpThreads: 1, shape: { L, d, condDim: 24 } });
 
 describe("execution provider", () => {
   test("cpu is used as asked", async () => {

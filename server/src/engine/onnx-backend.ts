@@ -1,14 +1,19 @@
-// ModelBackend over an engine worker: shapes the scheduler's flat arrays into the MODEL-SPEC graph
-// inputs (denoiser x_t/x_sc/t[/cond/cond_mask], decoder latents → ids, cond_encoder tokens/mask).
+// ModelBackend over an engine worker: each call goes to the worker's OrtModel (core/onnx, which
+// builds the graph inputs), with the batch's buffers transferred rather than copied.
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, StepBatch, StepResult } from "@ldtext/core";
 import type { EngineWorker } from "./engine-worker.ts";
-import type { WireTensor } from "./protocol.ts";
 
-const f32 = (a: Float32Array, dims: number[]): WireTensor => ({ type: "float32", dims, data: copyBuffer(a) });
+/** An array that owns its whole buffer (transfer detaches every view on a buffer; a view is copied). */
+function own<T extends Float32Array | Int32Array>(a: T): T {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
+}
 
-/** A standalone buffer of exactly this view (views may share a larger buffer; transfer needs its own). */
-function copyBuffer(a: Float32Array | BigInt64Array): ArrayBuffer {
-  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? (a.buffer as ArrayBuffer) : (a.slice().buffer as ArrayBuffer);
+/** The batch with arrays of their own, and the buffers to transfer. */
+function transferable<B extends DenoiseBatch>(b: B): [B, ArrayBuffer[]] {
+  const out = { ...b, x: own(b.x), xsc: own(b.xsc), t: own(b.t), cond: b.cond ? { ...b.cond, data: own(b.cond.data), mask: own(b.cond.mask) } : undefined };
+  const arrays = [out.x, out.xsc, out.t, ...(out.cond ? [out.cond.data, out.cond.mask] : [])];
+  // x and x_sc may be one array (a caller's shortcut): transfer each buffer once.
+  return [out, [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))]];
 }
 
 export class OnnxBackend implements ModelBackend {
@@ -19,46 +24,24 @@ export class OnnxBackend implements ModelBackend {
     readonly condDim: number,
   ) {}
 
-  private feeds(b: DenoiseBatch): Record<string, WireTensor> {
-    const { L, d } = this;
-    const feeds: Record<string, WireTensor> = {
-      x_t: f32(b.x, [b.rows, L, d]),
-      x_sc: f32(b.xsc, [b.rows, L, d]),
-      t: f32(b.t, [b.rows]),
-    };
-    if (this.condDim > 0) {
-      if (!b.cond) throw new Error("a conditional model needs cond inputs");
-      feeds.cond = f32(b.cond.data, [b.rows, b.cond.S, this.condDim]);
-      feeds.cond_mask = f32(b.cond.mask, [b.rows, b.cond.S]);
-    }
-    return feeds;
-  }
-
   /** The denoiser alone (warm-up, tests). */
-  async denoise(b: DenoiseBatch): Promise<Float32Array> {
-    const out = await this.worker.run("denoiser", this.feeds(b), ["x0_hat"]);
-    return new Float32Array(out.x0_hat.data);
+  denoise(b: DenoiseBatch): Promise<Float32Array> {
+    const [batch, transfer] = transferable(b);
+    return this.worker.call("denoise", { batch }, transfer);
   }
 
-  async step(b: StepBatch): Promise<StepResult> {
-    const out = await this.worker.step(this.feeds(b), b.samples, this.L * this.d);
-    return { x: new Float32Array(out.x.data), x0: new Float32Array(out.x0.data) };
+  step(b: StepBatch): Promise<StepResult> {
+    const [batch, transfer] = transferable(b);
+    return this.worker.call("step", { batch }, transfer);
   }
 
-  async decode(latents: Float32Array, rows: number): Promise<Int32Array> {
-    const out = await this.worker.run("decoder", { latents: f32(latents, [rows, this.L, this.d]) }, ["ids"]);
-    return Int32Array.from(new BigInt64Array(out.ids.data), (v) => Number(v));
+  decode(latents: Float32Array, rows: number): Promise<Int32Array> {
+    const lat = own(latents);
+    return this.worker.call("decode", { latents: lat, rows }, [lat.buffer as ArrayBuffer]);
   }
 
-  async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
-    const len = tokens.length;
-    const ids = BigInt64Array.from(tokens, (v) => BigInt(v));
-    const mask = new Float32Array(len).fill(1);
-    const out = await this.worker.run(
-      "cond_encoder",
-      { tokens: { type: "int64", dims: [1, len], data: ids.buffer as ArrayBuffer }, mask: f32(mask, [1, len]) },
-      ["cond", "null_cond"],
-    );
-    return { cond: new Float32Array(out.cond.data), len, nullCond: new Float32Array(out.null_cond.data) };
+  encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
+    // Copied, not transferred: the job keeps its tokens.
+    return this.worker.call("encode", { tokens: tokens.slice() });
   }
 }

@@ -1,8 +1,10 @@
-// Messages between the main thread and an engine worker. Tensors travel as raw ArrayBuffers listed
-// as transferables, so a batch crosses the thread boundary without a copy.
+// Messages between the main thread and an engine worker. Arrays travel with their ArrayBuffers
+// listed as transferables, so a batch crosses the thread boundary without a copy. The worker holds
+// the model as core's OrtModel; `step`, `denoise`, `decode` and `encode` are its ModelBackend calls,
+// `run` one raw graph call (the int8 load-time check feeds the denoiser its own inputs).
 
-import type { ScheduleConfig } from "@ldtext/core";
-import type { SamplePlan } from "@ldtext/core";
+import type { ConditionEncoding, DenoiseBatch, ScheduleConfig, StepBatch, StepResult } from "@ldtext/core";
+import type { ModelShape } from "@ldtext/core/onnx";
 
 export type TensorType = "float32" | "int64";
 
@@ -27,6 +29,8 @@ export interface InitRequest {
   memPattern?: boolean;
   /** The model's noise schedule, for the sampler math of `step`. */
   schedule: ScheduleConfig;
+  /** Latent and condition sizes of the model's graphs. */
+  shape: ModelShape;
 }
 
 export interface InitReply {
@@ -47,26 +51,53 @@ export interface RunRequest {
   outputs: string[];
 }
 
-export interface RunReply {
-  kind: "run";
-  id: number;
-  outputs?: Record<string, WireTensor>;
-  error?: string;
-}
-
-/** A denoiser call plus the sampler update (core's initLatents/applySampler), both in the worker. */
+/** A denoiser call plus the sampler update (core's OrtModel.step), both in the worker. */
 export interface StepRequest {
   kind: "step";
   id: number;
-  feeds: Record<string, WireTensor>;
-  samples: SamplePlan[];
-  /** L·d, one latent row. */
-  ld: number;
+  batch: StepBatch;
+}
+
+export interface DenoiseRequest {
+  kind: "denoise";
+  id: number;
+  batch: DenoiseBatch;
+}
+
+export interface DecodeRequest {
+  kind: "decode";
+  id: number;
+  latents: Float32Array;
+  rows: number;
+}
+
+export interface EncodeRequest {
+  kind: "encode";
+  id: number;
+  tokens: Int32Array;
+}
+
+export type CallRequest = RunRequest | StepRequest | DenoiseRequest | DecodeRequest | EncodeRequest;
+
+/** What each call answers. */
+export interface CallResults {
+  run: Record<string, WireTensor>;
+  step: StepResult;
+  denoise: Float32Array;
+  decode: Int32Array;
+  encode: ConditionEncoding;
+}
+
+export interface CallReply {
+  kind: "reply";
+  id: number;
+  value?: CallResults[keyof CallResults];
+  error?: string;
 }
 
 export interface CloseRequest {
   kind: "close";
 }
 
-export type ToWorker = InitRequest | RunRequest | StepRequest | CloseRequest;
-export type FromWorker = InitReply | RunReply;
+export type ToWorker = InitRequest | CallRequest | CloseRequest;
+export type FromWorker = InitReply | CallReply;

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { CompactTokenizer, Scheduler, coreMath, readArtifact } from "@ldtext/core";
 import type { ConditionCache, Manifest } from "@ldtext/core";
+import { modelShape } from "@ldtext/core/onnx";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config/index.ts";
 import { EngineWorker } from "../engine/engine-worker.ts";
@@ -67,7 +68,7 @@ export class LoadedModel {
       if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (npm run export:quantize -- ${dir})`);
       graphs.denoiser = join(dir, q.file);
     }
-    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, cpuMemArena: config.ORT_CPU_MEM_ARENA, memPattern: config.ORT_MEM_PATTERN, schedule: manifest.config.schedule });
+    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, cpuMemArena: config.ORT_CPU_MEM_ARENA, memPattern: config.ORT_MEM_PATTERN, schedule: manifest.config.schedule, shape: modelShape(manifest) });
     const workers: EngineWorker[] = [];
     try {
       if (config.DENOISER === "auto" && first.try === "int8") {
@@ -107,8 +108,8 @@ export class LoadedModel {
       if (config.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
     }
     const cfg = manifest.config;
-    const condDim = manifest.task === "summarize" ? (cfg.condEnc?.dModel ?? 0) : 0;
-    const lanes = workers.map((w) => new OnnxBackend(w, cfg.maxLen, cfg.latentDim, condDim));
+    const { L, d, condDim } = modelShape(manifest);
+    const lanes = workers.map((w) => new OnnxBackend(w, L, d, condDim));
     const label = { model: manifest.id };
     const scheduler = new Scheduler({
       lanes,
