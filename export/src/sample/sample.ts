@@ -1,31 +1,28 @@
-// Offline sampling from an artifact folder through onnxruntime-node, for evaluation: the same graphs,
-// time grid, counter-based noise, sampler updates and guidance as the server (docs/MODEL-SPEC.md
-// "Sampling"; server/src/scheduler), without the server's continuous batching. Every row's output is
-// a pure function of (artifact, seed, steps, sampler, guidance, document), not of the batch size.
+// Offline sampling from an artifact folder, for evaluation: the server's own sampling code — core's
+// Scheduler (step-level batching, guidance rows, sampler updates) over core's OrtModel (the graphs
+// the server's engine worker runs) — in this process, with one lane and no HTTP. Every row's output
+// is a pure function of (artifact, seed, steps, sampler, guidance, document), not of the batch size.
 //
 // Seeding, chosen so that every sample can be reproduced through the server's API:
 // - generate: one request of n samples with `seed` — sample i uses noise row i (POST /generate
-//   {n, seed} gives the same texts);
+//   {n, seed} gives the same texts); it runs as jobs of at most `batchSize` samples, job k starting
+//   at noise row k·batchSize (JobSpec.firstSample), so the batch size caps the rows of a call;
 // - summarize: document i is its own request of one sample with seed `seed + i`, noise row 0
-//   (POST /summarize {document, n: 1, seed: seed + i}).
-import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+//   (POST /summarize {document, n: 1, seed: seed + i}), or `seed` itself with `sharedSeed`.
 import {
   CompactTokenizer,
+  type JobResult,
+  type JobSpec,
   type Manifest,
   type SamplerKind,
   SAMPLER_KINDS,
-  cfgCombine,
+  Scheduler,
   condMaxLenOf,
-  ddimStep,
+  coreMath,
   documentHead,
-  gaussianNoise,
-  makeSchedule,
-  odeStep,
   readArtifact,
-  sdeStep,
-  timeGrid,
 } from "@ldtext/core";
+import { openArtifactModel } from "@ldtext/core/onnx";
 
 /** Which denoiser graph samples: the float one, or the artifact's int8 `denoiser_int8` (the server's DENOISER). */
 export type DenoiserPrecision = "fp32" | "int8";
@@ -55,7 +52,7 @@ export interface SampleArtifactOptions {
   sharedSeed?: boolean;
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
-  /** Called after every denoiser call with (samples finished so far, total). */
+  /** Called as samples finish with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -70,55 +67,15 @@ export interface SampleArtifactResult {
   manifest: Manifest;
 }
 
-interface Sessions {
-  denoiser: ort.InferenceSession;
-  decoder: ort.InferenceSession;
-  condEncoder?: ort.InferenceSession;
+interface Checked {
+  n: number;
+  sampler: SamplerKind;
+  guidance: number;
+  length: number;
+  batchSize: number;
 }
 
-async function openSessions(dir: string, m: Manifest, threads: number, denoiser: DenoiserPrecision = "fp32", denoiserFile?: string): Promise<Sessions> {
-  const open = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder", file?: string) => {
-    const g = m.graphs[role];
-    if (!g && !file) throw new Error(`${dir}: the manifest lists no ${role} graph`);
-    return ort.InferenceSession.create(file ?? join(dir, g!.file), {
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      logSeverityLevel: 3,
-    });
-  };
-  return {
-    denoiser: await open(denoiser === "int8" ? "denoiser_int8" : "denoiser", denoiserFile),
-    decoder: await open("decoder"),
-    ...(m.task === "summarize" ? { condEncoder: await open("cond_encoder") } : {}),
-  };
-}
-
-async function releaseSessions(s: Sessions): Promise<void> {
-  await Promise.all([s.denoiser.release(), s.decoder.release(), s.condEncoder?.release()]);
-}
-
-interface Condition {
-  /** `[len, Dc]`, real tokens only. */
-  cond: Float32Array;
-  len: number;
-  nullCond: Float32Array;
-}
-
-/** The server's document policy (core's documentHead): head of the document, at most S tokens; each document encoded alone. */
-async function encodeDocument(s: ort.InferenceSession, tok: CompactTokenizer, doc: string, S: number, index: number): Promise<Condition> {
-  const { tokens } = documentHead(tok, doc, S);
-  if (tokens.length === 0) throw new Error(`documents[${index}] has no tokens`);
-  const len = tokens.length;
-  const out = await s.run({
-    tokens: new ort.Tensor("int64", BigInt64Array.from(tokens, (v) => BigInt(v)), [1, len]),
-    mask: new ort.Tensor("float32", new Float32Array(len).fill(1), [1, len]),
-  });
-  return { cond: new Float32Array(out.cond.data as Float32Array), len, nullCond: new Float32Array(out.null_cond.data as Float32Array) };
-}
-
-function checkOptions(o: SampleArtifactOptions, m: Manifest): { n: number; sampler: SamplerKind; guidance: number; length: number; batchSize: number } {
+function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
   const sampler = o.sampler ?? "ddim";
   if (!SAMPLER_KINDS.includes(sampler)) throw new RangeError(`sampler must be one of ${SAMPLER_KINDS.join(", ")}, got ${String(sampler)}`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`steps must be a positive integer, got ${o.steps}`);
@@ -144,102 +101,59 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): { n: number; sampl
   return { n, sampler, guidance, length, batchSize };
 }
 
+/** The scheduler jobs of a call, in sample order (see the header for the seeding). */
+function jobsOf(o: SampleArtifactOptions, m: Manifest, c: Checked, tok: CompactTokenizer): Omit<JobSpec, "id" | "deadline">[] {
+  const base = { steps: o.steps, sampler: c.sampler, guidance: c.guidance };
+  if (m.task !== "summarize") {
+    return Array.from({ length: Math.ceil(c.n / c.batchSize) }, (_, k) => ({ ...base, n: Math.min(c.batchSize, c.n - k * c.batchSize), seed: o.seed, firstSample: k * c.batchSize }));
+  }
+  const S = condMaxLenOf(m.config);
+  return o.documents!.map((doc, i) => {
+    const { tokens } = documentHead(tok, doc, S);
+    if (tokens.length === 0) throw new Error(`documents[${i}] has no tokens`);
+    return { ...base, n: 1, seed: o.sharedSeed ? o.seed : o.seed + i, condition: { key: `documents[${i}]`, tokens } };
+  });
+}
+
 /** Generate texts from an artifact folder, exactly as the server samples them. */
 export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleArtifactResult> {
   const manifest = await readArtifact(o.artifactDir);
-  const { n, sampler, guidance, length, batchSize } = checkOptions(o, manifest);
-  const cfg = manifest.config;
-  const L = cfg.maxLen;
-  const d = cfg.latentDim;
-  const ld = L * d;
-  const schedule = makeSchedule(cfg.schedule);
-  const grid = timeGrid(o.steps, o.tEnd ?? 0.01);
+  const checked = checkOptions(o, manifest);
   const tok = CompactTokenizer.fromJSON(manifest.vocabulary);
-  const sessions = await openSessions(o.artifactDir, manifest, o.threads ?? 1, o.denoiser, o.denoiserFile);
-  const conditional = manifest.task === "summarize";
-  const Dc = conditional ? cfg.condEnc!.dModel : 0;
-  const S = condMaxLenOf(cfg);
-  const copies = conditional && guidance > 0 ? 2 : 1;
-  const perCall = Math.max(1, Math.floor(batchSize / copies));
-  const ids: Int32Array[] = [];
-  const latents: Float32Array[] = [];
-  const start = performance.now();
   try {
-    for (let first = 0; first < n; first += perCall) {
-      const b = Math.min(perCall, n - first);
-      const rows = b * copies;
-      // Per-sample (seed, row) of the noise stream; see the header.
-      const seedOf = (i: number) => (conditional && !o.sharedSeed ? o.seed + first + i : o.seed);
-      const rowOf = (i: number) => (conditional ? 0 : first + i);
-      const x = new Float32Array(b * ld);
-      for (let i = 0; i < b; i++) x.set(gaussianNoise(seedOf(i), 0, rowOf(i), ld), i * ld);
-      const xsc = new Float32Array(b * ld);
-      const x0 = new Float32Array(b * ld);
-
-      // Condition rows: b conditional rows, then (guided) b null-condition rows, padded to the longest.
-      let condFeed: Record<string, ort.Tensor> = {};
-      if (conditional) {
-        const conds: Condition[] = [];
-        for (let i = 0; i < b; i++) conds.push(await encodeDocument(sessions.condEncoder!, tok, o.documents![first + i], S, first + i));
-        const Smax = Math.max(1, ...conds.map((c) => c.len));
-        const cond = new Float32Array(rows * Smax * Dc);
-        const mask = new Float32Array(rows * Smax);
-        for (let c = 0; c < copies; c++) {
-          for (let i = 0; i < b; i++) {
-            const r = c * b + i;
-            const useNull = c === 1;
-            const len = useNull ? 1 : conds[i].len;
-            cond.set(useNull ? conds[i].nullCond : conds[i].cond, r * Smax * Dc);
-            mask.fill(1, r * Smax, r * Smax + len);
-          }
-        }
-        condFeed = { cond: new ort.Tensor("float32", cond, [rows, Smax, Dc]), cond_mask: new ort.Tensor("float32", mask, [rows, Smax]) };
-      }
-
-      const next = new Float32Array(ld);
-      const x0hat = new Float32Array(ld);
-      for (let step = 0; step < o.steps; step++) {
-        const t = grid[step];
-        const s = grid[step + 1];
-        const xIn = new Float32Array(rows * ld);
-        const scIn = new Float32Array(rows * ld);
-        for (let c = 0; c < copies; c++) {
-          xIn.set(x, c * b * ld);
-          scIn.set(xsc, c * b * ld);
-        }
-        const out = await sessions.denoiser.run({
-          x_t: new ort.Tensor("float32", xIn, [rows, L, d]),
-          x_sc: new ort.Tensor("float32", scIn, [rows, L, d]),
-          t: new ort.Tensor("float32", new Float32Array(rows).fill(t), [rows]),
-          ...condFeed,
-        });
-        const pred = out.x0_hat.data as Float32Array;
-        for (let i = 0; i < b; i++) {
-          const c = pred.subarray(i * ld, (i + 1) * ld);
-          if (copies === 2) cfgCombine(x0hat, c, pred.subarray((b + i) * ld, (b + i + 1) * ld), guidance);
-          else x0hat.set(c);
-          const xr = x.subarray(i * ld, (i + 1) * ld);
-          if (sampler === "ddim") ddimStep(xr, x0hat, t, s, schedule, next);
-          else if (sampler === "ode") odeStep(xr, x0hat, t, s, schedule, next);
-          else sdeStep(xr, x0hat, t, s, schedule, gaussianNoise(seedOf(i), step + 1, rowOf(i), ld), next);
-          xr.set(next);
-          xsc.set(x0hat, i * ld);
-          x0.set(x0hat, i * ld);
-        }
-      }
-      const dec = await sessions.decoder.run({ latents: new ort.Tensor("float32", x0, [b, L, d]) });
-      const flat = dec.ids.data as BigInt64Array;
-      for (let i = 0; i < b; i++) {
-        ids.push(Int32Array.from(flat.subarray(i * L, (i + 1) * L), (v) => Number(v)));
-        latents.push(x0.slice(i * ld, (i + 1) * ld));
-      }
-      o.onProgress?.(first + b, n);
+    const jobs = jobsOf(o, manifest, checked, tok);
+    const math = coreMath(manifest.config.schedule, o.tEnd ?? 0.01);
+    const model = await openArtifactModel(o.artifactDir, manifest, math, { threads: o.threads ?? 1, denoiser: o.denoiser, denoiserFile: o.denoiserFile });
+    // One lane, every job queued at once: the lane admits them in order up to the row budget.
+    const scheduler = new Scheduler({ lanes: [model], math, rowBudget: checked.batchSize, queueSize: jobs.length });
+    const start = performance.now();
+    let results: JobResult[];
+    try {
+      let done = 0;
+      results = await Promise.all(
+        jobs.map((j, i) =>
+          scheduler.submit({ ...j, id: `sample-${i}`, deadline: Infinity }).then((r) => {
+            done += j.n;
+            o.onProgress?.(done, checked.n);
+            return r;
+          }),
+        ),
+      );
+    } catch (e) {
+      // A failed batch fails its jobs only: stop the rest before the sessions are released.
+      scheduler.abortAll();
+      await scheduler.drain();
+      throw e;
+    } finally {
+      await model.release();
     }
+    const seconds = (performance.now() - start) / 1000;
+    const ld = manifest.config.maxLen * manifest.config.latentDim;
+    const ids = results.flatMap((r) => r.ids);
+    const latents = results.flatMap((r) => r.ids.map((_, i) => r.latents.slice(i * ld, (i + 1) * ld)));
+    const texts = ids.map((row) => tok.decodeSample(row.subarray(0, checked.length)));
+    return { texts, ids, latents, seconds, manifest };
   } finally {
-    await releaseSessions(sessions);
+    tok.free();
   }
-  const seconds = (performance.now() - start) / 1000;
-  const texts = ids.map((row) => tok.decodeSample(row.subarray(0, length)));
-  tok.free();
-  return { texts, ids, latents, seconds, manifest };
 }

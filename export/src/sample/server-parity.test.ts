@@ -1,66 +1,27 @@
-// Parity with the server: the server's Scheduler (step-level continuous batching, now in core) and
-// core math, over the same ONNX graphs, must give exactly the ids sampleArtifact gives.
+// Parity with the server, which now holds by construction: sampleArtifact and the server's engine
+// worker run the same OrtModel (@ldtext/core/onnx) under the same Scheduler (@ldtext/core). What is
+// left to show is that continuous batching does not change a request's numbers: the server's way
+// (core's Scheduler over an in-process OrtModel, other requests sharing its batches) must give
+// exactly the ids sampleArtifact gives. The live server on loopback against sampleArtifact, with the
+// recorded texts, is server/src/golden.test.ts.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
-import { CompactTokenizer, Scheduler, applySampler, coreMath, initLatents, readArtifact } from "@ldtext/core";
-import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, coreMath, readArtifact } from "@ldtext/core";
+import { openArtifactModel } from "@ldtext/core/onnx";
+import type { OrtModel } from "@ldtext/core/onnx";
+import type { SamplingMath } from "@ldtext/core";
 import { writeRandomArtifact } from "../artifact/write.ts";
 import { placeholderVocabulary, tinyConfig } from "../testing.ts";
 import { sampleArtifact } from "./sample.ts";
 
-/**
- * The server's ONNX lane minus the worker thread: what server/src/engine/worker.ts does in a step
- * (initLatents, the denoiser on the same feeds, applySampler), with the server's own functions.
- */
-async function directBackend(dir: string, math: SamplingMath): Promise<ModelBackend & { release(): Promise<void> }> {
+/** The server's lane minus the worker thread: the OrtModel its engine worker runs, in this thread. */
+async function serverLane(dir: string): Promise<{ model: OrtModel; math: SamplingMath }> {
   const m = await readArtifact(dir);
-  const open = (role: "denoiser" | "decoder" | "cond_encoder") => ort.InferenceSession.create(join(dir, m.graphs[role]!.file), { graphOptimizationLevel: "all", intraOpNumThreads: 1, logSeverityLevel: 3 });
-  const den = await open("denoiser");
-  const dec = await open("decoder");
-  const ce = m.task === "summarize" ? await open("cond_encoder") : null;
-  const L = m.config.maxLen;
-  const d = m.config.latentDim;
-  const condDim = m.task === "summarize" ? m.config.condEnc!.dModel : 0;
-  const denoise = async (b: DenoiseBatch): Promise<Float32Array> => {
-    const feeds: Record<string, ort.Tensor> = {
-      x_t: new ort.Tensor("float32", b.x, [b.rows, L, d]),
-      x_sc: new ort.Tensor("float32", b.xsc, [b.rows, L, d]),
-      t: new ort.Tensor("float32", b.t, [b.rows]),
-    };
-    if (b.cond) {
-      feeds.cond = new ort.Tensor("float32", b.cond.data, [b.rows, b.cond.S, condDim]);
-      feeds.cond_mask = new ort.Tensor("float32", b.cond.mask, [b.rows, b.cond.S]);
-    }
-    return new Float32Array((await den.run(feeds)).x0_hat.data as Float32Array);
-  };
-  const ld = L * d;
-  const backend: ModelBackend & { release(): Promise<void> } = {
-    L, d, condDim,
-    async step(b: StepBatch) {
-      initLatents(b, math, ld);
-      return applySampler(await denoise(b), b, math, ld);
-    },
-    async decode(latents: Float32Array, rows: number) {
-      const out = await dec.run({ latents: new ort.Tensor("float32", latents, [rows, L, d]) });
-      return Int32Array.from(out.ids.data as BigInt64Array, (v) => Number(v));
-    },
-    async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
-      const len = tokens.length;
-      const out = await ce!.run({
-        tokens: new ort.Tensor("int64", BigInt64Array.from(tokens, (v) => BigInt(v)), [1, len]),
-        mask: new ort.Tensor("float32", new Float32Array(len).fill(1), [1, len]),
-      });
-      return { cond: new Float32Array(out.cond.data as Float32Array), len, nullCond: new Float32Array(out.null_cond.data as Float32Array) };
-    },
-    async release() {
-      await Promise.all([den.release(), dec.release(), ce?.release()]);
-    },
-  };
-  return backend;
+  const math = coreMath(m.config.schedule);
+  return { model: await openArtifactModel(dir, m, math, { threads: 1 }), math };
 }
 
 describe("sampleArtifact = the server's scheduler", () => {
@@ -74,9 +35,7 @@ describe("sampleArtifact = the server's scheduler", () => {
   });
 
   test("generate: the same ids for every sampler, with other requests sharing the server's batches", async () => {
-    const m = await readArtifact(gen);
-    const math = coreMath(m.config.schedule);
-    const backend = await directBackend(gen, math);
+    const { model: backend, math } = await serverLane(gen);
     const s = new Scheduler({ lanes: [backend], math, rowBudget: 7, queueSize: 16 });
     for (const sampler of ["ddim", "sde", "ode"] as const) {
       const ours = await sampleArtifact({ artifactDir: gen, n: 4, steps: 5, sampler, seed: 21, batchSize: 3 });
@@ -92,8 +51,7 @@ describe("sampleArtifact = the server's scheduler", () => {
 
   test("summarize with guidance: document i with seed + i, as POST /summarize {n: 1, seed: seed + i}", async () => {
     const m = await readArtifact(sum);
-    const math = coreMath(m.config.schedule);
-    const backend = await directBackend(sum, math);
+    const { model: backend, math } = await serverLane(sum);
     const s = new Scheduler({ lanes: [backend], math, rowBudget: 8, queueSize: 16 });
     const docs = ["one two three four five", "the river runs to the sea and back again", "x"];
     const ours = await sampleArtifact({ artifactDir: sum, steps: 4, sampler: "sde", seed: 40, guidance: 2, documents: docs, batchSize: 4 });
