@@ -10,8 +10,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
 import { cpuInfo, readArtifact } from "@ldtext/core";
+import { createSession } from "@ldtext/core/onnx";
 import { buildDenoiser } from "../src/networks/graphs.ts";
 import { denoiserFeeds } from "./feeds.ts";
 import { defaultQuantizeWeight } from "../src/onnx/blocks.ts";
@@ -83,7 +83,7 @@ const cfg = m.config;
 const batches = values.batches.split(",").map(Number);
 async function cpuMsPerCall(file: string, B: number): Promise<number> {
   const feeds = denoiserFeeds(cfg, B, 3, 32);
-  const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const s = await createSession(file, { threads: 1 });
   await s.run(feeds);
   const cpu: number[] = [];
   const end = performance.now() + Number(values.seconds) * 1000;

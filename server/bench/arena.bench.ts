@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
+import { createSession } from "@ldtext/core/onnx";
 
 const root = new URL("../../", import.meta.url).pathname;
 const { values } = parseArgs({ options: { artifact: { type: "string", default: join(root, "models/rocstories-generate/1.1.0") }, rows: { type: "string", default: "32" }, calls: { type: "string", default: "20" }, rounds: { type: "string", default: "3" } } });
@@ -18,7 +19,7 @@ const settings = [
   { name: "no arena, no pattern", enableCpuMemArena: false, enableMemPattern: false },
 ];
 const open = (file: string, s: (typeof settings)[number]) =>
-  ort.InferenceSession.create(join(values.artifact, file), { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: s.enableCpuMemArena, enableMemPattern: s.enableMemPattern });
+  createSession(join(values.artifact, file), { threads: 1, cpuMemArena: s.enableCpuMemArena, memPattern: s.enableMemPattern });
 const sessions = await Promise.all(settings.map(async (s) => ({ s, den: await open(manifest.graphs.denoiser.file, s), dec: await open(manifest.graphs.decoder.file, s) })));
 const x = () => new ort.Tensor("float32", Float32Array.from({ length: B * L * d }, () => Math.random() - 0.5), [B, L, d]);
 const denMs: number[][] = settings.map(() => []);

@@ -29,6 +29,31 @@ export function modelShape(m: Manifest): ModelShape {
   return { L: m.config.maxLen, d: m.config.latentDim, condDim: m.task === "summarize" ? (m.config.condEnc?.dModel ?? 0) : 0 };
 }
 
+/** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */
+export function denoiserFeeds(b: DenoiseBatch, shape: ModelShape): Record<string, ort.Tensor> {
+  const { L, d, condDim } = shape;
+  const feeds: Record<string, ort.Tensor> = {
+    x_t: new ort.Tensor("float32", b.x, [b.rows, L, d]),
+    x_sc: new ort.Tensor("float32", b.xsc, [b.rows, L, d]),
+    t: new ort.Tensor("float32", b.t, [b.rows]),
+  };
+  if (condDim > 0) {
+    if (!b.cond) throw new Error("a conditional model needs cond inputs");
+    feeds.cond = new ort.Tensor("float32", b.cond.data, [b.rows, b.cond.S, condDim]);
+    feeds.cond_mask = new ort.Tensor("float32", b.cond.mask, [b.rows, b.cond.S]);
+  }
+  return feeds;
+}
+
+/** The condition encoder's feeds for one document's tokens (all real: mask 1). */
+export function condEncoderFeeds(tokens: Int32Array): Record<string, ort.Tensor> {
+  const len = tokens.length;
+  return {
+    tokens: new ort.Tensor("int64", BigInt64Array.from(tokens, (v) => BigInt(v)), [1, len]),
+    mask: new ort.Tensor("float32", new Float32Array(len).fill(1), [1, len]),
+  };
+}
+
 export class OrtModel implements ModelBackend {
   readonly L: number;
   readonly d: number;
@@ -43,25 +68,9 @@ export class OrtModel implements ModelBackend {
     ({ L: this.L, d: this.d, condDim: this.condDim } = shape);
   }
 
-  /** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */
-  denoiserFeeds(b: DenoiseBatch): Record<string, ort.Tensor> {
-    const { L, d } = this;
-    const feeds: Record<string, ort.Tensor> = {
-      x_t: new ort.Tensor("float32", b.x, [b.rows, L, d]),
-      x_sc: new ort.Tensor("float32", b.xsc, [b.rows, L, d]),
-      t: new ort.Tensor("float32", b.t, [b.rows]),
-    };
-    if (this.condDim > 0) {
-      if (!b.cond) throw new Error("a conditional model needs cond inputs");
-      feeds.cond = new ort.Tensor("float32", b.cond.data, [b.rows, b.cond.S, this.condDim]);
-      feeds.cond_mask = new ort.Tensor("float32", b.cond.mask, [b.rows, b.cond.S]);
-    }
-    return feeds;
-  }
-
   /** x̂0 `[rows, L, d]` of the denoiser alone (ORT's output buffer: copy it to keep or transfer it). */
   async denoise(b: DenoiseBatch): Promise<Float32Array> {
-    const out = await this.sessions.denoiser.run(this.denoiserFeeds(b), ["x0_hat"]);
+    const out = await this.sessions.denoiser.run(denoiserFeeds(b, this), ["x0_hat"]);
     return out.x0_hat.data as Float32Array;
   }
 
@@ -80,15 +89,8 @@ export class OrtModel implements ModelBackend {
   async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
     const s = this.sessions.condEncoder;
     if (!s) throw new Error("this model has no condition encoder");
-    const len = tokens.length;
-    const out = await s.run(
-      {
-        tokens: new ort.Tensor("int64", BigInt64Array.from(tokens, (v) => BigInt(v)), [1, len]),
-        mask: new ort.Tensor("float32", new Float32Array(len).fill(1), [1, len]),
-      },
-      ["cond", "null_cond"],
-    );
-    return { cond: new Float32Array(out.cond.data as Float32Array), len, nullCond: new Float32Array(out.null_cond.data as Float32Array) };
+    const out = await s.run(condEncoderFeeds(tokens), ["cond", "null_cond"]);
+    return { cond: new Float32Array(out.cond.data as Float32Array), len: tokens.length, nullCond: new Float32Array(out.null_cond.data as Float32Array) };
   }
 
   async release(): Promise<void> {

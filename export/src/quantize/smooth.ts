@@ -10,6 +10,7 @@
 // cross.wk/wv read the condition directly (nothing to fold into) and stay unsmoothed.
 import * as ort from "onnxruntime-node";
 import type { ModelConfig } from "@ldtext/core";
+import { createSession } from "@ldtext/core/onnx";
 import { buildDenoiser } from "../networks/graphs.ts";
 import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
 import { DataType } from "../onnx/proto.ts";
@@ -53,7 +54,7 @@ export async function activationRanges(cfg: ModelConfig, weights: WeightMap, fee
   for (const w of wanted) g.output(taps.get(w)!, DataType.FLOAT, ["B", "L", "K"]);
   const { model, data } = g.serialize();
   if (data.length > 0) throw new Error("expected inline weights");
-  const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: "basic", intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const s = await createSession(model, { optimization: "basic", threads: 1 });
   const ranges: ActivationRanges = new Map();
   try {
     const out = await s.run(feeds, wanted.map((w) => taps.get(w)!));

@@ -7,6 +7,7 @@
 import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { CompactTokenizer, PROBE_ROW_BASE, PROBE_SNRS, type SnrProbe, gaussianNoise, makeSchedule, readArtifact, tAtLogSnr } from "@ldtext/core";
+import { createSession, denoiserFeeds, modelShape } from "@ldtext/core/onnx";
 
 export interface ProbeArtifactOptions {
   artifactDir: string;
@@ -23,8 +24,8 @@ export async function probeArtifactSnr(o: ProbeArtifactOptions): Promise<SnrProb
   for (const role of ["encoder", "denoiser", "decoder"] as const) {
     if (!m.graphs[role]) throw new Error(`${o.artifactDir}: no ${role} graph — the fixed-SNR probe encodes real texts (export with --graphs encoder,denoiser,decoder)`);
   }
-  const open = (role: "encoder" | "denoiser" | "decoder") =>
-    ort.InferenceSession.create(join(o.artifactDir, m.graphs[role]!.file), { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const open = (role: "encoder" | "denoiser" | "decoder") => createSession(join(o.artifactDir, m.graphs[role]!.file), { threads: o.threads ?? 1 });
+  const shape = modelShape(m);
   const [enc, dif, dec] = [await open("encoder"), await open("denoiser"), await open("decoder")];
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const schedule = makeSchedule(m.config.schedule);
@@ -46,12 +47,11 @@ export async function probeArtifactSnr(o: ProbeArtifactOptions): Promise<SnrProb
         const t = tAtLogSnr(schedule, Math.log(snrs[k]));
         const [al, si] = [schedule.alpha(t), schedule.sigma(t)];
         const xt = Float32Array.from(x0, (x, i) => al * x + si * eps[i]);
-        const shape = [b, L, d];
-        const tt = new ort.Tensor("float32", new Float32Array(b).fill(t), [b]);
-        const x1 = (await dif.run({ x_t: new ort.Tensor("float32", xt, shape), x_sc: new ort.Tensor("float32", new Float32Array(xt.length), shape), t: tt })).x0_hat.data as Float32Array;
-        const x2 = (await dif.run({ x_t: new ort.Tensor("float32", xt, shape), x_sc: new ort.Tensor("float32", x1, shape), t: tt })).x0_hat.data as Float32Array;
-        const p1 = (await dec.run({ latents: new ort.Tensor("float32", x1, shape) })).ids.data as BigInt64Array;
-        const p2 = (await dec.run({ latents: new ort.Tensor("float32", x2, shape) })).ids.data as BigInt64Array;
+        const tt = new Float32Array(b).fill(t);
+        const x1 = (await dif.run(denoiserFeeds({ rows: b, x: xt, xsc: new Float32Array(xt.length), t: tt }, shape))).x0_hat.data as Float32Array;
+        const x2 = (await dif.run(denoiserFeeds({ rows: b, x: xt, xsc: x1, t: tt }, shape))).x0_hat.data as Float32Array;
+        const p1 = (await dec.run({ latents: new ort.Tensor("float32", x1, [b, L, d]) })).ids.data as BigInt64Array;
+        const p2 = (await dec.run({ latents: new ort.Tensor("float32", x2, [b, L, d]) })).ids.data as BigInt64Array;
         const a = acc[k];
         for (let i = 0; i < x1.length; i++) a.se += (x1[i] - x0[i]) ** 2;
         a.n += x1.length;

@@ -8,9 +8,10 @@
 // The fp32 graph is the reference here: export:verify has already held it to 1e-4 of the model.
 // Also makes the load-time check file (core's Int8Check): one row per t of these inputs.
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
-import { condMaxLenOf, cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
+import type * as ort from "onnxruntime-node";
+import { condMaxLenOf, cpuInfo, documentHead, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
 import type { CpuInfo, Int8Check, Manifest } from "@ldtext/core";
+import { condEncoderFeeds, createSession, denoiserFeeds } from "@ldtext/core/onnx";
 import { sampleArtifact } from "../sample/sample.ts";
 import type { SampleArtifactResult } from "../sample/sample.ts";
 
@@ -64,16 +65,7 @@ export interface Feeds {
 }
 
 function toOrt(f: Feeds, L: number, d: number, Dc: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {
-    x_t: new ort.Tensor("float32", f.x_t, [f.rows, L, d]),
-    x_sc: new ort.Tensor("float32", f.x_sc, [f.rows, L, d]),
-    t: new ort.Tensor("float32", f.t, [f.rows]),
-  };
-  if (f.cond) {
-    feeds.cond = new ort.Tensor("float32", f.cond.data, [f.rows, f.cond.S, Dc]);
-    feeds.cond_mask = new ort.Tensor("float32", f.cond.mask, [f.rows, f.cond.S]);
-  }
-  return feeds;
+  return denoiserFeeds({ rows: f.rows, x: f.x_t, xsc: f.x_sc, t: f.t, cond: f.cond }, { L, d, condDim: f.cond ? Dc : 0 });
 }
 
 /** Position count up to and including the first EOS/PAD (ids 2/0), at least 1. */
@@ -93,11 +85,9 @@ export function tokenAgreement(a: readonly Int32Array[], b: readonly Int32Array[
   return { agreement: positions > 0 ? same / positions : 1, positions };
 }
 
-async function open(file: string, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 });
-}
+const open = (file: string, threads: number): Promise<ort.InferenceSession> => createSession(file, { threads });
 
-/** Conditions for the first `n` documents, each row padded to the longest (mask 0), as the server batches them. */
+/** Conditions for the first `n` documents (the server's document policy), each row padded to the longest (mask 0), as the server batches them. */
 async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], threads: number): Promise<{ data: Float32Array[]; lens: number[]; Dc: number }> {
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const s = await open(join(dir, m.graphs.cond_encoder!.file), threads);
@@ -106,11 +96,8 @@ async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], thr
   const lens: number[] = [];
   try {
     for (const doc of docs) {
-      const ids = tok.encode(doc).slice(0, S);
-      const out = await s.run({
-        tokens: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]),
-        mask: new ort.Tensor("float32", new Float32Array(ids.length).fill(1), [1, ids.length]),
-      });
+      const ids = documentHead(tok, doc, S).tokens;
+      const out = await s.run(condEncoderFeeds(ids));
       data.push(new Float32Array(out.cond.data as Float32Array));
       lens.push(ids.length);
     }

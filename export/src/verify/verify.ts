@@ -22,6 +22,7 @@ import type { CpuInfo } from "@ldtext/core";
 import { measureInt8Parity } from "./int8-parity.ts";
 import type { Int8ParityReport } from "./int8-parity.ts";
 import type { CondInput, ReferenceForward } from "./reference.ts";
+import { createSession } from "@ldtext/core/onnx";
 
 export const FP32_BOUND = 1e-4;
 
@@ -165,7 +166,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   try {
     for (const [role, g] of Object.entries(m.graphs)) {
       if (!g) continue;
-      const session = await ort.InferenceSession.create(join(dir, g.file), { graphOptimizationLevel: "all", logSeverityLevel: 3 });
+      const session = await createSession(join(dir, g.file));
       const names = (s: readonly string[]): string => s.join(",");
       if (names(session.inputNames) !== names(g.inputs.map((i) => i.name)) || names(session.outputNames) !== names(g.outputs.map((o) => o.name))) {
         throw new VerifyError(`${g.file}: graph I/O (${names(session.inputNames)} → ${names(session.outputNames)}) differs from the manifest`);

@@ -6,6 +6,7 @@
 // Two figures: wall GFLOP/s of the best round (the peak), and GFLOP per CPU second over all rounds
 // (process CPU time, so other tenants of a shared machine don't count).
 import * as ort from "onnxruntime-node";
+import { createSession } from "@ldtext/core/onnx";
 import { GraphBuilder } from "@ldtext/export";
 import { gemmFlops } from "./flops.ts";
 import type { GemmPeak } from "./summary.ts";
@@ -54,7 +55,7 @@ export async function measureGemmPeak(o: PeakOptions): Promise<GemmPeak> {
   const N = o.N ?? 2048;
   const count = o.sessions ?? 1;
   const model = matmulModel(M, K, N);
-  const session = await ort.InferenceSession.create(model, { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: count * o.threads, interOpNumThreads: 1, logSeverityLevel: 3 });
+  const session = await createSession(model, { threads: count * o.threads });
   try {
     const a = new ort.Tensor("float32", Float32Array.from({ length: M * K }, (_, i) => ((i % 97) - 48) / 97), [M, K]);
     await session.run({ a }); // warm-up: first call allocates and packs the weights
