@@ -18,7 +18,7 @@ before(async () => {
   await initBackend("wasm", { log: null });
 });
 
-test("training samples (generate and summarize) give the recorded ids and texts", () => {
+test("training samples (generate and summarize) give the recorded ids and texts", async () => {
   const tok = CompactTokenizer.build(["the river runs to the sea and back again, one two three four five"], { topK: 40 });
   const got: Record<string, { ids: number[]; texts: string[] }> = {};
   for (const task of ["generate", "summarize"] as const) {
@@ -31,7 +31,7 @@ test("training samples (generate and summarize) give the recorded ids and texts"
       ? { tokens: Int32Array.from({ length: count * S }, (_, i) => (i % S < 8 ? 3 + (i % 30) : 0)), mask: Float32Array.from({ length: count * S }, (_, i) => (i % S < 8 ? 1 : 0)), length: S }
       : undefined;
     const opts = { count, steps: 4, seed: 23, documents };
-    got[task] = { ids: Array.from(sampleIds(nets, opts)), texts: sampleTexts(nets, tok, opts) };
+    got[task] = { ids: Array.from(await sampleIds(nets, opts)), texts: await sampleTexts(nets, tok, opts) };
     nets.dispose();
     model.dispose();
   }

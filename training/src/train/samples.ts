@@ -1,9 +1,11 @@
 // Samples during training (the curves say how the losses move; a few texts say whether it reads):
 // N-step DDIM from pure noise with self-conditioning (MODEL-SPEC "Sampling"), Dec(x̂0) of the last
 // step → argmax → text. Summarization samples condition on validation documents (no guidance).
+// They run core's Scheduler — the server's sampling loop — over the TF.js networks (TfjsModel).
 import * as tf from "@tensorflow/tfjs";
-import { type CompactTokenizer, ddimStep, gaussianNoise, makeSchedule, timeGrid } from "@ldtext/core";
+import { type CompactTokenizer, type ConditionEncoding, type JobSpec, Scheduler, coreMath, makeSchedule, rowStep } from "@ldtext/core";
 import type { InferenceNetworks } from "../model/inference.ts";
+import { TfjsModel, denoiseRows } from "../model/tfjs-model.ts";
 
 export interface SampleOptions {
   count: number;
@@ -15,52 +17,81 @@ export interface SampleOptions {
 
 /**
  * Self-conditioned DDIM from `x` (rows `[b, L, d]`, flat) at `grid[0]` down to `grid[grid.length - 1]`,
- * one denoiser call per interval; returns the last x̂0. `cond`: a summarization model's condition.
+ * one denoiser call per interval; returns the last x̂0. For an arbitrary grid and start (the denoiser
+ * profile starts from noised data at any t), which the scheduler's jobs — always from noise at t = 1 —
+ * do not express; the update per row is core's rowStep, as the scheduler's.
  */
-export function ddimAlong(nets: InferenceNetworks, x: Float32Array, grid: ArrayLike<number>, cond?: { cond: tf.Tensor3D; mask: tf.Tensor2D } | null): Float32Array {
+export function ddimAlong(nets: InferenceNetworks, x: Float32Array, grid: ArrayLike<number>): Float32Array {
   const { maxLen: L, latentDim: d } = nets.modelConfig;
-  const b = x.length / (L * d);
+  const ld = L * d;
+  const rows = x.length / ld;
   const schedule = makeSchedule(nets.modelConfig.schedule);
-  let xsc = new Float32Array(x.length);
+  let xsc: Float32Array = new Float32Array(x.length);
   let x0hat = xsc;
   for (let i = 0; i + 1 < grid.length; i++) {
-    const t = grid[i];
-    x0hat = tf.tidy(() => {
-      const out = nets.denoise(tf.tensor3d(x, [b, L, d]), tf.tensor3d(xsc, [b, L, d]), tf.fill([b], t) as tf.Tensor1D, cond?.cond, cond?.mask);
-      return Float32Array.from(out.dataSync() as Float32Array);
-    });
+    x0hat = denoiseRows(nets, { rows, x, xsc, t: new Float32Array(rows).fill(grid[i]) });
     const next = new Float32Array(x.length);
-    ddimStep(x, x0hat, t, grid[i + 1], schedule, next);
+    for (let r = 0; r < rows; r++) {
+      const at = (v: Float32Array) => v.subarray(r * ld, (r + 1) * ld);
+      rowStep("ddim", at(x), at(x0hat), grid[i], grid[i + 1], schedule, null, at(next));
+    }
     x = next;
     xsc = x0hat;
   }
   return x0hat;
 }
 
-/** Token ids `[count, L]` of `count` samples. */
-export function sampleIds(nets: InferenceNetworks, opts: SampleOptions): Int32Array {
-  const mc = nets.modelConfig;
-  const { count: b } = opts;
-  const L = mc.maxLen;
-  const d = mc.latentDim;
-  const n = L * d;
-  const x = new Float32Array(b * n);
-  for (let r = 0; r < b; r++) x.set(gaussianNoise(opts.seed, 0, r, n), r * n);
-  const cond = opts.documents
-    ? tf.tidy(() => {
-        const docs = opts.documents!;
-        const tokens = tf.tensor2d(docs.tokens, [b, docs.length], "int32");
-        const mask = tf.tensor2d(docs.mask, [b, docs.length]);
-        return { cond: nets.encodeCondition(tokens, mask), mask: tf.keep(mask) };
-      })
-    : null;
-  const x0hat = ddimAlong(nets, x, timeGrid(opts.steps), cond);
-  if (cond) tf.dispose([cond.cond, cond.mask]);
-  return tf.tidy(() => Int32Array.from(tf.argMax(nets.decode(tf.tensor3d(x0hat, [b, L, d])), -1).dataSync() as Int32Array));
+/**
+ * Documents encoded as training encodes them — in one batch, padded to S with their mask — and kept
+ * at that padded length, so the samples see exactly those condition tensors.
+ */
+function documentEncodings(model: TfjsModel, nets: InferenceNetworks, docs: NonNullable<SampleOptions["documents"]>, count: number): ConditionEncoding[] {
+  const S = docs.length;
+  const Dc = model.condDim;
+  const enc = tf.tidy(() => {
+    const tokens = tf.tensor2d(docs.tokens, [count, S], "int32");
+    const mask = tf.tensor2d(docs.mask, [count, S]);
+    return Float32Array.from(nets.encodeCondition(tokens, mask).dataSync() as Float32Array);
+  });
+  const nullCond = model.nullCondition();
+  return Array.from({ length: count }, (_, r) => ({ cond: enc.slice(r * S * Dc, (r + 1) * S * Dc), len: S, mask: docs.mask.slice(r * S, (r + 1) * S), nullCond }));
 }
 
-export function sampleTexts(nets: InferenceNetworks, tokenizer: CompactTokenizer, opts: SampleOptions): string[] {
-  const ids = sampleIds(nets, opts);
+/**
+ * Token ids `[count, L]` of `count` samples: generate = one request of `count` samples (noise rows
+ * 0..count−1); summarize = one job per document whose noise row is its index (firstSample), all in
+ * one batch as before.
+ */
+export async function sampleIds(nets: InferenceNetworks, opts: SampleOptions): Promise<Int32Array> {
+  const { count, steps, seed } = opts;
+  const math = coreMath(nets.modelConfig.schedule);
+  const model = new TfjsModel(nets, math);
+  const cache = new Map<string, ConditionEncoding>();
+  const base = { steps, sampler: "ddim" as const, seed, guidance: 0, deadline: Infinity };
+  let jobs: JobSpec[];
+  if (opts.documents) {
+    const docs = opts.documents;
+    documentEncodings(model, nets, docs, count).forEach((c, r) => cache.set(`document ${r}`, c));
+    const S = docs.length;
+    jobs = Array.from({ length: count }, (_, r) => ({
+      ...base,
+      id: `document ${r}`,
+      n: 1,
+      firstSample: r,
+      condition: { key: `document ${r}`, tokens: docs.tokens.slice(r * S, (r + 1) * S).filter((_, i) => docs.mask[r * S + i] > 0) },
+    }));
+  } else jobs = [{ ...base, id: "samples", n: count }];
+  // Row budget = every sample: one denoiser call per step over all of them.
+  const scheduler = new Scheduler({ lanes: [model], math, rowBudget: count, queueSize: jobs.length, condCache: cache });
+  const results = await Promise.all(jobs.map((j) => scheduler.submit(j)));
+  const L = model.L;
+  const ids = new Int32Array(count * L);
+  results.flatMap((r) => r.ids).forEach((row, i) => ids.set(row, i * L));
+  return ids;
+}
+
+export async function sampleTexts(nets: InferenceNetworks, tokenizer: CompactTokenizer, opts: SampleOptions): Promise<string[]> {
+  const ids = await sampleIds(nets, opts);
   const L = nets.modelConfig.maxLen;
   return Array.from({ length: opts.count }, (_, r) => tokenizer.decodeSample(ids.subarray(r * L, (r + 1) * L)));
 }

@@ -133,7 +133,7 @@ export class Trainer {
     }
     progress.log(`[val] step ${step}: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}, acc ${(100 * val.reconAcc).toFixed(1)} % · ${fmtProbe(val.snr)}`);
     if (cfg.samples > 0) {
-      const rec = await log.append(this.samples(s.model, s.optimizer, s.tokenizer, s.valSplit, cfg, step));
+      const rec = await log.append(await this.samples(s.model, s.optimizer, s.tokenizer, s.valSplit, cfg, step));
       rec.texts.forEach((text, i) => progress.log(`[sample ${i + 1}] ${text}`));
     }
     await writeLossPlot(join(cfg.out, "loss"), log.history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
@@ -156,14 +156,14 @@ export class Trainer {
   }
 
   /** A few texts from the EMA weights (fixed seed, so consecutive validations are comparable). */
-  samples(model: LatentDiffusionModel, optimizer: AdamW, tokenizer: CompactTokenizer, split: TokenizedSplit, cfg: ResolvedTrainConfig, step: number): SamplesRecord {
+  async samples(model: LatentDiffusionModel, optimizer: AdamW, tokenizer: CompactTokenizer, split: TokenizedSplit, cfg: ResolvedTrainConfig, step: number): Promise<SamplesRecord> {
     const nets = buildNetworks(model.cfg, optimizer.emaWeights(), model.norm.stateful && !model.norm.mean ? undefined : model.norm.state());
     try {
       const count = split.cond ? Math.min(cfg.samples, split.count) : cfg.samples;
       const documents = split.cond
         ? { tokens: split.cond.tokens.slice(0, count * split.cond.length), mask: split.cond.mask.slice(0, count * split.cond.length), length: split.cond.length }
         : undefined;
-      const texts = sampleTexts(nets, tokenizer, { count, steps: cfg.sampleSteps, seed: cfg.seed + 2, ...(documents ? { documents } : {}) });
+      const texts = await sampleTexts(nets, tokenizer, { count, steps: cfg.sampleSteps, seed: cfg.seed + 2, ...(documents ? { documents } : {}) });
       return { kind: "samples", step, steps: cfg.sampleSteps, texts };
     } finally {
       nets.dispose();
