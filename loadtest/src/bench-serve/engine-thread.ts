@@ -1,55 +1,45 @@
-// One engine-ceiling worker thread: its own ONNX Runtime sessions (the server's session options),
-// running whole samples in a closed loop — initial noise, `steps` denoiser calls on `batch` rows with
-// the DDIM update (core's math, as the server does), the decoder — with no HTTP, no scheduler and no
-// thread messaging per step. What it reaches is the ceiling the server is compared with.
+// One engine-ceiling worker thread: its own ONNX Runtime sessions (core/onnx's createSession and
+// OrtModel, as the server's engine worker), running whole samples in a closed loop — initial noise,
+// `steps` denoiser calls on `batch` rows with core's per-step sampler update (DDIM), the decoder —
+// with no HTTP, no queue and no thread messaging per step. What it reaches is the ceiling the server
+// is compared with.
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { ddimStep, gaussianNoiseInto, makeSchedule, timeGrid } from "@ldtext/core";
-import type { EngineInit, EngineRun, EngineRunReply, EngineMessage } from "./engine-protocol.ts";
+import { applySampler, buildStepBatch, coreMath, initLatents } from "@ldtext/core";
+import type { BatchJob, SamplingMath } from "@ldtext/core";
+import { OrtModel, createSession } from "@ldtext/core/onnx";
+import type { EngineRun, EngineRunReply, EngineMessage } from "./engine-protocol.ts";
 
 if (!parentPort) throw new Error("engine-thread.ts must run in a worker thread");
 const port = parentPort;
 ort.env.logLevel = "fatal";
 
-let denoiser: ort.InferenceSession | null = null;
-let decoder: ort.InferenceSession | null = null;
-let init: EngineInit | null = null;
+let model: OrtModel | null = null;
+let math: SamplingMath | null = null;
 
-async function open(path: string, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 });
-}
-
-/** One batch of samples start to finish; returns the time spent inside denoiser calls. */
+/**
+ * One batch of samples start to finish — one job of `batch` samples, stepped the way a scheduler lane
+ * steps it (core's buildStepBatch, initLatents, applySampler) but with no queue; returns the time
+ * spent inside denoiser calls.
+ */
 async function sampleBatch(run: EngineRun, seed: number): Promise<{ denoiserMs: number }> {
-  const { L, d } = init!;
-  const ld = L * d;
+  const m = model!;
+  const ld = m.L * m.d;
   const B = run.batch;
-  const sch = makeSchedule(init!.schedule);
-  const grid = timeGrid(run.steps);
-  let x: Float32Array = new Float32Array(B * ld);
-  for (let r = 0; r < B; r++) gaussianNoiseInto(x, r * ld, seed, 0, r, ld);
-  let xsc: Float32Array = new Float32Array(B * ld);
+  const job: BatchJob = { spec: { n: B, guidance: 0, sampler: "ddim", seed }, rows: B, grid: math!.timeGrid(run.steps), step: 0, x: new Float32Array(B * ld), xsc: new Float32Array(B * ld) };
   let x0: Float32Array = new Float32Array(B * ld);
   let denoiserMs = 0;
-  for (let i = 0; i < run.steps; i++) {
-    const t = new Float32Array(B).fill(grid[i]);
+  for (; job.step < run.steps; job.step++) {
+    const batch = buildStepBatch([job], ld, 0);
+    initLatents(batch, math!, ld);
     const t0 = performance.now();
-    const out = await denoiser!.run({
-      x_t: new ort.Tensor("float32", x, [B, L, d]),
-      x_sc: new ort.Tensor("float32", xsc, [B, L, d]),
-      t: new ort.Tensor("float32", t, [B]),
-    });
+    const out = await m.denoise(batch);
     denoiserMs += performance.now() - t0;
-    x0 = out.x0_hat.data as Float32Array;
-    const next = new Float32Array(B * ld);
-    for (let r = 0; r < B; r++) {
-      const at = r * ld;
-      ddimStep(x.subarray(at, at + ld), x0.subarray(at, at + ld), grid[i], grid[i + 1], sch, next.subarray(at, at + ld));
-    }
-    x = next;
-    xsc = x0;
+    const res = applySampler(out, batch, math!, ld);
+    job.x = res.x;
+    job.xsc = x0 = res.x0;
   }
-  await decoder!.run({ latents: new ort.Tensor("float32", x0, [B, L, d]) }, ["ids"]);
+  await m.decode(x0, B);
   return { denoiserMs };
 }
 
@@ -79,11 +69,13 @@ async function handleRun(run: EngineRun): Promise<void> {
 
 port.on("message", (m: EngineMessage) => {
   if (m.kind === "init") {
-    init = m;
     void (async () => {
       try {
-        denoiser = await open(m.denoiser, m.threads);
-        decoder = await open(m.decoder, m.threads);
+        // The server's session options and model class (generate graphs: no condition encoder).
+        const denoiser = await createSession(m.denoiser, { threads: m.threads });
+        const decoder = await createSession(m.decoder, { threads: m.threads });
+        math = coreMath(m.schedule);
+        model = new OrtModel({ denoiser, decoder }, { L: m.L, d: m.d, condDim: 0 }, math);
         port.postMessage({ kind: "ready" } satisfies EngineRunReply);
       } catch (e) {
         port.postMessage({ kind: "error", error: e instanceof Error ? e.message : String(e) } satisfies EngineRunReply);
@@ -92,8 +84,7 @@ port.on("message", (m: EngineMessage) => {
   } else if (m.kind === "run") void handleRun(m);
   else if (m.kind === "close") {
     void (async () => {
-      await denoiser?.release();
-      await decoder?.release();
+      await model?.release();
       port.close();
     })();
   }
