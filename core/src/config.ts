@@ -26,8 +26,15 @@ export const ScheduleConfigSchema = z.object({
 });
 export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
 
-export const ModelConfigSchema = z.object({
-  task: TaskSchema,
+/**
+ * Document length S for a summarize config that leaves `condMaxLen` out (manifests and checkpoints
+ * written before it was recorded): the schema fills it in on reading, so every parsed summarize
+ * config carries its S and no reader needs a fallback of its own.
+ */
+export const DEFAULT_COND_MAX_LEN = 128;
+
+// Field order = the order of the written JSON (manifests, checkpoints): keep it.
+const modelFields = {
   vocabSize: z.number().int().positive(),
   /** Text length L (tokens, EOS and PAD included). */
   maxLen: z.number().int().positive(),
@@ -36,10 +43,8 @@ export const ModelConfigSchema = z.object({
   enc: NetworkConfigSchema,
   dec: NetworkConfigSchema,
   dif: NetworkConfigSchema,
-  /** Condition encoder (summarization only). */
-  condEnc: NetworkConfigSchema.optional(),
-  /** Document length S for the condition encoder. */
-  condMaxLen: z.number().int().positive().optional(),
+};
+const trailingFields = {
   norm: NormKindSchema,
   /** EMA rate α of DataNorm / BatchNorm running statistics. */
   normAlpha: z.number().gt(0).lte(1),
@@ -51,18 +56,33 @@ export const ModelConfigSchema = z.object({
    * from an "input" one computes the same function at step 0). Absent = "input".
    */
   difTimeCond: z.enum(["input", "blocks"]).optional(),
+};
+
+export const GenerateModelConfigSchema = z.object({ task: z.literal("generate"), ...modelFields, ...trailingFields });
+/** `condEnc` / `condMaxLen` are never present; declared so that reading them on an un-narrowed ModelConfig type-checks (as `… | undefined`). */
+export type GenerateModelConfig = z.infer<typeof GenerateModelConfigSchema> & { condEnc?: undefined; condMaxLen?: undefined };
+
+export const SummarizeModelConfigSchema = z.object({
+  task: z.literal("summarize"),
+  ...modelFields,
+  /** Condition encoder CondEnc (Dc = condEnc.dModel). */
+  condEnc: NetworkConfigSchema,
+  /** Document length S for the condition encoder (DEFAULT_COND_MAX_LEN when an old file lacks it). */
+  condMaxLen: z.number().int().positive().default(DEFAULT_COND_MAX_LEN),
+  ...trailingFields,
 });
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type SummarizeModelConfig = z.infer<typeof SummarizeModelConfigSchema>;
 
 /**
- * Document length S for a config that leaves `condMaxLen` out. The one default: the server, the
- * export sampler and the verifiers all read S through `condMaxLenOf` (they used to disagree: 128 in
- * two places, 0 in the verifier).
+ * The networks' configuration, by task: only a summarizer has a condition encoder and a document
+ * length, and it always has both (narrow on `task` to read them as required fields).
  */
-export const DEFAULT_COND_MAX_LEN = 128;
+export const ModelConfigSchema = z.discriminatedUnion("task", [GenerateModelConfigSchema, SummarizeModelConfigSchema]);
+export type ModelConfig = GenerateModelConfig | SummarizeModelConfig;
 
-export function condMaxLenOf(cfg: Pick<ModelConfig, "condMaxLen">): number {
-  return cfg.condMaxLen ?? DEFAULT_COND_MAX_LEN;
+/** Document length S of a model: a summarizer's `condMaxLen`; 0 for a generate model, which reads no document. */
+export function condMaxLenOf(cfg: ModelConfig): number {
+  return cfg.task === "summarize" ? cfg.condMaxLen : 0;
 }
 
 export const PresetNameSchema = z.enum(["tiny", "mini", "small", "base"]);
@@ -118,15 +138,19 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
 };
 
-/** The model config a preset gives for a task and a vocabulary size (known after the tokenizer is built). */
-export function modelConfigFromPreset(
-  preset: PresetName,
-  task: Task,
-  vocabSize: number,
-  overrides: Partial<ModelConfig> = {},
-): ModelConfig {
+/** What a preset's model config may be given instead of the preset's values (not the task). */
+export type ModelConfigOverrides = Partial<Omit<SummarizeModelConfig, "task">>;
+
+/**
+ * The model config a preset gives for a task and a vocabulary size (known after the tokenizer is
+ * built). A generate config drops the condition-encoder overrides (it has no condition encoder).
+ */
+export function modelConfigFromPreset(preset: PresetName, task: "summarize", vocabSize: number, overrides?: ModelConfigOverrides): SummarizeModelConfig;
+export function modelConfigFromPreset(preset: PresetName, task: "generate", vocabSize: number, overrides?: ModelConfigOverrides): GenerateModelConfig;
+export function modelConfigFromPreset(preset: PresetName, task: Task, vocabSize: number, overrides?: ModelConfigOverrides): ModelConfig;
+export function modelConfigFromPreset(preset: PresetName, task: Task, vocabSize: number, overrides: ModelConfigOverrides = {}): ModelConfig {
   const p = PRESETS[preset];
-  const cfg: ModelConfig = {
+  return ModelConfigSchema.parse({
     task,
     vocabSize,
     maxLen: p.maxLen,
@@ -139,6 +163,5 @@ export function modelConfigFromPreset(
     normAlpha: 0.01,
     schedule: { name: "tan-d", d: 9 },
     ...overrides,
-  };
-  return ModelConfigSchema.parse(cfg);
+  });
 }

@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
-import { ModelConfigSchema, NormKindSchema, TaskSchema } from "./config.ts";
+import { type ModelConfig, ModelConfigSchema, NormKindSchema, TaskSchema } from "./config.ts";
 import { VocabularySchema, FIRST_BPE_ID } from "./tokenizer.ts";
 import { writeFileAtomic } from "./atomic.ts";
 
@@ -106,7 +106,8 @@ export const ManifestSchema = z
       issue(["normalization"], `${m.normalization.kind} normalization needs mean and sq`);
     }
   });
-export type Manifest = z.infer<typeof ManifestSchema>;
+/** The parsed manifest; `config` as core's ModelConfig (narrow on `task` for the summarizer's fields). */
+export type Manifest = Omit<z.infer<typeof ManifestSchema>, "config"> & { config: ModelConfig };
 
 /** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
 export function servedGuidance(m: Pick<Manifest, "sampling">): number {

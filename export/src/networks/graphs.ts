@@ -84,10 +84,8 @@ export function buildDenoiser(cfg: ModelConfig, weights: WeightMap, opts: NetOpt
   const xt = g.input("x_t", DataType.FLOAT, ["B", "L", d]);
   const xsc = g.input("x_sc", DataType.FLOAT, ["B", "L", d]);
   const t = g.input("t", DataType.FLOAT, ["B"]);
-  const conditional = cfg.task === "summarize";
   let cross: { cond: string; condDim: number; bias: string } | undefined;
-  if (conditional) {
-    if (!cfg.condEnc) throw new Error("a summarize model needs condEnc in its config");
+  if (cfg.task === "summarize") {
     const Dc = cfg.condEnc.dModel;
     const cond = g.input("cond", DataType.FLOAT, ["B", "S", Dc]);
     const mask = g.input("cond_mask", DataType.FLOAT, ["B", "S"]);
@@ -121,7 +119,7 @@ export function buildDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder
 }
 
 export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
-  if (!cfg.condEnc) throw new Error("cond_encoder needs condEnc in the model config");
+  if (cfg.task !== "summarize") throw new Error("cond_encoder needs a summarize model (task generate has no condition encoder)");
   const g = new GraphBuilder("cond_encoder");
   const n = new NetBuilder(g, weights);
   const Dc = cfg.condEnc.dModel;

@@ -216,6 +216,7 @@ export function decoderRef(cfg: ModelConfig, w: WeightMap, latents: Tensor64): T
 
 /** CondEnc: tokens, mask `[B, S]` → cond `[B, S, Dc]`. */
 export function condEncoderRef(cfg: ModelConfig, w: WeightMap, tokens: ArrayLike<number>, mask: Tensor64): Tensor64 {
+  if (cfg.task !== "summarize") throw new Error("condEncoderRef needs a summarize model (task generate has no condition encoder)");
   const [B, S] = mask.shape;
-  return trunk(embed(get(w, "cond.tok_emb"), tokens, [B, S]), w, "cond", cfg.condEnc!, mask);
+  return trunk(embed(get(w, "cond.tok_emb"), tokens, [B, S]), w, "cond", cfg.condEnc, mask);
 }

@@ -9,7 +9,7 @@
 // Also makes the load-time check file (core's Int8Check): one row per t of these inputs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { condMaxLenOf, cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
+import { cpuInfo, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
 import type { CpuInfo, Int8Check, Manifest } from "@ldtext/core";
 import { sampleArtifact } from "../sample/sample.ts";
 import type { SampleArtifactResult } from "../sample/sample.ts";
@@ -99,9 +99,11 @@ async function open(file: string, threads: number): Promise<ort.InferenceSession
 
 /** Conditions for the first `n` documents, each row padded to the longest (mask 0), as the server batches them. */
 async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], threads: number): Promise<{ data: Float32Array[]; lens: number[]; Dc: number }> {
+  const cfg = m.config;
+  if (cfg.task !== "summarize") throw new Error("encodeDocs needs a summarize model");
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const s = await open(join(dir, m.graphs.cond_encoder!.file), threads);
-  const S = condMaxLenOf(m.config);
+  const S = cfg.condMaxLen;
   const data: Float32Array[] = [];
   const lens: number[] = [];
   try {
@@ -118,7 +120,7 @@ async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], thr
     await s.release();
     tok.free();
   }
-  return { data, lens, Dc: m.config.condEnc!.dModel };
+  return { data, lens, Dc: cfg.condEnc.dModel };
 }
 
 function padConds(rows: { data: Float32Array; len: number }[], Dc: number): { data: Float32Array; mask: Float32Array; S: number } {

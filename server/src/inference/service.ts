@@ -146,7 +146,7 @@ export class InferenceService implements InferenceApi {
       version: m.version,
       task: m.manifest.task,
       maxLength: m.manifest.config.maxLen,
-      documentLength: m.manifest.config.condMaxLen ?? null,
+      documentLength: m.manifest.config.task === "summarize" ? m.manifest.config.condMaxLen : null,
       executionProvider: m.ep,
       denoiser: m.denoiser.served,
       denoiserReason: m.denoiser.reason,

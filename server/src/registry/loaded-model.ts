@@ -110,7 +110,7 @@ export class LoadedModel {
       if (config.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
     }
     const cfg = manifest.config;
-    const condDim = manifest.task === "summarize" ? (cfg.condEnc?.dModel ?? 0) : 0;
+    const condDim = cfg.task === "summarize" ? cfg.condEnc.dModel : 0;
     const lanes = workers.map((w) => new OnnxBackend(w, cfg.maxLen, cfg.latentDim, condDim));
     const label = { model: manifest.id };
     const scheduler = new Scheduler({

@@ -153,7 +153,8 @@ function chooseModelConfig(cfg: ResolvedTrainConfig, resumeFrom: LoadedCheckpoin
       ? ModelConfigSchema.parse({ ...initFrom.modelConfig, ...scheduleOverride })
       : modelConfigFromPreset(cfg.preset, cfg.task, vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha, ...scheduleOverride });
   const sameTaskInit = initFrom !== null && initFrom.modelConfig.task === cfg.task;
-  if (copiesCondFromEncoder(cfg, resumeFrom) && !sameTaskInit) Object.assign(modelConfig, condConfigFromEncoder(modelConfig));
+  // (--cond-from is a summarization option: TrainConfigSchema refuses it with --task generate.)
+  if (copiesCondFromEncoder(cfg, resumeFrom) && !sameTaskInit && modelConfig.task === "summarize") Object.assign(modelConfig, condConfigFromEncoder(modelConfig));
   return modelConfig;
 }
 
