@@ -11,3 +11,4 @@ export * from "./onnx-read.ts";
 export * from "./snr-probe.ts";
 export * from "./int8-check.ts";
 export * from "./cpu.ts";
+export * from "./weights.ts";

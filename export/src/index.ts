@@ -11,7 +11,7 @@ export type { Int8ParityReport } from "./verify/int8-parity.ts";
 export type { VerifyReport, GraphReport, VerifyOptions } from "./verify/verify.ts";
 export { buildEncoder, buildDenoiser, buildDecoder, buildCondEncoder, graphsForTask, GRAPH_NAMES } from "./networks/graphs.ts";
 export type { GraphName, NormState } from "./networks/graphs.ts";
-export { weightShapes, randomWeights, checkWeights } from "./networks/weights.ts";
+export { randomWeights, checkWeights } from "./networks/weights.ts";
 export type { WeightMap, WeightTensor } from "./onnx/blocks.ts";
 export { GraphBuilder, OPSET } from "./onnx/graph.ts";
 export { tinyConfig, placeholderVocabulary } from "./testing.ts";

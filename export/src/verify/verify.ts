@@ -8,10 +8,9 @@
 // since int8 kernels differ between CPUs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { condMaxLenOf, readArtifact } from "@ldtext/core";
+import { condMaxLenOf, readArtifact, weightShapes } from "@ldtext/core";
 import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core";
 import type { NormState } from "../networks/graphs.ts";
-import { weightShapes } from "../networks/weights.ts";
 import type { WeightTensor } from "../onnx/blocks.ts";
 import { readInitializers, tensorAsFloat32 } from "@ldtext/core";
 import { gaussian } from "../networks/weights.ts";

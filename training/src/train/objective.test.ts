@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { gaussianNoise, modelConfigFromPreset, type Task } from "@ldtext/core";
 import { initBackend } from "../backend/index.ts";
 import { LatentDiffusionModel, type FloatWeights } from "../model/model.ts";
-import { networkOf } from "../model/networks.ts";
+import { networkOf } from "@ldtext/core";
 import { JointObjective, type Batch, type ConfigId, type StepNoise } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER } from "./optimizer.ts";
 
