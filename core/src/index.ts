@@ -12,3 +12,5 @@ export * from "./snr-probe.ts";
 export * from "./int8-check.ts";
 export * from "./cpu.ts";
 export * from "./weights.ts";
+export * from "./norm-state.ts";
+export * from "./checkpoint.ts";

@@ -4,6 +4,16 @@
 // their own copy before, kept in agreement by hand).
 import type { ModelConfig, NetworkConfig } from "./config.ts";
 
+/** One weight's values: row-major float32 of `shape`. */
+export interface WeightTensor {
+  shape: number[];
+  data: Float32Array;
+}
+/** The flat MODEL-SPEC map `name → tensor` (TF.js variable names = checkpoint keys = ONNX initializer names). */
+export type FloatWeights = Map<string, WeightTensor>;
+/** A weight map that is only read (graph builders, references, checks). */
+export type WeightMap = ReadonlyMap<string, WeightTensor>;
+
 /** A network of MODEL-SPEC, by its weight-name prefix. */
 export type NetworkName = "enc" | "dec" | "dif" | "cond";
 

@@ -1,16 +1,13 @@
-// @ldtext/training: networks (MODEL-SPEC), the joint objective of configurations 1–3, the trainer,
-// and the checkpoint format the exporter reads. Other workspaces import only this entry point (no
+// @ldtext/training: networks (MODEL-SPEC), the joint objective of configurations 1–3 and the
+// trainer (the weight inventory, normalization state and checkpoint format it uses are core's).
+// Other workspaces import only this entry point (no
 // `@ldtext/training/<path>`): evaluation (reference LM, denoiser profile, experiments) uses the
 // backend, layers, optimizer, data and DDIM helpers exported below.
-export { loadCheckpoint, saveCheckpoint, findCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from "./train/checkpoint.ts";
-export type { CheckpointData, LoadedCheckpoint, TensorIndexEntry } from "./train/checkpoint.ts";
 export { buildNetworks } from "./model/inference.ts";
 export type { InferenceNetworks } from "./model/inference.ts";
 export { LatentDiffusionModel, initWeights } from "./model/model.ts";
-export type { FloatWeights } from "./model/model.ts";
 export { Encoder, Decoder, Denoiser, ConditionEncoder, createNetworks, timestepEmbedding } from "./model/networks.ts";
 export { Normalizer } from "./model/normalize.ts";
-export type { NormState } from "./model/normalize.ts";
 export { JointObjective } from "./train/objective.ts";
 export type { Batch, StepNoise, StepLosses, ConfigId } from "./train/objective.ts";
 export { Trainer } from "./train/trainer.ts";

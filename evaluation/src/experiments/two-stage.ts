@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, SeededRandom, gaussianNoise, writeFileAtomic } from "@ldtext/core";
+import { CompactTokenizer, SeededRandom, gaussianNoise, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "@ldtext/core";
 import {
   AdamW,
   BatchSampler,
@@ -21,9 +21,7 @@ import {
   JointObjective,
   LatentDiffusionModel,
   initBackend,
-  loadCheckpoint,
   loadCorpus,
-  saveCheckpoint,
   tokenizeSplit,
   type StepNoise,
 } from "@ldtext/training";

@@ -9,8 +9,8 @@
 // Training predicts t1 … tn and EOS; PPL scores t1 … tn (the text, as GPT-2 PPL does).
 import * as tf from "@tensorflow/tfjs";
 import { BOS_ID, EOS_ID, PAD_ID, blockShapes, gaussianNoise } from "@ldtext/core";
-import type { NetworkConfig } from "@ldtext/core";
-import { block, rmsNorm, linear, type FloatWeights, type Weights } from "@ldtext/training";
+import type { FloatWeights, NetworkConfig } from "@ldtext/core";
+import { block, rmsNorm, linear, type Weights } from "@ldtext/training";
 
 export interface RefLmConfig extends NetworkConfig {
   vocabSize: number;

@@ -1,36 +1,19 @@
-// Checkpoint → artifact: loads a training checkpoint through @ldtext/training's `loadCheckpoint`, takes
-// the EMA weights when the checkpoint has them, and writes the artifact.
-import type { ModelConfig, Vocabulary } from "@ldtext/core";
-import { ModelConfigSchema, VocabularySchema } from "@ldtext/core";
-import type { WeightTensor } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+// Checkpoint → artifact: reads a training checkpoint with core's `loadCheckpoint` (the format is
+// core's, so export needs no TF.js for it), takes the EMA weights when the checkpoint has them, and
+// writes the artifact.
+import { type LoadedCheckpoint, type WeightTensor, VocabularySchema, loadCheckpoint } from "@ldtext/core";
 import { writeArtifact } from "./write.ts";
 import type { ArtifactOutputOptions, WrittenArtifact } from "./write.ts";
 import type { TrainingRecord } from "./manifest.ts";
 
-/** What `loadCheckpoint(dir)` of @ldtext/training returns (the fields export reads). */
-export interface LoadedCheckpoint {
-  modelConfig: ModelConfig;
-  vocabulary: Vocabulary;
-  trainConfig?: Record<string, unknown>;
-  step: number;
-  losses?: Record<string, unknown>;
-  extra?: Record<string, unknown>;
-  weights: ReadonlyMap<string, WeightTensor>;
-  ema?: ReadonlyMap<string, WeightTensor>;
-  norm: NormState;
-}
-
+/** A checkpoint as export reads it: core's loadCheckpoint, with the vocabulary validated before it goes into a manifest. */
 export async function loadTrainingCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const training = (await import("@ldtext/training")) as Record<string, unknown>;
-  const load = training.loadCheckpoint;
-  if (typeof load !== "function") throw new Error("@ldtext/training does not export loadCheckpoint yet");
-  const ckpt = (await (load as (d: string) => Promise<LoadedCheckpoint> | LoadedCheckpoint)(dir)) as LoadedCheckpoint;
-  return { ...ckpt, modelConfig: ModelConfigSchema.parse(ckpt.modelConfig), vocabulary: VocabularySchema.parse(ckpt.vocabulary) };
+  const ckpt = await loadCheckpoint(dir);
+  return { ...ckpt, vocabulary: VocabularySchema.parse(ckpt.vocabulary) };
 }
 
 /** The weights to export: the EMA copy overlaid on the raw weights (EMA may hold only trainables). */
-export function exportWeights(ckpt: LoadedCheckpoint, useEma = true): { weights: Map<string, WeightTensor>; source: "ema" | "raw" } {
+export function exportWeights(ckpt: Pick<LoadedCheckpoint, "weights" | "ema">, useEma = true): { weights: Map<string, WeightTensor>; source: "ema" | "raw" } {
   const weights = new Map(ckpt.weights);
   if (!useEma || !ckpt.ema || ckpt.ema.size === 0) return { weights, source: "raw" };
   for (const [k, v] of ckpt.ema) weights.set(k, v);
@@ -63,7 +46,7 @@ export function trainCommand(tc: Record<string, unknown>): string {
  * as "train.dif", "val.ce", …), the trainer's elapsed seconds, and the train command rebuilt from the
  * resolved train config; overrides win.
  */
-export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
+export function trainingRecord(ckpt: Pick<LoadedCheckpoint, "step" | "trainConfig" | "losses" | "extra">, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
   const finalLosses: Record<string, number> = {};
   let seconds: number | undefined;
   let trainSec: number | undefined;

@@ -1,7 +1,7 @@
 // Assembles the artifact manifest from what export knows. The schema (ManifestSchema), its
 // validation and the atomic write belong to @ldtext/core; this module only maps export's data onto it.
 import type { GraphEntry, GraphRole, Manifest, ModelConfig, TensorSpec, Vocabulary } from "@ldtext/core";
-import type { NormState } from "../networks/graphs.ts";
+import type { NormState } from "@ldtext/core";
 
 /** Provenance the manifest requires (core's `training` block). */
 export interface TrainingRecord {

@@ -1,21 +1,15 @@
 // The four artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a
 // weight map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder
 // (logits + argmax ids), condition encoder (+ null_cond).
-import type { ModelConfig, NormKind } from "@ldtext/core";
+import type { ModelConfig, NormState } from "@ldtext/core";
 import { GraphBuilder } from "../onnx/graph.ts";
 import { NetBuilder } from "../onnx/blocks.ts";
-import type { NetOptions, WeightMap } from "../onnx/blocks.ts";
+import type { NetOptions } from "../onnx/blocks.ts";
 import { DataType } from "../onnx/proto.ts";
+import type { WeightMap } from "@ldtext/core";
 
 export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder"] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
-
-/** Normalization state of the encoder (MODEL-SPEC "Normalization"): running E[e], E[e²] for data/batch. */
-export interface NormState {
-  kind: NormKind;
-  mean?: ArrayLike<number>;
-  sq?: ArrayLike<number>;
-}
 
 export const NORM_EPS = 1e-5;
 

@@ -2,7 +2,7 @@
 // weights with the usual scaling (matrices N(0, 1/fan_in), embeddings N(0, 1), gains near 1) for
 // tests and for servers that need a loadable artifact without training.
 import { type ModelConfig, type NetworkName, weightShapes } from "@ldtext/core";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
+import type { WeightMap, WeightTensor } from "@ldtext/core";
 
 /**
  * The network order export lists weights in (enc, dif, dec, cond; core's inventory order is enc, dec,

@@ -2,9 +2,8 @@
 // tested against (and what `export:verify` compares with when the TF.js networks are not available).
 // Written for clarity at tiny sizes, not speed.
 import type { ModelConfig, NetworkConfig } from "@ldtext/core";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
+import type { NormState, WeightMap, WeightTensor } from "@ldtext/core";
 import { NORM_EPS, timeFrequencies } from "../networks/graphs.ts";
-import type { NormState } from "../networks/graphs.ts";
 
 /** A dense float64 tensor, row-major. */
 export interface Tensor64 {

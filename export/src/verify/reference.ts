@@ -2,8 +2,7 @@
 // networks of @ldtext/training (`buildNetworks`, what training actually ran) when that export exists,
 // otherwise the plain-JS float64 reference of this package.
 import type { ModelConfig } from "@ldtext/core";
-import type { WeightMap } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+import type { NormState, WeightMap } from "@ldtext/core";
 import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
 import type { Tensor64 } from "../reference/forward.ts";
 import type { BuildNetworks } from "./tfjs-adapter.ts";

@@ -2,8 +2,7 @@
 // ReferenceForward interface: plain arrays in, plain arrays out, every tensor disposed.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "@ldtext/core";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+import type { NormState, WeightMap, WeightTensor } from "@ldtext/core";
 import type { Tensor64 } from "../reference/forward.ts";
 import type { ReferenceForward } from "./reference.ts";
 

@@ -1,11 +1,10 @@
 // TF.js forwards of a trained model from plain weights (a checkpoint): the reference the ONNX
 // exporter's parity check compares against (docs/MODEL-SPEC.md), and what evaluation samples with.
 import * as tf from "@tensorflow/tfjs";
-import { type ModelConfig, weightShapes } from "@ldtext/core";
+import { type FloatWeights, type ModelConfig, type NormState, weightShapes } from "@ldtext/core";
 import type { Weights } from "./layers.ts";
-import type { FloatWeights } from "./model.ts";
 import { createNetworks } from "./networks.ts";
-import { Normalizer, type NormState } from "./normalize.ts";
+import { Normalizer } from "./normalize.ts";
 
 export interface InferenceNetworks {
   readonly modelConfig: ModelConfig;

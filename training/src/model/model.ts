@@ -2,13 +2,12 @@
 // names and shapes per MODEL-SPEC) + the normalization state. Variables get a per-instance suffix because TF.js registers variable
 // names globally and tests build several models in one process; `byName` maps spec names back.
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig, NetworkName, WeightShapes } from "@ldtext/core";
+import type { FloatWeights, ModelConfig, NetworkName, WeightShapes } from "@ldtext/core";
 import { gaussianNoise, networkOf, weightShapes } from "@ldtext/core";
 import type { Weights } from "./layers.ts";
 import { type Networks, createNetworks } from "./networks.ts";
 import { Normalizer } from "./normalize.ts";
 
-export type FloatWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
 const STD = 0.02;
 

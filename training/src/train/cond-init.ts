@@ -4,8 +4,7 @@
 // beside a few thousand pairs, CondEnc never learned to say anything the denoiser could use (the
 // shipped 1.0.0 summarizer ignores its document); the latent-diffusion summarizers this follows
 // condition on a pretrained encoder (LD4LG: a frozen BART encoder; TEncDM: the text encoder).
-import type { ModelConfig, SummarizeModelConfig } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
+import type { FloatWeights, ModelConfig, SummarizeModelConfig } from "@ldtext/core";
 
 /** The condition encoder's config when it copies the text encoder: the same network. */
 export function condConfigFromEncoder(cfg: SummarizeModelConfig): SummarizeModelConfig {

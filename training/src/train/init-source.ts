@@ -6,9 +6,7 @@
 // moments restart (with the run's warm-up); everything the networks compute is carried over.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ManifestSchema, readInitializers, tensorAsFloat32, weightShapes } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
-import { loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
+import { type FloatWeights, type LoadedCheckpoint, ManifestSchema, loadCheckpoint, normStateOf, readInitializers, tensorAsFloat32, weightShapes } from "@ldtext/core";
 
 export function isArtifactDir(path: string): boolean {
   return existsSync(join(path, "manifest.json"));
@@ -45,7 +43,6 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
         `continuing training needs every network; export with --graphs encoder,denoiser,decoder${m.task === "summarize" ? ",cond_encoder" : ""}`,
     );
   }
-  const n = m.normalization;
   return {
     dir,
     modelConfig: m.config,
@@ -53,7 +50,7 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
     trainConfig: { command: m.training.command },
     step: m.training.steps,
     weights,
-    norm: { kind: n.kind, ...(n.mean ? { mean: Float32Array.from(n.mean) } : {}), ...(n.sq ? { sq: Float32Array.from(n.sq) } : {}) },
+    norm: normStateOf(m.normalization),
     losses: { train: { trainSec: m.training.seconds, ...(m.training.flops !== undefined ? { trainFlops: m.training.flops } : {}) } },
   };
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SeededRandom } from "@ldtext/core";
-import type { LoadedCheckpoint } from "./checkpoint.ts";
+import type { LoadedCheckpoint } from "@ldtext/core";
 import { BatchSampler, type TokenizedSplit } from "./data.ts";
 import { TimestepSampler } from "./timesteps.ts";
 import { captureTrainerState, readTrainerState } from "./resume-state.ts";

@@ -2,8 +2,7 @@
 // random stream and of the data order that the weights and optimizer moments do not capture. Written
 // and read only here, and validated on read (a checkpoint is a file another version may have written).
 import { z } from "zod";
-import type { SeededRandom } from "@ldtext/core";
-import type { LoadedCheckpoint } from "./checkpoint.ts";
+import type { LoadedCheckpoint, SeededRandom } from "@ldtext/core";
 import type { BatchSampler } from "./data.ts";
 import type { TimestepSampler } from "./timesteps.ts";
 

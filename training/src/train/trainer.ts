@@ -9,13 +9,12 @@
 // timestep bins are checkpointed. On resume the log is cut back to the checkpoint's step.
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { type CompactTokenizer, type ModelConfig, SeededRandom, gaussianNoise, writeFileAtomic } from "@ldtext/core";
+import { type CompactTokenizer, type ModelConfig, SeededRandom, gaussianNoise, saveCheckpoint, writeFileAtomic } from "@ldtext/core";
 import type { BackendInfo } from "../backend/index.ts";
 import type { LatentDiffusionModel } from "../model/model.ts";
 import { Normalizer } from "../model/normalize.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
-import { saveCheckpoint } from "./checkpoint.ts";
 import { type TokenizedSplit, gatherBatch } from "./data.ts";
 import type { Batch, JointObjective, StepNoise, StepResult } from "./objective.ts";
 import { type AdamW, learningRate } from "./optimizer.ts";

@@ -1,4 +1,6 @@
-// Checkpoint folder `<out>/checkpoint/` (read by the exporter; keep stable):
+// The training checkpoint format, written by training and read by training (resume, --init-from),
+// export and evaluation: one definition here, beside the artifact manifest.
+// Checkpoint folder `<out>/checkpoint/` (keep stable: runs on disk are resumed and exported):
 //   checkpoint.json  { format, version, modelConfig, vocabulary, trainConfig, step, norm, rng,
 //                      data, losses, extra, index: [{ name, shape, offset }] }
 //   weights.bin, ema.bin, adam_m.bin, adam_v.bin   float32 little-endian blobs; every blob holds the
@@ -9,9 +11,11 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { type ModelConfig, ModelConfigSchema, type NormKind, type Vocabulary, writeDirAtomic } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
-import type { NormState } from "../model/normalize.ts";
+import { type ModelConfig, ModelConfigSchema, type NormKind } from "./config.ts";
+import type { Vocabulary } from "./tokenizer.ts";
+import { writeDirAtomic } from "./atomic.ts";
+import type { FloatWeights } from "./weights.ts";
+import { type NormState, normStateJson, normStateOf } from "./norm-state.ts";
 
 export const CHECKPOINT_FORMAT = "ldtext-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -101,7 +105,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointData): Promise<vo
     vocabulary: c.vocabulary,
     trainConfig: c.trainConfig,
     step: c.step,
-    norm: { kind: c.norm.kind, ...(c.norm.mean ? { mean: Array.from(c.norm.mean) } : {}), ...(c.norm.sq ? { sq: Array.from(c.norm.sq) } : {}) },
+    norm: normStateJson(c.norm),
     ...(c.rng !== undefined ? { rng: c.rng } : {}),
     ...(c.data !== undefined ? { data: c.data } : {}),
     ...(c.losses ? { losses: c.losses } : {}),
@@ -161,11 +165,7 @@ export async function loadCheckpoint(dirOrOut: string): Promise<LoadedCheckpoint
   const ema = await read(BLOBS.ema);
   const adamM = await read(BLOBS.adamM);
   const adamV = await read(BLOBS.adamV);
-  const norm: NormState = {
-    kind: raw.norm.kind,
-    ...(raw.norm.mean ? { mean: Float32Array.from(raw.norm.mean) } : {}),
-    ...(raw.norm.sq ? { sq: Float32Array.from(raw.norm.sq) } : {}),
-  };
+  const norm = normStateOf(raw.norm);
   return {
     dir,
     modelConfig,
