@@ -59,6 +59,17 @@ export const NormalizationSchema = z.object({
 });
 export type Normalization = z.infer<typeof NormalizationSchema>;
 
+/** Provenance of the weights: how they were trained (export fills it from the checkpoint). */
+export const TrainingRecordSchema = z.object({
+  command: z.string(),
+  seconds: z.number().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  /** Estimated training FLOPs behind the weights, all stages (training/src/train/flops.ts). */
+  flops: z.number().nonnegative().optional(),
+  finalLosses: z.record(z.string(), z.number()),
+});
+export type TrainingRecord = z.infer<typeof TrainingRecordSchema>;
+
 export const ManifestSchema = z
   .object({
     schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
@@ -71,14 +82,7 @@ export const ManifestSchema = z
     normalization: NormalizationSchema,
     latent: z.object({ length: z.number().int().positive(), dim: z.number().int().positive() }),
     graphs: z.partialRecord(GraphRoleSchema, GraphEntrySchema),
-    training: z.object({
-      command: z.string(),
-      seconds: z.number().nonnegative(),
-      steps: z.number().int().nonnegative(),
-      /** Estimated training FLOPs behind the weights, all stages (training/src/train/flops.ts). */
-      flops: z.number().nonnegative().optional(),
-      finalLosses: z.record(z.string(), z.number()),
-    }),
+    training: TrainingRecordSchema,
     evaluation: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     samples: z.array(z.string()).optional(),
     /**

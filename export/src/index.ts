@@ -1,8 +1,7 @@
 // @ldtext/export: trained checkpoints → verified ONNX artifacts (see docs/MODEL-SPEC.md).
 export { writeArtifact, writeRandomArtifact, GRAPH_FILES, sha256 } from "./artifact/write.ts";
-export type { WriteArtifactOptions, RandomArtifactOptions, WrittenArtifact, GraphRole } from "./artifact/write.ts";
+export type { WriteArtifactOptions, RandomArtifactOptions, WrittenArtifact } from "./artifact/write.ts";
 export { buildManifest } from "./artifact/manifest.ts";
-export type { TrainingRecord } from "./artifact/manifest.ts";
 export { exportCheckpoint, exportWeights, trainingRecord } from "./artifact/from-checkpoint.ts";
 export type { ExportOptions } from "./artifact/from-checkpoint.ts";
 export { verifyArtifact, VerifyError, FP32_BOUND } from "./verify/verify.ts";

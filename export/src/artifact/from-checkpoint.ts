@@ -1,10 +1,9 @@
 // Checkpoint → artifact: reads a training checkpoint with core's `loadCheckpoint` (the format is
 // core's, so export needs no TF.js for it), takes the EMA weights when the checkpoint has them, and
 // writes the artifact.
-import { type LoadedCheckpoint, type WeightTensor, VocabularySchema, loadCheckpoint } from "@ldtext/core";
+import { type LoadedCheckpoint, type TrainingRecord, type WeightTensor, VocabularySchema, loadCheckpoint } from "@ldtext/core";
 import { writeArtifact } from "./write.ts";
 import type { ArtifactOutputOptions, WrittenArtifact } from "./write.ts";
-import type { TrainingRecord } from "./manifest.ts";
 
 /** A checkpoint as export reads it: core's loadCheckpoint, with the vocabulary validated before it goes into a manifest. */
 export async function loadTrainingCheckpoint(dir: string): Promise<LoadedCheckpoint> {
