@@ -9,7 +9,7 @@ export { LatentDiffusionModel, initWeights } from "./model/model.ts";
 export { Encoder, Decoder, Denoiser, ConditionEncoder, createNetworks, timestepEmbedding } from "./model/networks.ts";
 export { Normalizer } from "./model/normalize.ts";
 export { JointObjective } from "./train/objective.ts";
-export type { Batch, StepNoise, StepLosses, ConfigId } from "./train/objective.ts";
+export type { Batch, StepNoise, StepLosses, LossConfigId } from "./train/objective.ts";
 export { Trainer } from "./train/trainer.ts";
 export type { TrainSummary, TrainRecord, ValRecord, LogRecord } from "./train/trainer.ts";
 export { TrainConfigSchema, resolveTrainConfig } from "./train/config.ts";

@@ -81,7 +81,7 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
       selfCond: rng.nextFloat() < (o.selfCondProb ?? 0.5),
     };
     if (batch.cond) noise.condKeep = Float32Array.from({ length: b }, () => (rng.nextFloat() < (o.condDropout ?? 0.1) ? 0 : 1));
-    const r = objective.step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+    const r = objective.step(batch, noise, { lossConfig: 1, coupling: 1, want: { dif: true, ae: false } });
     for (const [name, g] of r.difGrads) {
       if (!isTrainable.has(name)) {
         g.dispose();
