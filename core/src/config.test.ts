@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_COND_MAX_LEN, ModelConfigSchema, condMaxLenOf, modelConfigFromPreset } from "./config.ts";
+import { DEFAULT_COND_MAX_LEN, ModelConfigSchema, condMaxLenOf } from "./config.ts";
+import { modelConfigFromPreset } from "./presets.ts";
 import { parseManifest } from "./manifest.ts";
 
 const MODELS = fileURLToPath(new URL("../../models", import.meta.url));

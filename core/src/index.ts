@@ -1,5 +1,6 @@
 // @ldtext/core: the model contract shared by training, export and the server (no heavy dependencies).
 export * from "./config.ts";
+export * from "./presets.ts";
 export * from "./tokenizer.ts";
 export * from "./rng.ts";
 export * from "./schedule.ts";
