@@ -1,6 +1,6 @@
 // The checkpoint format: what saveCheckpoint writes, loadCheckpoint reads back exactly; a folder left
-// under its hidden `.old` name by a crash during the swap is still found; and a checkpoint.json
-// written before condMaxLen was recorded still loads (the summarizer gets the default S).
+// under its hidden `.old` name by a crash during the swap is still found; and checkpoint.json files
+// written by earlier versions still load (without condMaxLen; with the top-level rng/data copies).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -77,4 +77,14 @@ test("a summarizer's checkpoint.json without condMaxLen loads with the default S
   assert.equal(back.modelConfig.task === "summarize" && back.modelConfig.condMaxLen, DEFAULT_COND_MAX_LEN);
   await writeFile(join(dir, "checkpoint.json"), JSON.stringify({ ...json, format: "something-else" }));
   await assert.rejects(loadCheckpoint(dir), new RegExp(`not an ${CHECKPOINT_FORMAT} file`));
+});
+
+test("a checkpoint.json with the top-level rng and data of earlier versions loads the same; they are no longer written", async () => {
+  const dir = join(root, "legacy", "checkpoint");
+  await saveCheckpoint(dir, checkpoint());
+  const json = JSON.parse(await readFile(join(dir, "checkpoint.json"), "utf8")) as Record<string, unknown>;
+  assert.equal("rng" in json || "data" in json, false);
+  const before = await loadCheckpoint(dir);
+  await writeFile(join(dir, "checkpoint.json"), JSON.stringify({ ...json, rng: { seed: 0, drawn: 5 }, data: { epoch: 0, index: 3 } }));
+  assert.deepEqual(await loadCheckpoint(dir), before);
 });

@@ -108,7 +108,6 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
     adamV: opt.v,
     norm: model.norm.state(),
     losses: { train: { dif: lastDif } },
-    extra: { stage1: o.from },
   });
   await writeFileAtomic(join(o.out, "summary.json"), JSON.stringify({ steps: o.steps, lastDif, from: o.from }, null, 2));
   optimizer.dispose();

@@ -45,7 +45,7 @@ export function trainCommand(tc: Record<string, unknown>): string {
  * as "train.dif", "val.ce", …), the trainer's elapsed seconds, and the train command rebuilt from the
  * resolved train config; overrides win.
  */
-export function trainingRecord(ckpt: Pick<LoadedCheckpoint, "step" | "trainConfig" | "losses" | "extra">, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
+export function trainingRecord(ckpt: Pick<LoadedCheckpoint, "step" | "trainConfig" | "losses">, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
   const finalLosses: Record<string, number> = {};
   let seconds: number | undefined;
   let trainSec: number | undefined;
@@ -62,11 +62,11 @@ export function trainingRecord(ckpt: Pick<LoadedCheckpoint, "step" | "trainConfi
       }
     }
   }
-  const extra = ckpt.extra ?? {};
-  const cmd = [extra.command, ckpt.trainConfig?.command].find((x): x is string => typeof x === "string");
+  // A train config with a `command` (two-stage stage 2, an artifact read as a checkpoint) says how it was made.
+  const cmd = typeof ckpt.trainConfig?.command === "string" ? ckpt.trainConfig.command : undefined;
   return {
     command: overrides.command ?? cmd ?? trainCommand(ckpt.trainConfig ?? {}),
-    seconds: overrides.seconds ?? firstNumber(extra.seconds, trainSec, seconds) ?? 0,
+    seconds: overrides.seconds ?? firstNumber(trainSec, seconds) ?? 0,
     steps: overrides.steps ?? ckpt.step,
     ...(overrides.flops !== undefined || flops !== undefined ? { flops: overrides.flops ?? flops } : {}),
     finalLosses: overrides.finalLosses ?? finalLosses,

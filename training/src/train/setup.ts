@@ -16,7 +16,7 @@ import { BatchSampler, type TokenizedSplit, loadCorpus, tokenizeSplit } from "./
 import { JointObjective } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER } from "./optimizer.ts";
 import { TimestepSampler } from "./timesteps.ts";
-import { readTrainerState } from "./resume-state.ts";
+import { backendChangeNote, readTrainerState } from "./resume-state.ts";
 import { RunLog } from "./log.ts";
 import { stepFlops } from "./flops.ts";
 
@@ -62,6 +62,9 @@ export async function prepareTraining(input: TrainConfigInput, resolved: Resolve
   await mkdir(out, { recursive: true });
   const backend = await initBackend(resolved.backend, { log: print });
   const { cfg, resumeFrom, initFrom } = await resolveRun(input, resolved, print);
+  // Resume is exact (bit for bit) on the backend the checkpoint was written on, which it records.
+  const backendNote = resumeFrom ? backendChangeNote(resumeFrom, backend.backend) : null;
+  if (backendNote) print(backendNote);
   const { tokenizer, modelConfig, trainSplit, valSplit } = await prepareData(cfg, resumeFrom, initFrom, print);
   const { model, optimizer, parameters } = buildModel(cfg, modelConfig, resumeFrom, initFrom, print);
   cacheFrozenEncodings(cfg, model, trainSplit, print);

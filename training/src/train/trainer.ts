@@ -251,9 +251,8 @@ async function saveRun(s: TrainingSetup, step: number): Promise<void> {
     adamM: opt.m,
     adamV: opt.v,
     norm: s.model.norm.state(),
-    rng: state.rng,
-    data: state.data,
     losses: { ...(lastTrain ? { train: lastTrain } : {}), ...(lastVal ? { val: lastVal } : {}) },
+    // `backend`: read on resume (a different backend is not a bit-exact continuation).
     extra: { trainer: state, backend: s.backend.backend },
   });
 }
