@@ -1,5 +1,6 @@
 // @ldtext/core: the model contract shared by training, export and the server (no heavy dependencies).
 export * from "./config.ts";
+export * from "./presets.ts";
 export * from "./tokenizer.ts";
 export * from "./document.ts";
 export * from "./rng.ts";
@@ -13,3 +14,6 @@ export * from "./onnx-read.ts";
 export * from "./snr-probe.ts";
 export * from "./int8-check.ts";
 export * from "./cpu.ts";
+export * from "./weights.ts";
+export * from "./norm-state.ts";
+export * from "./checkpoint.ts";

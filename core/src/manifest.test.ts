@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { modelConfigFromPreset } from "./config.ts";
+import { modelConfigFromPreset } from "./presets.ts";
 import { writeManifest, readArtifact, describeFile, ArtifactError, MANIFEST_FILE, type Manifest } from "./manifest.ts";
 import { writeFileAtomic, writeDirAtomic } from "./atomic.ts";
 

@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
-import { ModelConfigSchema, NormKindSchema, TaskSchema } from "./config.ts";
+import { type ModelConfig, ModelConfigSchema, NormKindSchema, TaskSchema } from "./config.ts";
 import { VocabularySchema, FIRST_BPE_ID } from "./tokenizer.ts";
 import { writeFileAtomic } from "./atomic.ts";
 
@@ -59,6 +59,17 @@ export const NormalizationSchema = z.object({
 });
 export type Normalization = z.infer<typeof NormalizationSchema>;
 
+/** Provenance of the weights: how they were trained (export fills it from the checkpoint). */
+export const TrainingRecordSchema = z.object({
+  command: z.string(),
+  seconds: z.number().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  /** Estimated training FLOPs behind the weights, all stages (training/src/train/flops.ts). */
+  flops: z.number().nonnegative().optional(),
+  finalLosses: z.record(z.string(), z.number()),
+});
+export type TrainingRecord = z.infer<typeof TrainingRecordSchema>;
+
 export const ManifestSchema = z
   .object({
     schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
@@ -71,14 +82,7 @@ export const ManifestSchema = z
     normalization: NormalizationSchema,
     latent: z.object({ length: z.number().int().positive(), dim: z.number().int().positive() }),
     graphs: z.partialRecord(GraphRoleSchema, GraphEntrySchema),
-    training: z.object({
-      command: z.string(),
-      seconds: z.number().nonnegative(),
-      steps: z.number().int().nonnegative(),
-      /** Estimated training FLOPs behind the weights, all stages (training/src/train/flops.ts). */
-      flops: z.number().nonnegative().optional(),
-      finalLosses: z.record(z.string(), z.number()),
-    }),
+    training: TrainingRecordSchema,
     evaluation: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     samples: z.array(z.string()).optional(),
     /**
@@ -106,7 +110,8 @@ export const ManifestSchema = z
       issue(["normalization"], `${m.normalization.kind} normalization needs mean and sq`);
     }
   });
-export type Manifest = z.infer<typeof ManifestSchema>;
+/** The parsed manifest; `config` as core's ModelConfig (narrow on `task` for the summarizer's fields). */
+export type Manifest = Omit<z.infer<typeof ManifestSchema>, "config"> & { config: ModelConfig };
 
 /** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
 export function servedGuidance(m: Pick<Manifest, "sampling">): number {

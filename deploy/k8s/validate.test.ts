@@ -7,12 +7,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkRender, kustomize, readYamlObjects, strategicMerge, validateK8sObject, type K8sObject } from "../src/index.ts";
-import { ConfigSchema } from "../../server/src/config/index.ts";
+import { ServerSettingsSchema } from "../../server/src/settings/index.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const contract = {
-  knownEnv: new Set(Object.keys(ConfigSchema.shape)),
-  defaultDrainMs: ConfigSchema.shape.DRAIN_TIMEOUT_MS.parse(undefined),
+  knownEnv: new Set(Object.keys(ServerSettingsSchema.shape)),
+  defaultDrainMs: ServerSettingsSchema.shape.DRAIN_TIMEOUT_MS.parse(undefined),
   queueMetric: "ldtext_queue_size",
 };
 

@@ -10,7 +10,7 @@ const asObj = (v: unknown): Obj => (isObj(v) ? v : {});
 const asList = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 export interface ServerContract {
-  /** Environment keys the server accepts (server/src/config ConfigSchema). */
+  /** Environment keys the server accepts (server/src/settings ServerSettingsSchema). */
   knownEnv: ReadonlySet<string>;
   /** Default drain timeout when the ConfigMap does not set DRAIN_TIMEOUT_MS. */
   defaultDrainMs: number;

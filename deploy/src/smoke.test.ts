@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Task } from "@ldtext/core";
-import { startServer, type RunningServer } from "@ldtext/loadtest";
+import { spawnServerProcess, type ServerProcess } from "@ldtext/loadtest";
 import { contentProblem, smoke, SmokeError } from "./smoke.ts";
 import { writeTestArtifact } from "./test-artifacts.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "smoke-"));
-let server: RunningServer;
+let server: ServerProcess;
 
 before(async () => {
   for (const [i, task] of (["generate", "summarize"] as Task[]).entries()) {
@@ -24,7 +24,7 @@ before(async () => {
   await writeTestArtifact({ task: "generate", output: "blank", outDir: join(work, "models", "blank", "1"), name: "blank-model", version: "1" });
   await writeTestArtifact({ task: "generate", output: "same", outDir: join(work, "models", "same", "1"), name: "same-model", version: "1" });
   await writeTestArtifact({ task: "summarize", output: "same", outDir: join(work, "models", "same-summary", "1"), name: "same-summary-model", version: "1" });
-  server = await startServer({ repoRoot, modelsDir: join(work, "models"), logFile: join(work, "server.log"), readyTimeoutMs: 120_000, env: { DEFAULT_MODELS: "generate=generate-model,summarize=summarize-model" } });
+  server = await spawnServerProcess({ repoRoot, modelsDir: join(work, "models"), logFile: join(work, "server.log"), readyTimeoutMs: 120_000, env: { DEFAULT_MODELS: "generate=generate-model,summarize=summarize-model" } });
 });
 
 after(async () => {

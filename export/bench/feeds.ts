@@ -13,7 +13,7 @@ export function denoiserFeeds(cfg: ModelConfig, B: number, seed: number, S: numb
     x_sc: new ort.Tensor("float32", rand(B * L * d, 0.5), [B, L, d]),
     t: new ort.Tensor("float32", Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B), [B]),
   };
-  if (cfg.task === "summarize" && cfg.condEnc) {
+  if (cfg.task === "summarize") {
     feeds.cond = new ort.Tensor("float32", rand(B * S * cfg.condEnc.dModel), [B, S, cfg.condEnc.dModel]);
     feeds.cond_mask = new ort.Tensor("float32", new Float32Array(B * S).fill(1), [B, S]);
   }

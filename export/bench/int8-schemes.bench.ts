@@ -19,7 +19,7 @@ import type { Int8Scheme, NetOptions } from "../src/onnx/blocks.ts";
 import type { GraphBuilder } from "../src/onnx/graph.ts";
 import { feedsToOrt, measureInt8Parity, validationLikeInputs } from "../src/verify/int8-parity.ts";
 import { activationRanges, smoothWeights } from "../src/quantize/smooth.ts";
-import type { WeightTensor } from "../src/onnx/blocks.ts";
+import type { WeightTensor } from "@ldtext/core";
 import { weightsFromArtifact } from "../src/verify/verify.ts";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { variants: { type: "string", default: "s8,s7,u8u8" }, batches: { type: "string", default: "8" }, "no-parity": { type: "boolean", default: false }, samples: { type: "string", default: "8" }, steps: { type: "string", default: "50" }, seconds: { type: "string", default: "2" } } });

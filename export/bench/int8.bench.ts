@@ -12,12 +12,13 @@ import * as ort from "onnxruntime-node";
 import { condMaxLenOf, cpuInfo, FIRST_BPE_ID, modelConfigFromPreset, PRESETS, PresetNameSchema, readArtifact } from "@ldtext/core";
 import type { ModelConfig } from "@ldtext/core";
 import { exportWeights, loadTrainingCheckpoint } from "../src/artifact/from-checkpoint.ts";
-import type { NetOptions, WeightMap } from "../src/onnx/blocks.ts";
+import type { NetOptions } from "../src/onnx/blocks.ts";
 import { weightsFromArtifact } from "../src/verify/verify.ts";
 import { buildDenoiser } from "../src/networks/graphs.ts";
 import { randomWeights } from "../src/networks/weights.ts";
 import { sessionFor } from "../src/testing.ts";
 import { denoiserFeeds } from "./feeds.ts";
+import type { WeightMap } from "@ldtext/core";
 
 const { values } = parseArgs({ options: { preset: { type: "string", default: "small" }, batch: { type: "string", default: "8" }, seconds: { type: "string", default: "3" }, threads: { type: "string", default: "1" }, only: { type: "string" }, checkpoint: { type: "string" }, artifact: { type: "string" }, options: { type: "string" } } });
 const batches = values.batch.split(",").map(Number);

@@ -5,27 +5,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { FIRST_BPE_ID } from "@ldtext/core";
-import type { ModelConfig, Task, Vocabulary } from "@ldtext/core";
+import type { GenerateModelConfig, ModelConfig, ModelConfigOverrides, SummarizeModelConfig, Task, Vocabulary } from "@ldtext/core";
 import type { GraphBuilder, SerializeOptions } from "./onnx/graph.ts";
 import type { Tensor64 } from "./reference/forward.ts";
 
 /** A config at the `tiny` preset's sizes (1–2 layers, width 32) with a small vocabulary. */
-export function tinyConfig(task: Task, overrides: Partial<ModelConfig> = {}): ModelConfig {
+export function tinyConfig(task: "summarize", overrides?: ModelConfigOverrides): SummarizeModelConfig;
+export function tinyConfig(task: "generate", overrides?: ModelConfigOverrides): GenerateModelConfig;
+export function tinyConfig(task: Task, overrides?: ModelConfigOverrides): ModelConfig;
+export function tinyConfig(task: Task, overrides: ModelConfigOverrides = {}): ModelConfig {
   const net = { dModel: 32, heads: 2, layers: 1, ffn: 64 };
-  return {
-    task,
-    vocabSize: 300,
-    maxLen: 16,
-    latentDim: 16,
-    enc: net,
-    dec: net,
-    dif: { dModel: 32, heads: 2, layers: 2, ffn: 64 },
-    ...(task === "summarize" ? { condEnc: { dModel: 24, heads: 2, layers: 1, ffn: 48 }, condMaxLen: 32 } : {}),
-    norm: "data",
-    normAlpha: 0.01,
-    schedule: { name: "tan-d", d: 9 },
-    ...overrides,
-  };
+  const sizes = { vocabSize: 300, maxLen: 16, latentDim: 16, enc: net, dec: net, dif: { dModel: 32, heads: 2, layers: 2, ffn: 64 } };
+  const rest = { norm: "data", normAlpha: 0.01, schedule: { name: "tan-d", d: 9 } } as const;
+  if (task === "summarize") return { task, ...sizes, condEnc: { dModel: 24, heads: 2, layers: 1, ffn: 48 }, condMaxLen: 32, ...rest, ...overrides };
+  // A generate model has no condition encoder: its overrides are dropped.
+  const { condEnc: _condEnc, condMaxLen: _condMaxLen, ...generateOverrides } = overrides;
+  return { task, ...sizes, ...rest, ...generateOverrides };
 }
 
 /** Writes the graph (with external data) to a temp folder and opens it at optimization level "all". */

@@ -16,7 +16,7 @@ import { loadDocuments } from "./fixtures.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { BudgetError, checkBudget, runLoadtest } from "./run-loadtest.ts";
 import { planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor, thresholdsFrom } from "./run-options.ts";
-import { startServer, ServerStartError, type RunningServer } from "./server-process.ts";
+import { spawnServerProcess, ServerStartError, type ServerProcess } from "./server-process.ts";
 import { loopbackUrl, TargetError } from "./target.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const outDir = resolve(values.out);
   const documents = loadDocuments();
 
-  let server: RunningServer | undefined;
+  let server: ServerProcess | undefined;
   // A hard stop in case something hangs past the budget (server start, a stuck connection).
   const watchdog = setTimeout(() => {
     console.error(`loadtest: exceeded ${maxSeconds + 240} s, aborting`);
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   try {
     if (target === undefined) {
       console.error(`starting the server (MODELS_DIR=${values.models}) …`);
-      server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log"), env: serverEnvFor(planned).env });
+      server = await spawnServerProcess({ repoRoot, modelsDir: values.models, logFile: join(outDir, "loadtest-server.log"), env: serverEnvFor(planned).env });
       console.error(`server ready at ${server.url} (pid ${server.pid})`);
     }
     const url = target?.origin ?? server!.url;

@@ -1,6 +1,6 @@
 export { loopbackUrl, freePort, TargetError } from "./target.ts";
-export { startServer, ServerStartError } from "./server-process.ts";
-export type { RunningServer, StartOptions } from "./server-process.ts";
+export { spawnServerProcess, ServerStartError } from "./server-process.ts";
+export type { ServerProcess, ServerProcessOptions } from "./server-process.ts";
 export { runLevel } from "./levels.ts";
 export { compareSummaries, comparisonMarkdown, TOLERANCE } from "./compare.ts";
 export { recordEnvironment } from "./environment.ts";

@@ -17,7 +17,7 @@ import { formatSummaryText, mergeSummaries, planScenarios, ROUTES, type Route, t
 import { recordEnvironment } from "./environment.ts";
 import { writeLatencyChart } from "./plot.ts";
 import { planEnv, planOverrides, RUN_OPTIONS, seedFrom, serverEnvFor, thresholdsFrom } from "./run-options.ts";
-import { startServer, type RunningServer } from "./server-process.ts";
+import { spawnServerProcess, type ServerProcess } from "./server-process.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -56,9 +56,9 @@ async function main(): Promise<number> {
   const seed = seedFrom(values.seed);
   const outDir = resolve(values.out);
   await mkdir(outDir, { recursive: true });
-  let server: RunningServer | undefined;
+  let server: ServerProcess | undefined;
   try {
-    if (values.url === undefined) server = await startServer({ repoRoot, modelsDir: values.models, logFile: join(outDir, "k6-server.log"), env: serverEnvFor(planned).env });
+    if (values.url === undefined) server = await spawnServerProcess({ repoRoot, modelsDir: values.models, logFile: join(outDir, "k6-server.log"), env: serverEnvFor(planned).env });
     const url = values.url ?? server!.url;
     console.error(`seed ${seed}${values.seed === undefined ? ` (fresh; --seed ${seed} repeats the bodies)` : ""}; ${planned.plan.length} levels, ${planned.totalSeconds} s`);
     const environment = recordEnvironment();

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { FIRST_BPE_ID, modelConfigFromPreset, PRESETS, type Task } from "@ldtext/core";
 import { placeholderVocabulary, writeRandomArtifact } from "@ldtext/export";
 import type { Summary } from "../k6/lib/shared.js";
-import { startServer, type RunningServer } from "./server-process.ts";
+import { spawnServerProcess, type ServerProcess } from "./server-process.ts";
 
 const repoRoot = new URL("../../", import.meta.url).pathname;
 const cli = new URL("./cli.ts", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "loadtest-e2e-"));
-let server: RunningServer;
+let server: ServerProcess;
 
 before(async () => {
   const vocabSize = FIRST_BPE_ID + PRESETS.tiny.topK;
@@ -22,7 +22,7 @@ before(async () => {
     const config = modelConfigFromPreset("tiny", task, vocabSize);
     await writeRandomArtifact({ config, vocabulary: placeholderVocabulary(vocabSize), outDir: join(work, "models", task, "1"), seed: i + 1, name: task, version: "1" });
   }
-  server = await startServer({ repoRoot, modelsDir: join(work, "models"), logFile: join(work, "server.log"), readyTimeoutMs: 120_000 });
+  server = await spawnServerProcess({ repoRoot, modelsDir: join(work, "models"), logFile: join(work, "server.log"), readyTimeoutMs: 120_000 });
 });
 
 after(async () => {

@@ -1,12 +1,13 @@
-// Starts the inference server (server/src/main.ts through tsx) on a free loopback port, waits until
-// /health/ready answers 200, and stops it with SIGTERM (its graceful drain) when done.
+// Spawns the inference server as a child process (server/src/main.ts through tsx) on a free loopback
+// port, waits until /health/ready answers 200, and stops it with SIGTERM (its graceful drain) when
+// done. (@ldtext/server's own `startServer` starts one inside the calling process instead.)
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, readdirSync, type Dirent } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { freePort } from "./target.ts";
 
-export interface RunningServer {
+export interface ServerProcess {
   url: string;
   pid: number;
   /** Settles with the exit code (null when killed by a signal) once the process has exited. */
@@ -16,7 +17,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface StartOptions {
+export interface ServerProcessOptions {
   repoRoot: string;
   modelsDir: string;
   /** Server stdout/stderr go here (pino JSON lines). */
@@ -46,7 +47,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", () => r())));
 }
 
-export async function startServer(o: StartOptions): Promise<RunningServer> {
+export async function spawnServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
   const main = resolve(o.repoRoot, "server/src/main.ts");
   if (!existsSync(main)) throw new ServerStartError(`no server entry point at ${main}; pass --url to test a running server`);
   const modelsDir = resolve(o.modelsDir);

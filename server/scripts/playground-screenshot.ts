@@ -5,7 +5,7 @@
 import { renameSync, rmSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../src/config/index.ts";
+import { loadSettings } from "../src/settings/index.ts";
 import { startServer } from "../src/server.ts";
 import { CHROMIUM, launchHeadlessChromium } from "../src/testing/chromium.ts";
 
@@ -17,7 +17,7 @@ const DOC =
   "Work will start in May, take about a year, and cost less than a new crossing downstream.\n" +
   "Ferries will run in the meantime, the council said, and residents will be able to comment on the design.";
 
-const srv = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: MODELS, LOG_LEVEL: "silent", WORKERS: "1", EP: "cpu", MODEL_POLL_MS: "0", STREAM_EVERY: "5" }));
+const srv = await startServer(loadSettings({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: MODELS, LOG_LEVEL: "silent", WORKERS: "1", EP: "cpu", MODEL_POLL_MS: "0", STREAM_EVERY: "5" }));
 await srv.loaded;
 const profile = mkdtempSync(join(tmpdir(), "ldtext-chromium-"));
 const ctx = await launchHeadlessChromium(profile, process.env.CHROMIUM ?? CHROMIUM);

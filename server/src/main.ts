@@ -1,19 +1,19 @@
 // `npm start`: serve every artifact under MODELS_DIR (default models/) on PORT (default 8080).
-import { ConfigError, loadConfig } from "./config/index.ts";
+import { SettingsError, loadSettings } from "./settings/index.ts";
 import { startServer } from "./server.ts";
 
-let config;
+let settings;
 try {
-  config = loadConfig();
+  settings = loadSettings();
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof SettingsError) {
     console.error(e.message);
     process.exit(2);
   }
   throw e;
 }
 
-const srv = await startServer(config);
+const srv = await startServer(settings);
 process.on("SIGHUP", () => {
   srv.logger.info("SIGHUP: reloading models");
   void srv.registry.reload().then((r) => srv.logger.info(r, "reload finished"));

@@ -2,7 +2,7 @@
 // `npm run openapi -w server -- openapi.json` (the SDK is generated from it).
 import { writeFileSync } from "node:fs";
 import pino from "pino";
-import { loadConfig } from "./config/index.ts";
+import { loadSettings } from "./settings/index.ts";
 import { createApp, openApiDocument } from "./http/app.ts";
 import { Metrics } from "./metrics/index.ts";
 import type { InferenceApi } from "./inference/types.ts";
@@ -13,7 +13,7 @@ const unavailable = (): never => {
 const inference: InferenceApi = { generate: unavailable, summarize: unavailable, models: () => [], readiness: () => ({ ready: false, models: [] }), reload: unavailable, lastReload: () => null };
 
 export function buildOpenApiDocument(env: Record<string, string | undefined> = {}) {
-  const app = createApp({ config: loadConfig(env), inference, metrics: new Metrics(false), logger: pino({ level: "silent" }), lifecycle: { draining: false } });
+  const app = createApp({ settings: loadSettings(env), inference, metrics: new Metrics(false), logger: pino({ level: "silent" }), lifecycle: { draining: false } });
   return openApiDocument(app);
 }
 

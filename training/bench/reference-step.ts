@@ -46,7 +46,7 @@ export function createReferenceStep(cfg: ModelConfig, batchSize: number, seed = 
     run() {
       step += 1;
       const noise: StepNoise = { t, eps: gaussianNoise(seed, step, 0, batchSize * cfg.maxLen * cfg.latentDim), selfCond: true };
-      const r = objective.step(batch, noise, { config: 2, coupling: 1, want: { dif: true, ae: true } });
+      const r = objective.step(batch, noise, { lossConfig: 2, coupling: 1, want: { dif: true, ae: true } });
       optimizer.apply(r.difGrads, step);
       optimizer.apply(r.aeGrads, step);
       optimizer.updateEma(step);

@@ -26,7 +26,7 @@ export interface ModelShape {
 }
 
 export function modelShape(m: Manifest): ModelShape {
-  return { L: m.config.maxLen, d: m.config.latentDim, condDim: m.task === "summarize" ? (m.config.condEnc?.dModel ?? 0) : 0 };
+  return { L: m.config.maxLen, d: m.config.latentDim, condDim: m.config.task === "summarize" ? m.config.condEnc.dModel : 0 };
 }
 
 /** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */

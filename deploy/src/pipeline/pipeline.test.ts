@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseManifest, writeManifest } from "@ldtext/core";
-import { startServer, type RunningServer } from "@ldtext/loadtest";
+import { spawnServerProcess, type ServerProcess } from "@ldtext/loadtest";
 import { writeTestArtifact } from "../test-artifacts.ts";
 import type { PipelineResult } from "./run.ts";
 import type { PipelineState } from "./state.ts";
@@ -39,7 +39,7 @@ const OLD = "2026.11.1";
 const NEW = "2026.11.2";
 const API_KEY = "user-key";
 const ADMIN_KEY = "admin-key";
-let server: RunningServer;
+let server: ServerProcess;
 
 const oldDir = join(modelsDir, "stories", OLD);
 
@@ -51,7 +51,7 @@ async function recordServedScores(scores: Record<string, number> | null): Promis
 
 before(async () => {
   await writeTestArtifact({ task: "generate", outDir: oldDir, name: "stories", version: OLD });
-  server = await startServer({ repoRoot, modelsDir, logFile: join(work, "server.log"), readyTimeoutMs: 120_000, env: { API_KEYS: API_KEY, ADMIN_KEYS: ADMIN_KEY, LOG_LEVEL: "info" } });
+  server = await spawnServerProcess({ repoRoot, modelsDir, logFile: join(work, "server.log"), readyTimeoutMs: 120_000, env: { API_KEYS: API_KEY, ADMIN_KEYS: ADMIN_KEY, LOG_LEVEL: "info" } });
 });
 
 after(async () => {

@@ -347,7 +347,10 @@ async function table4(w: ExperimentContext): Promise<ExperimentBody> {
 function passesOverCorpus(trainDir: string): number | null {
   const path = join(trainDir, "checkpoint", "checkpoint.json");
   if (!existsSync(path)) return null;
-  const epoch = (JSON.parse(readFileSync(path, "utf8")) as { data?: { epoch?: unknown } }).data?.epoch;
+  // The JSON alone (not the weight blobs): the trainer's data position is `extra.trainer.data`;
+  // checkpoints written before also carried a copy of it as top-level `data`.
+  const json = JSON.parse(readFileSync(path, "utf8")) as { extra?: { trainer?: { data?: { epoch?: unknown } } }; data?: { epoch?: unknown } };
+  const epoch = json.extra?.trainer?.data?.epoch ?? json.data?.epoch;
   return typeof epoch === "number" ? epoch : null;
 }
 

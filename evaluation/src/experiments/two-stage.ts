@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, SeededRandom, gaussianNoise, writeFileAtomic } from "@ldtext/core";
+import { CompactTokenizer, SeededRandom, gaussianNoise, loadCheckpoint, saveCheckpoint, writeFileAtomic } from "@ldtext/core";
 import {
   AdamW,
   BatchSampler,
@@ -21,9 +21,7 @@ import {
   JointObjective,
   LatentDiffusionModel,
   initBackend,
-  loadCheckpoint,
   loadCorpus,
-  saveCheckpoint,
   tokenizeSplit,
   type StepNoise,
 } from "@ldtext/training";
@@ -83,7 +81,7 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
       selfCond: rng.nextFloat() < (o.selfCondProb ?? 0.5),
     };
     if (batch.cond) noise.condKeep = Float32Array.from({ length: b }, () => (rng.nextFloat() < (o.condDropout ?? 0.1) ? 0 : 1));
-    const r = objective.step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+    const r = objective.step(batch, noise, { lossConfig: 1, coupling: 1, want: { dif: true, ae: false } });
     for (const [name, g] of r.difGrads) {
       if (!isTrainable.has(name)) {
         g.dispose();
@@ -110,7 +108,6 @@ export async function trainDiffusionOnFrozenAe(o: FrozenAeOptions): Promise<{ st
     adamV: opt.v,
     norm: model.norm.state(),
     losses: { train: { dif: lastDif } },
-    extra: { stage1: o.from },
   });
   await writeFileAtomic(join(o.out, "summary.json"), JSON.stringify({ steps: o.steps, lastDif, from: o.from }, null, 2));
   optimizer.dispose();

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { NormKind, SamplerKind, Task } from "@ldtext/core";
 import { PRESETS, readArtifact } from "@ldtext/core";
 import { exportCheckpoint } from "@ldtext/export";
-import { Trainer, type LogRecord, type TrainConfigInput } from "@ldtext/training";
+import { Trainer, type LogRecord, type LossConfigId, type TrainConfigInput } from "@ldtext/training";
 import { trainRefLm, readRefLmJson } from "../reflm/index.ts";
 import { evaluate, type EvalResult } from "../run/evaluate.ts";
 import type { Scale } from "./scale.ts";
@@ -21,7 +21,8 @@ export interface RunSpec {
   task: Task;
   /** Trainer data name: rocstories | wikipedia | xsum. */
   data: string;
-  config: 1 | 2 | 3 | "two-stage";
+  /** The loss configuration (the trainer's --config), or the two-stage baseline. */
+  config: LossConfigId | "two-stage";
   norm: NormKind;
   alpha: number;
   length: number;

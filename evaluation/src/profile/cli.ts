@@ -2,9 +2,9 @@
 // the denoiser profile (denoiser-profile.ts) of a checkpoint's EMA weights on validation
 // texts — a human table, one JSON line, and with --out a line chart (SVG + PNG) and the JSON.
 import { parseArgs } from "node:util";
-import { CompactTokenizer, writeFileAtomic } from "@ldtext/core";
+import { CompactTokenizer, loadCheckpoint, writeFileAtomic } from "@ldtext/core";
 import { writeLineChart } from "@ldtext/charts";
-import { buildNetworks, initBackend, loadCheckpoint, loadCorpus, tokenizeSplit } from "@ldtext/training";
+import { buildNetworks, initBackend, loadCorpus, tokenizeSplit } from "@ldtext/training";
 import { denoiserProfile } from "./denoiser-profile.ts";
 
 const USAGE = "usage: npm run profile:denoiser -- --checkpoint <run dir or checkpoint dir> [--data rocstories|path] [--examples 32] [--ts 0.05,0.1,...] [--out <path without extension>]\n";

@@ -8,9 +8,9 @@
 // Token layout: `[BOS, t1 … tn, EOS, PAD …]` of length `maxLen` (texts cut to maxLen − 2 tokens).
 // Training predicts t1 … tn and EOS; PPL scores t1 … tn (the text, as GPT-2 PPL does).
 import * as tf from "@tensorflow/tfjs";
-import { BOS_ID, EOS_ID, PAD_ID, gaussianNoise } from "@ldtext/core";
-import type { NetworkConfig } from "@ldtext/core";
-import { blockShapes, block, rmsNorm, linear, type FloatWeights, type Weights } from "@ldtext/training";
+import { BOS_ID, EOS_ID, PAD_ID, blockShapes, gaussianNoise } from "@ldtext/core";
+import type { FloatWeights, NetworkConfig } from "@ldtext/core";
+import { block, rmsNorm, linear, type Weights } from "@ldtext/training";
 
 export interface RefLmConfig extends NetworkConfig {
   vocabSize: number;
@@ -21,7 +21,7 @@ export interface RefLmConfig extends NetworkConfig {
 export function refLmShapes(cfg: RefLmConfig): Record<string, number[]> {
   return {
     "lm.tok_emb": [cfg.vocabSize, cfg.dModel],
-    ...blockShapes("lm", cfg),
+    ...Object.fromEntries(blockShapes("lm", cfg)),
     "lm.head.w": [cfg.dModel, cfg.vocabSize],
   };
 }

@@ -7,8 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
-import type { FloatWeights, Weights } from "@ldtext/training";
+import { CompactTokenizer, type FloatWeights, type Vocabulary } from "@ldtext/core";
+import type { Weights } from "@ldtext/training";
 import type { FeatureMatrix } from "../metrics/index.ts";
 import { type RefLmConfig, layoutRows, refLmHidden, refLmLogits } from "./model.ts";
 

@@ -1,36 +1,18 @@
-// Checkpoint → artifact: loads a training checkpoint through @ldtext/training's `loadCheckpoint`, takes
-// the EMA weights when the checkpoint has them, and writes the artifact.
-import type { ModelConfig, Vocabulary } from "@ldtext/core";
-import { ModelConfigSchema, VocabularySchema } from "@ldtext/core";
-import type { WeightTensor } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+// Checkpoint → artifact: reads a training checkpoint with core's `loadCheckpoint` (the format is
+// core's, so export needs no TF.js for it), takes the EMA weights when the checkpoint has them, and
+// writes the artifact.
+import { type LoadedCheckpoint, type TrainingRecord, type WeightTensor, VocabularySchema, loadCheckpoint } from "@ldtext/core";
 import { writeArtifact } from "./write.ts";
 import type { ArtifactOutputOptions, WrittenArtifact } from "./write.ts";
-import type { TrainingRecord } from "./manifest.ts";
 
-/** What `loadCheckpoint(dir)` of @ldtext/training returns (the fields export reads). */
-export interface LoadedCheckpoint {
-  modelConfig: ModelConfig;
-  vocabulary: Vocabulary;
-  trainConfig?: Record<string, unknown>;
-  step: number;
-  losses?: Record<string, unknown>;
-  extra?: Record<string, unknown>;
-  weights: ReadonlyMap<string, WeightTensor>;
-  ema?: ReadonlyMap<string, WeightTensor>;
-  norm: NormState;
-}
-
+/** A checkpoint as export reads it: core's loadCheckpoint, with the vocabulary validated before it goes into a manifest. */
 export async function loadTrainingCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const training = (await import("@ldtext/training")) as Record<string, unknown>;
-  const load = training.loadCheckpoint;
-  if (typeof load !== "function") throw new Error("@ldtext/training does not export loadCheckpoint yet");
-  const ckpt = (await (load as (d: string) => Promise<LoadedCheckpoint> | LoadedCheckpoint)(dir)) as LoadedCheckpoint;
-  return { ...ckpt, modelConfig: ModelConfigSchema.parse(ckpt.modelConfig), vocabulary: VocabularySchema.parse(ckpt.vocabulary) };
+  const ckpt = await loadCheckpoint(dir);
+  return { ...ckpt, vocabulary: VocabularySchema.parse(ckpt.vocabulary) };
 }
 
 /** The weights to export: the EMA copy overlaid on the raw weights (EMA may hold only trainables). */
-export function exportWeights(ckpt: LoadedCheckpoint, useEma = true): { weights: Map<string, WeightTensor>; source: "ema" | "raw" } {
+export function exportWeights(ckpt: Pick<LoadedCheckpoint, "weights" | "ema">, useEma = true): { weights: Map<string, WeightTensor>; source: "ema" | "raw" } {
   const weights = new Map(ckpt.weights);
   if (!useEma || !ckpt.ema || ckpt.ema.size === 0) return { weights, source: "raw" };
   for (const [k, v] of ckpt.ema) weights.set(k, v);
@@ -63,7 +45,7 @@ export function trainCommand(tc: Record<string, unknown>): string {
  * as "train.dif", "val.ce", …), the trainer's elapsed seconds, and the train command rebuilt from the
  * resolved train config; overrides win.
  */
-export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
+export function trainingRecord(ckpt: Pick<LoadedCheckpoint, "step" | "trainConfig" | "losses">, overrides: Partial<TrainingRecord> = {}): TrainingRecord {
   const finalLosses: Record<string, number> = {};
   let seconds: number | undefined;
   let trainSec: number | undefined;
@@ -80,11 +62,11 @@ export function trainingRecord(ckpt: LoadedCheckpoint, overrides: Partial<Traini
       }
     }
   }
-  const extra = ckpt.extra ?? {};
-  const cmd = [extra.command, ckpt.trainConfig?.command].find((x): x is string => typeof x === "string");
+  // A train config with a `command` (two-stage stage 2, an artifact read as a checkpoint) says how it was made.
+  const cmd = typeof ckpt.trainConfig?.command === "string" ? ckpt.trainConfig.command : undefined;
   return {
     command: overrides.command ?? cmd ?? trainCommand(ckpt.trainConfig ?? {}),
-    seconds: overrides.seconds ?? firstNumber(extra.seconds, trainSec, seconds) ?? 0,
+    seconds: overrides.seconds ?? firstNumber(trainSec, seconds) ?? 0,
     steps: overrides.steps ?? ckpt.step,
     ...(overrides.flops !== undefined || flops !== undefined ? { flops: overrides.flops ?? flops } : {}),
     finalLosses: overrides.finalLosses ?? finalLosses,

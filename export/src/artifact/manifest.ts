@@ -1,16 +1,6 @@
 // Assembles the artifact manifest from what export knows. The schema (ManifestSchema), its
 // validation and the atomic write belong to @ldtext/core; this module only maps export's data onto it.
-import type { GraphEntry, GraphRole, Manifest, ModelConfig, TensorSpec, Vocabulary } from "@ldtext/core";
-import type { NormState } from "../networks/graphs.ts";
-
-/** Provenance the manifest requires (core's `training` block). */
-export interface TrainingRecord {
-  command: string;
-  seconds: number;
-  steps: number;
-  flops?: number;
-  finalLosses: Record<string, number>;
-}
+import type { GraphEntry, GraphRole, Manifest, ModelConfig, NormState, TrainingRecord, Vocabulary } from "@ldtext/core";
 
 export interface ManifestInput {
   id: string;
@@ -24,8 +14,6 @@ export interface ManifestInput {
   samples?: string[];
   sampling?: Manifest["sampling"];
 }
-
-export type { TensorSpec };
 
 export function buildManifest(m: ManifestInput): Manifest {
   return {

@@ -5,19 +5,17 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { FIRST_BPE_ID, writeDirAtomic, writeManifest } from "@ldtext/core";
-import type { GraphEntry, GraphRole, Manifest, ModelConfig, TensorSpec, Vocabulary } from "@ldtext/core";
-import type { WeightMap } from "../onnx/blocks.ts";
+import type { GraphEntry, GraphRole, Manifest, ModelConfig, TensorSpec, TrainingRecord, Vocabulary } from "@ldtext/core";
+import type { NormState, WeightMap } from "@ldtext/core";
 import type { GraphBuilder } from "../onnx/graph.ts";
 import type { ValueInfoMessage } from "../onnx/proto.ts";
 import { DataType } from "../onnx/proto.ts";
 import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
-import type { GraphName, NormState } from "../networks/graphs.ts";
+import type { GraphName } from "../networks/graphs.ts";
 import { checkWeights, gaussian, randomWeights } from "../networks/weights.ts";
 import { buildManifest } from "./manifest.ts";
 import { quantizeArtifact } from "../quantize/artifact.ts";
-import type { TrainingRecord } from "./manifest.ts";
 
-export type { GraphRole };
 
 export const GRAPH_FILES: Record<GraphRole, string> = {
   encoder: "encoder.onnx",

@@ -11,7 +11,7 @@ import { writeRandomArtifact } from "../artifact/write.ts";
 import type { WrittenArtifact } from "../artifact/write.ts";
 import { GRAPH_NAMES } from "../networks/graphs.ts";
 import type { GraphName } from "../networks/graphs.ts";
-import type { WeightTensor } from "../onnx/blocks.ts";
+import type { WeightTensor } from "@ldtext/core";
 import { placeholderVocabulary } from "../testing.ts";
 import { verifyArtifact } from "../verify/verify.ts";
 

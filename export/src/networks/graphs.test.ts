@@ -1,7 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder } from "./graphs.ts";
-import type { NormState } from "./graphs.ts";
+import type { NormState } from "@ldtext/core";
 import { gaussian, randomWeights } from "./weights.ts";
 import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
 import type { Tensor64 } from "../reference/forward.ts";

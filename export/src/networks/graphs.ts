@@ -1,21 +1,15 @@
 // The four artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a
 // weight map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder
 // (logits + argmax ids), condition encoder (+ null_cond).
-import type { ModelConfig, NormKind } from "@ldtext/core";
+import type { ModelConfig, NormState } from "@ldtext/core";
 import { GraphBuilder } from "../onnx/graph.ts";
 import { NetBuilder } from "../onnx/blocks.ts";
-import type { NetOptions, WeightMap } from "../onnx/blocks.ts";
+import type { NetOptions } from "../onnx/blocks.ts";
 import { DataType } from "../onnx/proto.ts";
+import type { WeightMap } from "@ldtext/core";
 
 export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder"] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
-
-/** Normalization state of the encoder (MODEL-SPEC "Normalization"): running E[e], E[e²] for data/batch. */
-export interface NormState {
-  kind: NormKind;
-  mean?: ArrayLike<number>;
-  sq?: ArrayLike<number>;
-}
 
 export const NORM_EPS = 1e-5;
 
@@ -84,10 +78,8 @@ export function buildDenoiser(cfg: ModelConfig, weights: WeightMap, opts: NetOpt
   const xt = g.input("x_t", DataType.FLOAT, ["B", "L", d]);
   const xsc = g.input("x_sc", DataType.FLOAT, ["B", "L", d]);
   const t = g.input("t", DataType.FLOAT, ["B"]);
-  const conditional = cfg.task === "summarize";
   let cross: { cond: string; condDim: number; bias: string } | undefined;
-  if (conditional) {
-    if (!cfg.condEnc) throw new Error("a summarize model needs condEnc in its config");
+  if (cfg.task === "summarize") {
     const Dc = cfg.condEnc.dModel;
     const cond = g.input("cond", DataType.FLOAT, ["B", "S", Dc]);
     const mask = g.input("cond_mask", DataType.FLOAT, ["B", "S"]);
@@ -121,7 +113,7 @@ export function buildDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder
 }
 
 export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
-  if (!cfg.condEnc) throw new Error("cond_encoder needs condEnc in the model config");
+  if (cfg.task !== "summarize") throw new Error("cond_encoder needs a summarize model (task generate has no condition encoder)");
   const g = new GraphBuilder("cond_encoder");
   const n = new NetBuilder(g, weights);
   const Dc = cfg.condEnc.dModel;

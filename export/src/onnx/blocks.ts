@@ -5,14 +5,7 @@
 import { DataType } from "./proto.ts";
 import { MS_DOMAIN } from "./graph.ts";
 import type { GraphBuilder } from "./graph.ts";
-import type { NetworkConfig } from "@ldtext/core";
-
-export interface WeightTensor {
-  shape: readonly number[];
-  data: Float32Array;
-}
-/** The flat `name → tensor` map of MODEL-SPEC (TF.js variable names = checkpoint keys = initializer names). */
-export type WeightMap = ReadonlyMap<string, WeightTensor>;
+import type { NetworkConfig, WeightMap, WeightTensor } from "@ldtext/core";
 
 /**
  * How quantized weights are stored for DynamicQuantizeMatMul (activations are always dynamic

@@ -12,7 +12,7 @@ import * as ort from "onnxruntime-node";
 import type { ModelConfig } from "@ldtext/core";
 import { createSession } from "@ldtext/core/onnx";
 import { buildDenoiser } from "../networks/graphs.ts";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
+import type { WeightMap, WeightTensor } from "@ldtext/core";
 import { DataType } from "../onnx/proto.ts";
 
 /** Weight name → max |input| per input channel, over calibration inputs. */

@@ -2,9 +2,8 @@
 // tested against (and what `export:verify` compares with when the TF.js networks are not available).
 // Written for clarity at tiny sizes, not speed.
 import type { ModelConfig, NetworkConfig } from "@ldtext/core";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
+import type { NormState, WeightMap, WeightTensor } from "@ldtext/core";
 import { NORM_EPS, timeFrequencies } from "../networks/graphs.ts";
-import type { NormState } from "../networks/graphs.ts";
 
 /** A dense float64 tensor, row-major. */
 export interface Tensor64 {
@@ -216,6 +215,7 @@ export function decoderRef(cfg: ModelConfig, w: WeightMap, latents: Tensor64): T
 
 /** CondEnc: tokens, mask `[B, S]` → cond `[B, S, Dc]`. */
 export function condEncoderRef(cfg: ModelConfig, w: WeightMap, tokens: ArrayLike<number>, mask: Tensor64): Tensor64 {
+  if (cfg.task !== "summarize") throw new Error("condEncoderRef needs a summarize model (task generate has no condition encoder)");
   const [B, S] = mask.shape;
-  return trunk(embed(get(w, "cond.tok_emb"), tokens, [B, S]), w, "cond", cfg.condEnc!, mask);
+  return trunk(embed(get(w, "cond.tok_emb"), tokens, [B, S]), w, "cond", cfg.condEnc, mask);
 }

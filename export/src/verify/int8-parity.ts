@@ -9,7 +9,7 @@
 // Also makes the load-time check file (core's Int8Check): one row per t of these inputs.
 import { join } from "node:path";
 import type * as ort from "onnxruntime-node";
-import { condMaxLenOf, cpuInfo, documentHead, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
+import { cpuInfo, documentHead, encodeTensor, gaussianNoise, makeSchedule, readArtifact, CompactTokenizer } from "@ldtext/core";
 import type { CpuInfo, Int8Check, Manifest } from "@ldtext/core";
 import { condEncoderFeeds, createSession, denoiserFeeds } from "@ldtext/core/onnx";
 import { sampleArtifact } from "../sample/sample.ts";
@@ -89,9 +89,11 @@ const open = (file: string, threads: number): Promise<ort.InferenceSession> => c
 
 /** Conditions for the first `n` documents (the server's document policy), each row padded to the longest (mask 0), as the server batches them. */
 async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], threads: number): Promise<{ data: Float32Array[]; lens: number[]; Dc: number }> {
+  const cfg = m.config;
+  if (cfg.task !== "summarize") throw new Error("encodeDocs needs a summarize model");
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const s = await open(join(dir, m.graphs.cond_encoder!.file), threads);
-  const S = condMaxLenOf(m.config);
+  const S = cfg.condMaxLen;
   const data: Float32Array[] = [];
   const lens: number[] = [];
   try {
@@ -105,7 +107,7 @@ async function encodeDocs(dir: string, m: Manifest, docs: readonly string[], thr
     await s.release();
     tok.free();
   }
-  return { data, lens, Dc: m.config.condEnc!.dModel };
+  return { data, lens, Dc: cfg.condEnc.dModel };
 }
 
 function padConds(rows: { data: Float32Array; len: number }[], Dc: number): { data: Float32Array; mask: Float32Array; S: number } {

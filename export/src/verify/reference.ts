@@ -1,12 +1,11 @@
 // The forward an artifact is checked against. Two implementations of one interface: the TF.js
-// networks of @ldtext/training (`buildNetworks`, what training actually ran) when that export exists,
-// otherwise the plain-JS float64 reference of this package.
+// networks of @ldtext/training (`buildNetworks`, what training actually ran) when training can be
+// loaded, otherwise the plain-JS float64 reference of this package.
 import type { ModelConfig } from "@ldtext/core";
-import type { WeightMap } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+import type { buildNetworks } from "@ldtext/training";
+import type { NormState, WeightMap } from "@ldtext/core";
 import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
 import type { Tensor64 } from "../reference/forward.ts";
-import type { BuildNetworks } from "./tfjs-adapter.ts";
 
 export interface CondInput {
   cond: Tensor64;
@@ -36,16 +35,29 @@ export function jsReference(cfg: ModelConfig, weights: WeightMap, norm: NormStat
 /** The TF.js reference, or why it is not available (the reason is reported, never swallowed). */
 export type TfjsReference = { ok: true; forward: ReferenceForward } | { ok: false; reason: string };
 
-export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState, modulePath = "@ldtext/training"): Promise<TfjsReference> {
-  let training: Record<string, unknown>;
+/**
+ * How the verifier reaches training's TF.js networks: @ldtext/training's entry point, imported only
+ * when the TF.js reference is asked for, so `--reference js` and everything that imports
+ * @ldtext/export (the server's and the load test's tests) never load TF.js. Typed by training's own
+ * `buildNetworks`.
+ */
+export interface TrainingImport {
+  /** The package, for the reason when it cannot be imported. */
+  name: string;
+  load(): Promise<{ buildNetworks: typeof buildNetworks }>;
+}
+
+export const TRAINING: TrainingImport = { name: "@ldtext/training", load: () => import("@ldtext/training") };
+
+export async function tfjsReference(cfg: ModelConfig, weights: WeightMap, norm: NormState, training: TrainingImport = TRAINING): Promise<TfjsReference> {
+  let build: typeof buildNetworks;
   try {
-    training = (await import(modulePath)) as Record<string, unknown>;
+    ({ buildNetworks: build } = await training.load());
   } catch (e) {
-    return { ok: false, reason: `${modulePath} could not be imported: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, reason: `${training.name} could not be imported: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (typeof training.buildNetworks !== "function") return { ok: false, reason: `${modulePath} does not export buildNetworks` };
   const { tfjsAdapter } = await import("./tfjs-adapter.ts");
-  return { ok: true, forward: tfjsAdapter(training.buildNetworks as BuildNetworks, cfg, weights, norm) };
+  return { ok: true, forward: tfjsAdapter(build, cfg, weights, norm) };
 }
 
 /** The chosen forward; `note` says why `auto` fell back to the JS reference (for the report). */

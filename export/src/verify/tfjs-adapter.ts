@@ -2,25 +2,10 @@
 // ReferenceForward interface: plain arrays in, plain arrays out, every tensor disposed.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "@ldtext/core";
-import type { WeightMap, WeightTensor } from "../onnx/blocks.ts";
-import type { NormState } from "../networks/graphs.ts";
+import type { NormState, WeightMap } from "@ldtext/core";
+import type { buildNetworks } from "@ldtext/training";
 import type { Tensor64 } from "../reference/forward.ts";
 import type { ReferenceForward } from "./reference.ts";
-
-/** The part of training's InferenceNetworks the verifier calls (structural, so no type import cycle). */
-export interface TfjsNetworks {
-  encode(tokens: tf.Tensor2D): tf.Tensor3D;
-  denoise(xt: tf.Tensor3D, xsc: tf.Tensor3D, t: tf.Tensor1D, cond?: tf.Tensor3D, condMask?: tf.Tensor2D): tf.Tensor3D;
-  decode(latents: tf.Tensor3D): tf.Tensor3D;
-  encodeCondition(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
-  dispose(): void;
-}
-
-export type BuildNetworks = (
-  cfg: ModelConfig,
-  weights: Map<string, WeightTensor>,
-  norm?: { kind: NormState["kind"]; mean?: Float32Array; sq?: Float32Array },
-) => TfjsNetworks;
 
 const t3 = (x: Tensor64): tf.Tensor3D => tf.tensor3d(Float32Array.from(x.data), x.shape as [number, number, number]);
 const t2 = (x: Tensor64): tf.Tensor2D => tf.tensor2d(Float32Array.from(x.data), x.shape as [number, number]);
@@ -38,12 +23,8 @@ function run(inputs: tf.Tensor[], f: () => tf.Tensor): Float32Array {
   }
 }
 
-export function tfjsAdapter(build: BuildNetworks, cfg: ModelConfig, weights: WeightMap, norm: NormState): ReferenceForward {
-  const nets = build(cfg, new Map(weights), {
-    kind: norm.kind,
-    ...(norm.mean ? { mean: Float32Array.from(norm.mean) } : {}),
-    ...(norm.sq ? { sq: Float32Array.from(norm.sq) } : {}),
-  });
+export function tfjsAdapter(build: typeof buildNetworks, cfg: ModelConfig, weights: WeightMap, norm: NormState): ReferenceForward {
+  const nets = build(cfg, new Map(weights), norm);
   return {
     kind: "tfjs",
     encode: async (tokens, B, L) => {

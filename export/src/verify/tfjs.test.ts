@@ -39,7 +39,8 @@ test("an unavailable TF.js reference says why (the reason the verify report then
   const cfg = tinyConfig("generate");
   const w = randomWeights(cfg, 21);
   const norm = { kind: "data" as const, mean: new Array<number>(cfg.latentDim).fill(0), sq: new Array<number>(cfg.latentDim).fill(1) };
-  const r = await tfjsReference(cfg, w, norm, "@ldtext/no-such-package");
+  const missing = "@ldtext/no-such-package";
+  const r = await tfjsReference(cfg, w, norm, { name: missing, load: () => import(missing) });
   assert.equal(r.ok, false);
   assert.match(r.ok ? "" : r.reason, /@ldtext\/no-such-package could not be imported/);
 });

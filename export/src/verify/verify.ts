@@ -8,11 +8,9 @@
 // since int8 kernels differ between CPUs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { condMaxLenOf, readArtifact } from "@ldtext/core";
+import { condMaxLenOf, readArtifact, weightShapes } from "@ldtext/core";
 import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core";
-import type { NormState } from "../networks/graphs.ts";
-import { weightShapes } from "../networks/weights.ts";
-import type { WeightTensor } from "../onnx/blocks.ts";
+import type { NormState, WeightTensor } from "@ldtext/core";
 import { readInitializers, tensorAsFloat32 } from "@ldtext/core";
 import { gaussian } from "../networks/weights.ts";
 import type { Tensor64 } from "../reference/forward.ts";
@@ -147,7 +145,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   const L = opts.length ?? cfg.maxLen;
   const S = condMaxLenOf(cfg);
   const dims: Record<string, number> = { B, L, S };
-  const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, ...(chosen.note ? { referenceNote: chosen.note } : {}), graphs: {}, shapes: { B, L, ...(cfg.condEnc ? { S } : {}) }, cpu: cpuInfo() };
+  const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, ...(chosen.note ? { referenceNote: chosen.note } : {}), graphs: {}, shapes: { B, L, ...(cfg.task === "summarize" ? { S } : {}) }, cpu: cpuInfo() };
 
   // Shared random inputs.
   const tokens = (n: number): number[] => Array.from({ length: n }, () => Math.floor(Math.abs(rnd()) * 1e6) % cfg.vocabSize);
@@ -155,7 +153,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   const xsc = random([B, L, cfg.latentDim], rnd, 0.5);
   const t = Float32Array.from({ length: B }, (_, i) => (i + 0.5) / B);
   let cond: CondInput | undefined;
-  if (cfg.task === "summarize" && cfg.condEnc) {
+  if (cfg.task === "summarize") {
     // row i keeps S − i·⌊S/3⌋ real positions (padding exercised, never empty)
     const keep = (i: number): number => Math.max(1, S - i * Math.floor(S / 3));
     cond = { cond: random([B, S, cfg.condEnc.dModel], rnd), mask: { shape: [B, S], data: Float64Array.from({ length: B * S }, (_, i) => (i % S < keep(Math.floor(i / S)) ? 1 : 0)) } };

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "@ldtext/charts";
-import { startServer, type RunningServer } from "../server-process.ts";
+import { spawnServerProcess, type ServerProcess } from "../server-process.ts";
 import { chooseModel } from "./model.ts";
 import { EnginePool, sweepEngine } from "./engine.ts";
 import { denoiserFlopsPerRow } from "./flops.ts";
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const loadStart = loadavg();
   const log = (s: string) => console.error(s);
 
-  const servers = new Set<RunningServer>();
+  const servers = new Set<ServerProcess>();
   const stopAll = () => Promise.all([...servers].map((s) => s.stop().finally(() => servers.delete(s))));
   const watchdog = setTimeout(() => {
     log(`bench:serve: over --max-minutes ${maxMinutes}, aborting`);
@@ -193,24 +193,24 @@ async function main(): Promise<void> {
       notes.push(model.info.hasInt8 ? "int8 skipped (--no-int8)." : "The artifact has no denoiser_int8 graph: no int8 comparison (engine or server).");
     }
 
-    const start = async (name: string, denoiser: Precision | "auto", budget: number, w = workers): Promise<RunningServer> => {
-      const s = await startServer({ repoRoot, modelsDir: model.dir, logFile: join(scratch, `server-${name}.log`), env: serverEnv({ workers: w, threads, rowBudget: budget, concurrencies, denoiser }) });
+    const start = async (name: string, denoiser: Precision | "auto", budget: number, w = workers): Promise<ServerProcess> => {
+      const s = await spawnServerProcess({ repoRoot, modelsDir: model.dir, logFile: join(scratch, `server-${name}.log`), env: serverEnv({ workers: w, threads, rowBudget: budget, concurrencies, denoiser }) });
       servers.add(s);
       return s;
     };
-    const stop = async (s: RunningServer) => {
+    const stop = async (s: ServerProcess) => {
       await s.stop();
       servers.delete(s);
     };
     /** Starts the servers together; GET /models must confirm each serves the denoiser it was given. */
-    const startChecked = async (specs: { name: string; denoiser: Precision; budget: number }[]): Promise<RunningServer[]> => {
+    const startChecked = async (specs: { name: string; denoiser: Precision; budget: number }[]): Promise<ServerProcess[]> => {
       const started = await Promise.allSettled(specs.map((x) => start(x.name, x.denoiser, x.budget)));
       const failed = started.find((x) => x.status === "rejected");
       if (failed) {
         await stopAll();
         throw failed.reason;
       }
-      const list = started.map((x) => (x as PromiseFulfilledResult<RunningServer>).value);
+      const list = started.map((x) => (x as PromiseFulfilledResult<ServerProcess>).value);
       for (const [i, s] of list.entries()) {
         const served = await servedDenoiser(s.url, model.info.id);
         if (served.denoiser !== specs[i].denoiser) throw new Error(`the ${specs[i].name} server (DENOISER=${specs[i].denoiser}) serves ${served.denoiser}: ${served.reason}`);

@@ -2,7 +2,7 @@
 // Dif network of docs/MODEL-SPEC.md. Only matrix products are counted (2 FLOPs per multiply-add):
 // they are what a GEMM peak can be compared with; norms, rotary, softmax and SiLU are elementwise and
 // add well under 1 % at the shipped sizes.
-import type { ModelConfig } from "@ldtext/core";
+import { type ModelConfig, condMaxLenOf } from "@ldtext/core";
 
 export interface DenoiserFlops {
   /** sinus(t) @ w1, @ w2 (per row, not per position). */
@@ -26,7 +26,7 @@ export interface DenoiserFlops {
  * Matmul FLOPs of the denoiser for one row. `condLen` is the document length S the cross-attention
  * sees (conditional models; defaults to the config's condMaxLen).
  */
-export function denoiserFlopsPerRow(cfg: ModelConfig, condLen = cfg.condMaxLen ?? 0): DenoiserFlops {
+export function denoiserFlopsPerRow(cfg: ModelConfig, condLen = condMaxLenOf(cfg)): DenoiserFlops {
   const L = cfg.maxLen;
   const d = cfg.latentDim;
   const { dModel: D, layers, ffn: F } = cfg.dif;
@@ -37,7 +37,7 @@ export function denoiserFlopsPerRow(cfg: ModelConfig, condLen = cfg.condMaxLen ?
   // Per head: [L, dh] x [dh, L] and [L, L] x [L, dh]; summed over heads that is 2 · (L·L·D) MACs.
   const attnScores = layers * 2 * mm(L, D, L);
   let cross = 0;
-  if (cfg.task === "summarize" && cfg.condEnc) {
+  if (cfg.task === "summarize") {
     const Dc = cfg.condEnc.dModel;
     const S = condLen;
     cross = layers * (2 * mm(L, D, D) + 2 * mm(S, Dc, D) + 2 * mm(L, D, S));

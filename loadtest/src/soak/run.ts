@@ -4,8 +4,8 @@
 import { cpus, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import { SeededRandom } from "@ldtext/core";
-import { startServer } from "../server-process.ts";
-import type { RunningServer } from "../server-process.ts";
+import { spawnServerProcess } from "../server-process.ts";
+import type { ServerProcess } from "../server-process.ts";
 import { hostile, sendValid, slowBody, validRequest } from "./client.ts";
 import type { HostileResult, Valid } from "./client.ts";
 import { prepareModels } from "./models.ts";
@@ -114,7 +114,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const models = await prepareModels(o.models, `${o.workDir}/models`);
   const MAX_BODY = 65_536;
   const REQUEST_TIMEOUT = 5_000;
-  const server: RunningServer = await startServer({
+  const server: ServerProcess = await spawnServerProcess({
     repoRoot: o.repoRoot,
     modelsDir: models.dir,
     logFile: `${o.workDir}/soak-server.log`,

@@ -26,7 +26,7 @@ export const API_VERSION = "0.1.0";
 const INFO = { title: "ldtext inference API", version: API_VERSION, description: "Text generation and summarization with latent diffusion (step-level continuous batching on ONNX Runtime)." };
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const { config, logger } = deps;
+  const { settings, logger } = deps;
   const app = newRouter();
 
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
@@ -39,13 +39,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ["'self'", "data:"], styleSrc: ["'self'", "'unsafe-inline'"], objectSrc: ["'none'"], frameAncestors: ["'none'"] },
     }),
   );
-  if (config.CORS_ORIGINS.length > 0) {
-    app.use(cors({ origin: config.CORS_ORIGINS, allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"], exposeHeaders: ["X-Request-Id", "x-queue-time", "x-inference-time", "x-model-version", "Retry-After"] }));
+  if (settings.CORS_ORIGINS.length > 0) {
+    app.use(cors({ origin: settings.CORS_ORIGINS, allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"], exposeHeaders: ["X-Request-Id", "x-queue-time", "x-inference-time", "x-model-version", "Retry-After"] }));
   }
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "API key (when the server has API_KEYS set)" });
   // One schema set for all modules: a component registered twice under one name would clash.
-  const S = makeSchemas({ maxN: config.MAX_N, maxSteps: config.MAX_STEPS, defaultSteps: config.DEFAULT_STEPS });
+  const S = makeSchemas({ maxN: settings.MAX_N, maxSteps: settings.MAX_STEPS, defaultSteps: settings.DEFAULT_STEPS });
   app.route("/", inferenceRoutes(deps, S));
   app.route("/", opsRoutes(deps, S));
   app.route("/", adminRoutes(deps, S));

@@ -3,7 +3,7 @@
 // (Hono's `app.route` pattern); a hook set on the root app would not reach routes defined on them.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Logger } from "pino";
-import type { ServerConfig } from "../config/index.ts";
+import type { ServerSettings } from "../settings/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { InferenceApi } from "../inference/types.ts";
 import type { DrainState } from "../middleware/drain/index.ts";
@@ -16,7 +16,7 @@ import type { makeSchemas } from "./schemas.ts";
 export type Lifecycle = DrainState;
 
 export interface AppDeps {
-  config: ServerConfig;
+  settings: ServerSettings;
   inference: InferenceApi;
   metrics: Metrics;
   logger: Logger;

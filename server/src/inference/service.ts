@@ -4,7 +4,7 @@
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { DOCUMENT_POLICY, condMaxLenOf, documentHead, servedGuidance } from "@ldtext/core";
-import type { ServerConfig } from "../config/index.ts";
+import type { ServerSettings } from "../settings/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
 import type { LoadedModel } from "../registry/loaded-model.ts";
@@ -22,10 +22,10 @@ export class InferenceService implements InferenceApi {
 
   constructor(
     private readonly registry: ModelRegistry,
-    private readonly config: ServerConfig,
+    private readonly settings: ServerSettings,
     private readonly metrics: Metrics,
   ) {
-    this.responses = config.RESPONSE_CACHE_SIZE > 0 ? new LRUCache({ max: config.RESPONSE_CACHE_SIZE }) : undefined;
+    this.responses = settings.RESPONSE_CACHE_SIZE > 0 ? new LRUCache({ max: settings.RESPONSE_CACHE_SIZE }) : undefined;
   }
 
   private pick(task: "generate" | "summarize", id?: string): LoadedModel {
@@ -33,7 +33,7 @@ export class InferenceService implements InferenceApi {
     if (m) return m;
     if (!this.registry.loaded) throw new NotReadyError("models are still loading");
     if (id !== undefined) throw new RequestError(`model: no ${task} model with id "${id}"`, 404, "model");
-    const configured = this.config.DEFAULT_MODELS[task];
+    const configured = this.settings.DEFAULT_MODELS[task];
     if (configured !== undefined && this.registry.models.some((x) => x.manifest.task === task)) {
       throw new NotReadyError(`the default ${task} model "${configured}" (DEFAULT_MODELS) is not loaded; name a model`);
     }
@@ -59,9 +59,9 @@ export class InferenceService implements InferenceApi {
     const texts = (ids: Int32Array[]) => ids.map((row) => tok.decodeSample(row.subarray(0, length)));
     return m.scheduler.submit({
       ...spec,
-      deadline: performance.now() + this.config.REQUEST_DEADLINE_MS,
+      deadline: performance.now() + this.settings.REQUEST_DEADLINE_MS,
       signal: o.signal,
-      progressEvery: o.onStep ? (o.every ?? this.config.STREAM_EVERY) : undefined,
+      progressEvery: o.onStep ? (o.every ?? this.settings.STREAM_EVERY) : undefined,
       onProgress: o.onStep ? (step, ids) => o.onStep!(step, texts(ids)) : undefined,
     });
   }
@@ -137,11 +137,11 @@ export class InferenceService implements InferenceApi {
       version: m.version,
       task: m.manifest.task,
       maxLength: m.manifest.config.maxLen,
-      documentLength: m.manifest.config.condMaxLen ?? null,
+      documentLength: m.manifest.config.task === "summarize" ? m.manifest.config.condMaxLen : null,
       executionProvider: m.ep,
       denoiser: m.denoiser.served,
       denoiserReason: m.denoiser.reason,
-      workers: this.config.WORKERS,
+      workers: this.settings.WORKERS,
       loadedAt: m.loadedAt,
       default: defaults.has(m),
       defaultGuidance: m.manifest.task === "summarize" ? servedGuidance(m.manifest) : null,

@@ -4,7 +4,7 @@ import { CompactTokenizer, Scheduler, coreMath, readArtifact } from "@ldtext/cor
 import type { ConditionCache, Manifest } from "@ldtext/core";
 import { modelShape } from "@ldtext/core/onnx";
 import type { Logger } from "pino";
-import type { ServerConfig } from "../config/index.ts";
+import type { ServerSettings } from "../settings/index.ts";
 import { EngineWorker } from "../engine/engine-worker.ts";
 import { OnnxBackend } from "../engine/onnx-backend.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -12,7 +12,7 @@ import { describeCheck, initialChoice, runInt8Check } from "./denoiser-choice.ts
 import type { DenoiserChoice } from "./denoiser-choice.ts";
 
 export interface LoadContext {
-  config: ServerConfig;
+  settings: ServerSettings;
   metrics: Metrics;
   logger: Logger;
   condCache?: ConditionCache;
@@ -55,23 +55,23 @@ export class LoadedModel {
 
   /** Verify (manifest + sha256 of every graph), start the workers, warm every graph once. */
   static async load(dir: string, ctx: LoadContext): Promise<LoadedModel> {
-    const { config, metrics, logger } = ctx;
+    const { settings, metrics, logger } = ctx;
     const manifest = await readArtifact(dir);
     const tokenizer = CompactTokenizer.fromJSON(manifest.vocabulary);
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
-    const first = initialChoice(config.DENOISER, manifest, config.EP);
+    const first = initialChoice(settings.DENOISER, manifest, settings.EP);
     let denoiser: DenoiserChoice = { served: first.try, reason: first.reason };
     if (first.try === "int8") {
       const q = manifest.graphs.denoiser_int8;
       if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (npm run export:quantize -- ${dir})`);
       graphs.denoiser = join(dir, q.file);
     }
-    const start = () => EngineWorker.start({ graphs, ep: config.EP, strict: config.EP_STRICT, deviceId: config.CUDA_DEVICE_ID, intraOpThreads: config.INTRA_OP_THREADS, cpuMemArena: config.ORT_CPU_MEM_ARENA, memPattern: config.ORT_MEM_PATTERN, schedule: manifest.config.schedule, shape: modelShape(manifest) });
+    const start = () => EngineWorker.start({ graphs, ep: settings.EP, strict: settings.EP_STRICT, deviceId: settings.CUDA_DEVICE_ID, intraOpThreads: settings.INTRA_OP_THREADS, cpuMemArena: settings.ORT_CPU_MEM_ARENA, memPattern: settings.ORT_MEM_PATTERN, schedule: manifest.config.schedule, shape: modelShape(manifest) });
     const workers: EngineWorker[] = [];
     try {
-      if (config.DENOISER === "auto" && first.try === "int8") {
+      if (settings.DENOISER === "auto" && first.try === "int8") {
         // The check runs on the first worker, the one that would serve it (same CPU, threads, EP).
         const w = await start();
         let fail: string | undefined;
@@ -95,7 +95,7 @@ export class LoadedModel {
           graphs.denoiser = join(dir, manifest.graphs.denoiser!.file);
         } else workers.push(w);
       }
-      while (workers.length < config.WORKERS) workers.push(await start());
+      while (workers.length < settings.WORKERS) workers.push(await start());
     } catch (e) {
       await Promise.all(workers.map((w) => w.close()));
       tokenizer.free();
@@ -104,8 +104,8 @@ export class LoadedModel {
     const ep = workers[0].ep;
     const fallbackReason = workers[0].fallbackReason;
     if (fallbackReason) {
-      logger.warn({ model: manifest.id, requested: config.EP, ep, reason: fallbackReason }, "execution provider fallback: CUDA requested but unavailable, using CPU");
-      if (config.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
+      logger.warn({ model: manifest.id, requested: settings.EP, ep, reason: fallbackReason }, "execution provider fallback: CUDA requested but unavailable, using CPU");
+      if (settings.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
     }
     const cfg = manifest.config;
     const { L, d, condDim } = modelShape(manifest);
@@ -114,9 +114,9 @@ export class LoadedModel {
     const scheduler = new Scheduler({
       lanes,
       math: coreMath(cfg.schedule),
-      rowBudget: config.ROW_BUDGET,
-      queueSize: config.QUEUE_SIZE,
-      admissionMs: config.ADMISSION_DEADLINE_MS,
+      rowBudget: settings.ROW_BUDGET,
+      queueSize: settings.QUEUE_SIZE,
+      admissionMs: settings.ADMISSION_DEADLINE_MS,
       condCache: ctx.condCache,
       events: {
         queueSize: (n) => metrics.queueSize.set(label, n),

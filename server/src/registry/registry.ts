@@ -88,7 +88,7 @@ export class ModelRegistry {
 
   /** The model that answers `task` requests naming no model (undefined when that id is not loaded). */
   defaultFor(task: Task): LoadedModel | undefined {
-    const id = this.ctx.config.DEFAULT_MODELS[task] ?? this.defaults.get(task);
+    const id = this.ctx.settings.DEFAULT_MODELS[task] ?? this.defaults.get(task);
     const m = id === undefined ? undefined : this.current.get(id);
     return m && m.manifest.task === task ? m : undefined;
   }
@@ -96,7 +96,7 @@ export class ModelRegistry {
   /** Where the default of a task comes from, for logs and /models. */
   private settleDefaults(): void {
     for (const task of ["generate", "summarize"] as const) {
-      const configured = this.ctx.config.DEFAULT_MODELS[task];
+      const configured = this.ctx.settings.DEFAULT_MODELS[task];
       const serving = this.models.filter((m) => m.manifest.task === task);
       if (configured !== undefined) {
         if (!serving.some((m) => m.id === configured) && serving.length > 0) {
@@ -194,7 +194,7 @@ export class ModelRegistry {
           metrics.reloads.inc({ outcome: "loaded" });
           if (old) {
             logger.info({ model: id, from: old.version, to: next.version }, "hot swap: new version serving, old version draining");
-            const p = old.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring old version failed"));
+            const p = old.retire(this.ctx.settings.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring old version failed"));
             this.retiring.add(p);
             void p.finally(() => this.retiring.delete(p));
           }
@@ -218,7 +218,7 @@ export class ModelRegistry {
         this.current.delete(id);
         this.ctx.metrics.modelInfo.remove({ model: m.id, version: m.version, task: m.manifest.task, ep: m.ep, denoiser: m.denoiser.served });
         logger.info({ model: m.label }, "every folder of this model was removed: no longer served");
-        const p = m.retire(this.ctx.config.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring a removed model failed"));
+        const p = m.retire(this.ctx.settings.DRAIN_TIMEOUT_MS).catch((e: unknown) => logger.error({ err: String(e) }, "retiring a removed model failed"));
         this.retiring.add(p);
         void p.finally(() => this.retiring.delete(p));
       }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { placeholderVocabulary, tinyConfig, writeRandomArtifact } from "@ldtext/export";
 import pino from "pino";
 import type { Logger } from "pino";
-import { loadConfig } from "../config/index.ts";
+import { loadSettings } from "../settings/index.ts";
 import { startServer } from "../server.ts";
 import type { RunningServer } from "../server.ts";
 
@@ -45,8 +45,8 @@ export function captureLogger(level = "info"): { logger: Logger; lines: Record<s
 }
 
 export async function startTestServer(modelsDir: string, env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<RunningServer> {
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", MODEL_POLL_MS: "0", ...env });
-  const srv = await startServer(config, opts);
+  const settings = loadSettings({ PORT: "0", HOST: "127.0.0.1", MODELS_DIR: modelsDir, LOG_LEVEL: "silent", WORKERS: "1", INTRA_OP_THREADS: "1", EP: "cpu", MODEL_POLL_MS: "0", ...env });
+  const srv = await startServer(settings, opts);
   await srv.loaded;
   return srv;
 }

@@ -11,7 +11,7 @@ import { CompactTokenizer, gaussianNoise, modelConfigFromPreset } from "@ldtext/
 import { initBackend } from "../backend/index.ts";
 import { LatentDiffusionModel } from "./model.ts";
 import { buildNetworks } from "./inference.ts";
-import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "@ldtext/core";
 
 before(async () => {
   await initBackend("wasm", { log: null });

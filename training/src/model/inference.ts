@@ -1,11 +1,10 @@
 // TF.js forwards of a trained model from plain weights (a checkpoint): the reference the ONNX
 // exporter's parity check compares against (docs/MODEL-SPEC.md), and what evaluation samples with.
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig } from "@ldtext/core";
+import { type FloatWeights, type ModelConfig, type NormState, weightShapes } from "@ldtext/core";
 import type { Weights } from "./layers.ts";
-import type { FloatWeights } from "./model.ts";
-import { createNetworks, modelShapes } from "./networks.ts";
-import { Normalizer, type NormState } from "./normalize.ts";
+import { createNetworks } from "./networks.ts";
+import { Normalizer } from "./normalize.ts";
 
 export interface InferenceNetworks {
   readonly modelConfig: ModelConfig;
@@ -30,10 +29,9 @@ export interface InferenceNetworks {
  */
 export function buildNetworks(modelConfig: ModelConfig, weights: FloatWeights, norm?: NormState): InferenceNetworks {
   const nets = createNetworks(modelConfig);
-  const shapes = modelShapes(nets);
   const W: Weights = {};
   const missing = new Map<string, string>(); // network prefix → first missing weight
-  for (const [name, shape] of Object.entries(shapes)) {
+  for (const [name, shape] of weightShapes(modelConfig)) {
     const wt = weights.get(name);
     if (!wt) {
       const prefix = name.slice(0, name.indexOf("."));

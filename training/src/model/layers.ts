@@ -126,27 +126,3 @@ export function trunk(h: tf.Tensor, weights: Weights, prefix: string, cfg: Netwo
   for (let i = 0; i < cfg.layers; i++) h = block(h, weights, `${prefix}.blocks.${i}`, cfg, ctx);
   return rmsNorm(h, w(weights, `${prefix}.final_norm`));
 }
-
-/** Shapes of a network's block weights (names per MODEL-SPEC). */
-export function blockShapes(prefix: string, cfg: NetworkConfig, crossFrom?: number): Record<string, number[]> {
-  const { dModel: d, ffn: f } = cfg;
-  const out: Record<string, number[]> = {};
-  for (let i = 0; i < cfg.layers; i++) {
-    const p = `${prefix}.blocks.${i}`;
-    out[`${p}.attn_norm`] = [d];
-    for (const m of ["wq", "wk", "wv", "wo"]) out[`${p}.attn.${m}`] = [d, d];
-    if (crossFrom !== undefined) {
-      out[`${p}.cross_norm`] = [d];
-      out[`${p}.cross.wq`] = [d, d];
-      out[`${p}.cross.wk`] = [crossFrom, d];
-      out[`${p}.cross.wv`] = [crossFrom, d];
-      out[`${p}.cross.wo`] = [d, d];
-    }
-    out[`${p}.mlp_norm`] = [d];
-    out[`${p}.mlp.w1`] = [d, f];
-    out[`${p}.mlp.w3`] = [d, f];
-    out[`${p}.mlp.w2`] = [f, d];
-  }
-  out[`${prefix}.final_norm`] = [d];
-  return out;
-}

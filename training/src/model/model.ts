@@ -1,15 +1,13 @@
-// The jointly trained model: networks + their weights as TF.js variables (named per MODEL-SPEC) +
-// the normalization state. Variables get a per-instance suffix because TF.js registers variable
+// The jointly trained model: networks + their weights as TF.js variables (core's weight inventory,
+// names and shapes per MODEL-SPEC) + the normalization state. Variables get a per-instance suffix because TF.js registers variable
 // names globally and tests build several models in one process; `byName` maps spec names back.
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig } from "@ldtext/core";
-import { gaussianNoise } from "@ldtext/core";
+import type { FloatWeights, ModelConfig, NetworkName, WeightShapes } from "@ldtext/core";
+import { gaussianNoise, networkOf, weightShapes } from "@ldtext/core";
 import type { Weights } from "./layers.ts";
-import { type Networks, type Shapes, createNetworks, modelShapes, networkOf } from "./networks.ts";
+import { type Networks, createNetworks } from "./networks.ts";
 import { Normalizer } from "./normalize.ts";
 
-export type NetworkName = "enc" | "dec" | "dif" | "cond";
-export type FloatWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
 const STD = 0.02;
 
@@ -30,14 +28,16 @@ function initialValue(name: string, shape: number[], index: number, seed: number
   return out;
 }
 
+/** Initial weights of `cfg`: weight i of core's inventory (its order) draws noise stream i. */
 export function initWeights(cfg: ModelConfig, seed: number): FloatWeights {
-  const shapes = modelShapes(createNetworks(cfg));
   const out: FloatWeights = new Map();
-  Object.entries(shapes).forEach(([name, shape], i) => {
+  let i = 0;
+  for (const [name, shape] of weightShapes(cfg)) {
     const net = networkOf(name);
-    const layers = (net === "cond" ? cfg.condEnc! : cfg[net]).layers;
-    out.set(name, { shape, data: initialValue(name, shape, i, seed, layers) });
-  });
+    // A `cond.*` weight exists only in a summarizer's inventory.
+    const layers = net === "cond" ? (cfg.task === "summarize" ? cfg.condEnc.layers : 0) : cfg[net].layers;
+    out.set(name, { shape, data: initialValue(name, shape, i++, seed, layers) });
+  }
   return out;
 }
 
@@ -45,7 +45,8 @@ let instanceCounter = 0;
 
 export class LatentDiffusionModel {
   readonly nets: Networks;
-  readonly shapes: Shapes;
+  /** core's weight inventory of `cfg`: the variables, in this order. */
+  readonly shapes: WeightShapes;
   readonly names: string[];
   /** Spec name → variable. */
   readonly vars = new Map<string, tf.Variable>();
@@ -55,13 +56,12 @@ export class LatentDiffusionModel {
 
   constructor(readonly cfg: ModelConfig, weights: FloatWeights) {
     this.nets = createNetworks(cfg);
-    this.shapes = modelShapes(this.nets);
-    this.names = Object.keys(this.shapes);
+    this.shapes = weightShapes(cfg);
+    this.names = [...this.shapes.keys()];
     const id = ++instanceCounter;
-    for (const name of this.names) {
+    for (const [name, shape] of this.shapes) {
       const wt = weights.get(name);
       if (!wt) throw new Error(`weights lack "${name}"`);
-      const shape = this.shapes[name];
       if (wt.shape.join(",") !== shape.join(",")) throw new Error(`weight "${name}" has shape [${wt.shape}], the config needs [${shape}]`);
       const v = tf.variable(tf.tensor(wt.data, shape), true, `${name}#${id}`);
       this.vars.set(name, v);
@@ -106,7 +106,7 @@ export class LatentDiffusionModel {
     for (const name of this.names) {
       const wt = weights.get(name);
       if (!wt) throw new Error(`weights lack "${name}"`);
-      tf.tidy(() => this.vars.get(name)!.assign(tf.tensor(wt.data, this.shapes[name])));
+      tf.tidy(() => this.vars.get(name)!.assign(tf.tensor(wt.data, this.shapes.get(name))));
     }
   }
 

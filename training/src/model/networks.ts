@@ -1,19 +1,11 @@
-// The four networks of docs/MODEL-SPEC.md as short classes (nanoGPT style): each holds its config
-// and knows its weight names/shapes; `forward(inputs, weights)` is pure in the weights, so the same
-// network runs on live variables, on stop-gradient copies, or on checkpoint tensors for parity.
+// The four networks of docs/MODEL-SPEC.md as short classes (nanoGPT style): each holds its config;
+// `forward(inputs, weights)` is pure in the weights, so the same network runs on live variables, on
+// stop-gradient copies, or on checkpoint tensors for parity. The weights they read (names and
+// shapes) are core's inventory, `weightShapes(cfg)`; networks.test.ts checks each forward reads
+// exactly that list.
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig, NetworkConfig } from "@ldtext/core";
-import { type BlockContext, type Weights, block, blockShapes, keyBias, linear, rmsNorm, silu, trunk, w } from "./layers.ts";
-
-/** Per-block time projections of a "blocks" denoiser (ModelConfig.difTimeCond). */
-function blockTimeShapes(prefix: string, cfg: NetworkConfig): Shapes {
-  const out: Shapes = {};
-  for (let i = 0; i < cfg.layers; i++) {
-    out[`${prefix}.blocks.${i}.time.w`] = [cfg.dModel, cfg.dModel];
-    out[`${prefix}.blocks.${i}.time.b`] = [cfg.dModel];
-  }
-  return out;
-}
+import { type BlockContext, type Weights, block, keyBias, linear, rmsNorm, silu, trunk, w } from "./layers.ts";
 
 /** `trunk` with `temb·W_i + b_i` added to the residual stream before block i. */
 function trunkWithTime(h: tf.Tensor, temb: tf.Tensor, weights: Weights, prefix: string, cfg: NetworkConfig, ctx: BlockContext): tf.Tensor {
@@ -24,8 +16,6 @@ function trunkWithTime(h: tf.Tensor, temb: tf.Tensor, weights: Weights, prefix: 
   }
   return rmsNorm(h, w(weights, `${prefix}.final_norm`));
 }
-
-export type Shapes = Record<string, number[]>;
 
 function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return tf.gather(table as tf.Tensor2D, ids as tf.Tensor2D);
@@ -43,10 +33,6 @@ export function timestepEmbedding(t: tf.Tensor1D, dModel: number): tf.Tensor2D {
 export class Encoder {
   readonly prefix = "enc";
   constructor(readonly cfg: NetworkConfig, readonly vocabSize: number, readonly latentDim: number) {}
-  shapes(): Shapes {
-    const p = this.prefix;
-    return { [`${p}.tok_emb`]: [this.vocabSize, this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.out.w`]: [this.cfg.dModel, this.latentDim], [`${p}.out.b`]: [this.latentDim] };
-  }
   /** tokens int32 `[B, L]` → encodings `e [B, L, d]` (before Normalize). */
   forward(tokens: tf.Tensor2D, weights: Weights): tf.Tensor3D {
     const p = this.prefix;
@@ -58,10 +44,6 @@ export class Encoder {
 export class Decoder {
   readonly prefix = "dec";
   constructor(readonly cfg: NetworkConfig, readonly vocabSize: number, readonly latentDim: number) {}
-  shapes(): Shapes {
-    const p = this.prefix;
-    return { [`${p}.in.w`]: [this.latentDim, this.cfg.dModel], [`${p}.in.b`]: [this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.lm_head.w`]: [this.cfg.dModel, this.vocabSize], [`${p}.lm_head.b`]: [this.vocabSize] };
-  }
   /** latents `[B, L, d]` → logits `[B, L, V]`. */
   forward(latents: tf.Tensor3D, weights: Weights): tf.Tensor3D {
     const p = this.prefix;
@@ -83,18 +65,6 @@ export class Denoiser {
   readonly prefix = "dif";
   /** `condDim` = Dc when the denoiser cross-attends to a condition (summarization). */
   constructor(readonly cfg: NetworkConfig, readonly latentDim: number, readonly condDim?: number, readonly timeInBlocks = false) {}
-  shapes(): Shapes {
-    const p = this.prefix;
-    const d = this.cfg.dModel;
-    return {
-      [`${p}.time.w1`]: [d, d], [`${p}.time.b1`]: [d], [`${p}.time.w2`]: [d, d], [`${p}.time.b2`]: [d],
-      [`${p}.in.w`]: [2 * this.latentDim, d], [`${p}.in.b`]: [d],
-      ...blockShapes(p, this.cfg, this.condDim),
-      [`${p}.out.w`]: [d, this.latentDim], [`${p}.out.b`]: [this.latentDim],
-      // Last, so that models without them keep the init order (and so the init values) they had.
-      ...(this.timeInBlocks ? blockTimeShapes(p, this.cfg) : {}),
-    };
-  }
   /** → x̂0 `[B, L, d]` */
   forward(inp: DenoiserInputs, weights: Weights): tf.Tensor3D {
     const p = this.prefix;
@@ -113,10 +83,6 @@ export class Denoiser {
 export class ConditionEncoder {
   readonly prefix = "cond";
   constructor(readonly cfg: NetworkConfig, readonly vocabSize: number) {}
-  shapes(): Shapes {
-    const p = this.prefix;
-    return { [`${p}.tok_emb`]: [this.vocabSize, this.cfg.dModel], ...blockShapes(p, this.cfg), [`${p}.null`]: [this.cfg.dModel] };
-  }
   /** tokens `[B, S]`, mask `[B, S]` → cond `[B, S, Dc]` */
   forward(tokens: tf.Tensor2D, mask: tf.Tensor2D, weights: Weights): tf.Tensor3D {
     const p = this.prefix;
@@ -136,24 +102,11 @@ export interface Networks {
 }
 
 export function createNetworks(cfg: ModelConfig): Networks {
-  const conditional = cfg.task === "summarize";
-  if (conditional && !cfg.condEnc) throw new Error("task summarize needs modelConfig.condEnc");
+  const condDim = cfg.task === "summarize" ? cfg.condEnc.dModel : undefined;
   return {
     enc: new Encoder(cfg.enc, cfg.vocabSize, cfg.latentDim),
     dec: new Decoder(cfg.dec, cfg.vocabSize, cfg.latentDim),
-    dif: new Denoiser(cfg.dif, cfg.latentDim, conditional ? cfg.condEnc!.dModel : undefined, cfg.difTimeCond === "blocks"),
-    ...(conditional ? { condEnc: new ConditionEncoder(cfg.condEnc!, cfg.vocabSize) } : {}),
+    dif: new Denoiser(cfg.dif, cfg.latentDim, condDim, cfg.difTimeCond === "blocks"),
+    ...(cfg.task === "summarize" ? { condEnc: new ConditionEncoder(cfg.condEnc, cfg.vocabSize) } : {}),
   };
-}
-
-/** Every weight name → shape of a model (MODEL-SPEC names), in a fixed order (enc, dec, dif, cond). */
-export function modelShapes(nets: Networks): Shapes {
-  return { ...nets.enc.shapes(), ...nets.dec.shapes(), ...nets.dif.shapes(), ...(nets.condEnc ? nets.condEnc.shapes() : {}) };
-}
-
-/** Which network a weight belongs to, from its prefix. */
-export function networkOf(name: string): "enc" | "dec" | "dif" | "cond" {
-  const p = name.slice(0, name.indexOf("."));
-  if (p === "enc" || p === "dec" || p === "dif" || p === "cond") return p;
-  throw new Error(`weight "${name}" has no known network prefix`);
 }

@@ -2,15 +2,8 @@
 // statistics of `data` and `batch` are non-trainable state (JS Float32Arrays: no gradient can flow
 // through them, they serialize exactly, and the EMA update is the formula, not an optimizer step).
 import * as tf from "@tensorflow/tfjs";
-import type { NormKind } from "@ldtext/core";
+import type { NormKind, NormState } from "@ldtext/core";
 import { PAD_ID } from "@ldtext/core";
-
-export interface NormState {
-  kind: NormKind;
-  /** Running E[e] and E[e²] (`data`, `batch`); absent before the first training batch. */
-  mean?: Float32Array;
-  sq?: Float32Array;
-}
 
 const EPS = 1e-5;
 

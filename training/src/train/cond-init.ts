@@ -4,18 +4,17 @@
 // beside a few thousand pairs, CondEnc never learned to say anything the denoiser could use (the
 // shipped 1.0.0 summarizer ignores its document); the latent-diffusion summarizers this follows
 // condition on a pretrained encoder (LD4LG: a frozen BART encoder; TEncDM: the text encoder).
-import type { ModelConfig } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
+import type { FloatWeights, ModelConfig, SummarizeModelConfig } from "@ldtext/core";
 
 /** The condition encoder's config when it copies the text encoder: the same network. */
-export function condConfigFromEncoder(cfg: ModelConfig): ModelConfig {
+export function condConfigFromEncoder(cfg: SummarizeModelConfig): SummarizeModelConfig {
   return { ...cfg, condEnc: { ...cfg.enc } };
 }
 
 /** `weights` with every `cond.*` trunk weight replaced by its `enc.*` twin (`cond.null` kept). */
 export function copyEncoderIntoCondition(weights: FloatWeights, cfg: ModelConfig): { weights: FloatWeights; copied: number } {
+  if (cfg.task !== "summarize") throw new Error("--cond-from encoder needs a summarize model (a condition encoder)");
   const c = cfg.condEnc;
-  if (!c) throw new Error("--cond-from encoder needs a summarize model (a condition encoder)");
   if (c.dModel !== cfg.enc.dModel || c.layers !== cfg.enc.layers || c.ffn !== cfg.enc.ffn || c.heads !== cfg.enc.heads) {
     throw new Error(`--cond-from encoder needs CondEnc shaped like Enc (CondEnc ${JSON.stringify(c)}, Enc ${JSON.stringify(cfg.enc)})`);
   }

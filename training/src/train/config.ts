@@ -11,8 +11,10 @@ export const TrainConfigSchema = z
     data: z.string().min(1).optional(),
     preset: PresetNameSchema.default("tiny"),
     /**
-     * Default 3: trained from scratch at CPU scale, configuration 2 collapses the encodings to a
-     * constant (measured on the tiny preset with data, sphere and α = 0.99), configuration 1 learns slowly.
+     * The loss configuration 1, 2 or 3 (objective.ts LossConfigId; `--config`, and `config` in a
+     * checkpoint's train config, so the name stays). Default 3: trained from scratch at CPU scale,
+     * configuration 2 collapses the encodings to a constant (measured on the tiny preset with data,
+     * sphere and α = 0.99), configuration 1 learns slowly.
      */
     config: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
     norm: NormKindSchema.default("data"),

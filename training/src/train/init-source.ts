@@ -6,10 +6,7 @@
 // moments restart (with the run's warm-up); everything the networks compute is carried over.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ManifestSchema, readInitializers, tensorAsFloat32 } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
-import { createNetworks, modelShapes } from "../model/networks.ts";
-import { loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
+import { type FloatWeights, type LoadedCheckpoint, ManifestSchema, loadCheckpoint, normStateOf, readInitializers, tensorAsFloat32, weightShapes } from "@ldtext/core";
 
 export function isArtifactDir(path: string): boolean {
   return existsSync(join(path, "manifest.json"));
@@ -25,12 +22,12 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
   const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(manifestPath, "utf8")));
   if (!parsed.success) throw new Error(`${manifestPath}: not a valid manifest (${parsed.error.issues[0]?.message ?? "invalid"})`);
   const m = parsed.data;
-  const shapes = modelShapes(createNetworks(m.config));
+  const shapes = weightShapes(m.config);
   const weights: FloatWeights = new Map();
   for (const [role, g] of Object.entries(m.graphs)) {
     if (!g || g.dtype === "int8") continue;
     for (const t of readInitializers(join(dir, g.file))) {
-      const shape = shapes[t.name];
+      const shape = shapes.get(t.name);
       if (!shape || weights.has(t.name)) continue;
       if (t.dims.join(",") !== shape.join(",")) throw new Error(`${dir}: ${role} weight ${t.name} has shape [${t.dims}], the config gives [${shape}]`);
       const data = tensorAsFloat32(t);
@@ -38,7 +35,7 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
       weights.set(t.name, { shape: [...t.dims], data: Float32Array.from(data) });
     }
   }
-  const missing = Object.keys(shapes).filter((n) => !weights.has(n));
+  const missing = [...shapes.keys()].filter((n) => !weights.has(n));
   if (missing.length > 0) {
     const nets = [...new Set(missing.map((n) => n.split(".")[0]))].join(", ");
     throw new Error(
@@ -46,7 +43,6 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
         `continuing training needs every network; export with --graphs encoder,denoiser,decoder${m.task === "summarize" ? ",cond_encoder" : ""}`,
     );
   }
-  const n = m.normalization;
   return {
     dir,
     modelConfig: m.config,
@@ -54,7 +50,7 @@ export function loadArtifactAsCheckpoint(dir: string): LoadedCheckpoint {
     trainConfig: { command: m.training.command },
     step: m.training.steps,
     weights,
-    norm: { kind: n.kind, ...(n.mean ? { mean: Float32Array.from(n.mean) } : {}), ...(n.sq ? { sq: Float32Array.from(n.sq) } : {}) },
+    norm: normStateOf(m.normalization),
     losses: { train: { trainSec: m.training.seconds, ...(m.training.flops !== undefined ? { trainFlops: m.training.flops } : {}) } },
   };
 }

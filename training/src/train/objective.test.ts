@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { gaussianNoise, modelConfigFromPreset, type Task } from "@ldtext/core";
 import { initBackend } from "../backend/index.ts";
-import { LatentDiffusionModel, type FloatWeights } from "../model/model.ts";
-import { networkOf } from "../model/networks.ts";
-import { JointObjective, type Batch, type ConfigId, type StepNoise } from "./objective.ts";
+import type { FloatWeights } from "@ldtext/core";
+import { LatentDiffusionModel } from "../model/model.ts";
+import { networkOf } from "@ldtext/core";
+import { JointObjective, type Batch, type LossConfigId, type StepNoise } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER } from "./optimizer.ts";
 
 const B = 4;
@@ -26,7 +27,7 @@ function makeBatch(task: Task): Batch {
   return batch;
 }
 
-function makeNoise(config: ConfigId, task: Task, d: number): StepNoise {
+function makeNoise(config: LossConfigId, task: Task, d: number): StepNoise {
   const noise: StepNoise = { t: Float32Array.from([0.1, 0.4, 0.7, 0.95]), eps: gaussianNoise(3, 1, 0, B * L * d), selfCond: true };
   if (task === "summarize") noise.condKeep = Float32Array.from([1, 0, 1, 1]);
   if (config === 3) {
@@ -63,7 +64,7 @@ for (const task of ["generate", "summarize"] as const) {
         const opt = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: 1e-2, totalSteps: 10, warmupSteps: 0 });
         const obj = new JointObjective(model);
         const before = model.snapshot();
-        const r = obj.step(makeBatch(task), makeNoise(config, task, cfg.latentDim), { config, coupling: 0.5, want: { dif: which === "dif", ae: which === "ae" } });
+        const r = obj.step(makeBatch(task), makeNoise(config, task, cfg.latentDim), { lossConfig: config, coupling: 0.5, want: { dif: which === "dif", ae: which === "ae" } });
         opt.apply(which === "dif" ? r.difGrads : r.aeGrads, 1);
         tf.dispose([...r.difGrads.values(), ...r.aeGrads.values()]);
         const after = model.snapshot();
@@ -104,7 +105,7 @@ test("configuration 1: Enc's gradient equals the gradient through Dif's computat
   const obj = new JointObjective(model);
   const batch = makeBatch("generate");
   const noise = { ...makeNoise(1, "generate", cfg.latentDim), selfCond: false };
-  const r = obj.step(batch, noise, { config: 1, coupling: 1, want: { dif: false, ae: true } });
+  const r = obj.step(batch, noise, { lossConfig: 1, coupling: 1, want: { dif: false, ae: true } });
   const name = "enc.out.w";
   const routed = r.aeGrads.get(name)!.dataSync();
   const W = model.weights();
@@ -140,7 +141,7 @@ test("a training step leaks no tensors", () => {
   const opt = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: 1e-3, totalSteps: 10, warmupSteps: 1 });
   const obj = new JointObjective(model);
   const step = (i: number) => {
-    const r = obj.step(makeBatch("summarize"), { ...makeNoise(3, "summarize", cfg.latentDim), selfCond: i % 2 === 0 }, { config: 3, coupling: 0.5, want: { dif: true, ae: true } });
+    const r = obj.step(makeBatch("summarize"), { ...makeNoise(3, "summarize", cfg.latentDim), selfCond: i % 2 === 0 }, { lossConfig: 3, coupling: 0.5, want: { dif: true, ae: true } });
     opt.apply(r.difGrads, i);
     opt.apply(r.aeGrads, i);
     opt.updateEma(i);
@@ -160,15 +161,15 @@ test("a frozen condition encoder (--freeze-cond): L_dif trains Dif and the null 
   const obj = new JointObjective(model, { trainCondEncoder: false });
   const batch = makeBatch("summarize");
   const noise = makeNoise(1, "summarize", cfg.latentDim);
-  const live = obj.step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  const live = obj.step(batch, noise, { lossConfig: 1, coupling: 1, want: { dif: true, ae: false } });
   const trained = [...live.difGrads.keys()];
   assert.ok(trained.includes("cond.null"), "the null condition is still learned");
   assert.deepEqual(trained.filter((n) => n.startsWith("cond.")), ["cond.null"], "no CondEnc trunk weight gets a gradient");
   assert.ok(trained.some((n) => n.startsWith("dif.")));
   const features = tf.tidy(() => model.nets.condEnc!.forward(tf.tensor2d(batch.cond!.tokens, [B, S], "int32"), tf.tensor2d(batch.cond!.mask, [B, S]), model.weights()));
-  const cached = obj.step({ ...batch, condFeatures: Float32Array.from(features.dataSync() as Float32Array) }, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  const cached = obj.step({ ...batch, condFeatures: Float32Array.from(features.dataSync() as Float32Array) }, noise, { lossConfig: 1, coupling: 1, want: { dif: true, ae: false } });
   assert.ok(Math.abs(cached.losses.dif - live.losses.dif) <= 1e-6 * live.losses.dif, `L_dif ${cached.losses.dif} (cached features) vs ${live.losses.dif}`);
-  const trainedAll = new JointObjective(model).step(batch, noise, { config: 1, coupling: 1, want: { dif: true, ae: false } });
+  const trainedAll = new JointObjective(model).step(batch, noise, { lossConfig: 1, coupling: 1, want: { dif: true, ae: false } });
   assert.ok([...trainedAll.difGrads.keys()].includes("cond.blocks.0.attn.wq"), "by default CondEnc is trained");
   tf.dispose([features, ...live.difGrads.values(), ...cached.difGrads.values(), ...trainedAll.difGrads.values()]);
   model.dispose();

@@ -20,7 +20,11 @@ import type { LatentDiffusionModel } from "../model/model.ts";
 import type { Weights } from "../model/layers.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 
-export type ConfigId = 1 | 2 | 3;
+/**
+ * The preprint's loss configuration 1, 2 or 3 (the train option `--config`, `config` in a
+ * checkpoint's train config): which losses reach the encoder and decoder. Not a model config.
+ */
+export type LossConfigId = 1 | 2 | 3;
 
 export interface Batch {
   /** `[B·L]` token ids (MODEL-SPEC layout). */
@@ -54,7 +58,7 @@ export interface StepNoise {
 }
 
 export interface ObjectiveOptions {
-  config: ConfigId;
+  lossConfig: LossConfigId;
   /** Diffusion→encoder coupling λ ∈ [0, 1] (configuration 3 warm-up; 1 otherwise). */
   coupling: number;
   /** Which gradient sets to compute (tests run one loss alone). */
@@ -164,7 +168,7 @@ export class JointObjective {
     const b = batch.batch;
     const len = batch.length;
     const d = model.cfg.latentDim;
-    const lambda = opts.config === 3 ? opts.coupling : 1;
+    const lambda = opts.lossConfig === 3 ? opts.coupling : 1;
     const losses: StepLosses = { dif: NaN, ae: NaN };
     const aeGrads = new Map<string, tf.Tensor>();
     const difGrads = new Map<string, tf.Tensor>();
@@ -202,7 +206,7 @@ export class JointObjective {
           const ce = ceOf(xhat);
           losses.ce = ce.dataSync()[0];
           terms.push(lambda === 1 ? ce : tf.mul(ce, lambda));
-          if (opts.config >= 2) {
+          if (opts.lossConfig >= 2) {
             const align = mse(x0, detach(xhat));
             losses.align = align.dataSync()[0];
             terms.push(lambda === 1 ? align : tf.mul(align, lambda));
@@ -213,7 +217,7 @@ export class JointObjective {
           losses.ceClean = ceClean.dataSync()[0];
           terms.push(tf.mul(ceClean, 1 - lambda));
         }
-        if (opts.config === 3 && noise.decT && noise.decEps) {
+        if (opts.lossConfig === 3 && noise.decT && noise.decEps) {
           const k = noise.decT.length;
           const { alpha: a, sigma: s } = this.rowScales(noise.decT);
           const x0k = k === b ? x0 : tf.slice(x0, [0, 0, 0], [k, len, d]);

@@ -3,7 +3,8 @@
 // non-trainable variables updated with `assign` (new tensors each step: backends that cache packed
 // weights by tensor id, like XNNPACK, never see stale data).
 import * as tf from "@tensorflow/tfjs";
-import type { FloatWeights, LatentDiffusionModel } from "../model/model.ts";
+import type { FloatWeights } from "@ldtext/core";
+import type { LatentDiffusionModel } from "../model/model.ts";
 import { adamwStep, emaStep, sumOfSquares } from "../model/kernels.ts";
 
 export interface OptimizerConfig {

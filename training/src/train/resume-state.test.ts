@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SeededRandom } from "@ldtext/core";
-import type { LoadedCheckpoint } from "./checkpoint.ts";
+import type { LoadedCheckpoint } from "@ldtext/core";
 import { BatchSampler, type TokenizedSplit } from "./data.ts";
 import { TimestepSampler } from "./timesteps.ts";
-import { captureTrainerState, readTrainerState } from "./resume-state.ts";
+import { backendChangeNote, captureTrainerState, readTrainerState } from "./resume-state.ts";
 
 const ckptWith = (extra: Record<string, unknown> | undefined) => ({ dir: "/ckpt", ...(extra ? { extra } : {}) }) as unknown as LoadedCheckpoint;
 
@@ -26,4 +26,10 @@ test("trainer resume state: written and read back through JSON, refused when mis
   assert.throws(() => readTrainerState(ckptWith({ backend: "wasm" })), /lacks the trainer state/);
   assert.throws(() => readTrainerState(ckptWith({ trainer: { ...state, data: { epoch: 0 } } })), /invalid trainer state \(data\.index/);
   assert.throws(() => readTrainerState(ckptWith({ trainer: { ...state, rng: { seed: 7, drawn: -1 } } })), /invalid trainer state \(rng\.drawn/);
+});
+
+test("a resume on another backend than the checkpoint's is told it is not bit-exact; the same or an unrecorded one is not", () => {
+  assert.match(backendChangeNote(ckptWith({ backend: "wasm" }), "cpu") ?? "", /trained on the wasm backend, this run uses cpu/);
+  assert.equal(backendChangeNote(ckptWith({ backend: "wasm" }), "wasm"), null);
+  assert.equal(backendChangeNote(ckptWith(undefined), "cpu"), null);
 });

@@ -1,9 +1,9 @@
 // The trainer's own resume state, stored as `extra.trainer` of a checkpoint: the positions of every
 // random stream and of the data order that the weights and optimizer moments do not capture. Written
 // and read only here, and validated on read (a checkpoint is a file another version may have written).
+// Beside it, `extra.backend`: the TF.js backend that wrote the checkpoint (resume is exact only on it).
 import { z } from "zod";
-import type { SeededRandom } from "@ldtext/core";
-import type { LoadedCheckpoint } from "./checkpoint.ts";
+import type { LoadedCheckpoint, SeededRandom } from "@ldtext/core";
 import type { BatchSampler } from "./data.ts";
 import type { TimestepSampler } from "./timesteps.ts";
 
@@ -32,4 +32,11 @@ export function readTrainerState(ckpt: LoadedCheckpoint): TrainerState {
   const parsed = TrainerStateSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${ckpt.dir}: invalid trainer state (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`);
   return parsed.data;
+}
+
+/** The `[resume]` note when this run's backend differs from the one that wrote the checkpoint (null when the same or unrecorded). */
+export function backendChangeNote(ckpt: Pick<LoadedCheckpoint, "extra">, backend: string): string | null {
+  const trainedOn = ckpt.extra?.backend;
+  if (typeof trainedOn !== "string" || trainedOn === backend) return null;
+  return `[resume] the checkpoint was trained on the ${trainedOn} backend, this run uses ${backend}: it continues, but not bit for bit as the run would have`;
 }

@@ -6,18 +6,17 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CompactTokenizer, PRESETS, type ModelConfig, SeededRandom, modelConfigFromPreset, ModelConfigSchema } from "@ldtext/core";
+import { CompactTokenizer, PRESETS, type FloatWeights, type LoadedCheckpoint, type ModelConfig, SeededRandom, loadCheckpoint, modelConfigFromPreset, ModelConfigSchema } from "@ldtext/core";
 import { initBackend, type BackendInfo } from "../backend/index.ts";
-import { LatentDiffusionModel, initWeights, type FloatWeights } from "../model/model.ts";
+import { LatentDiffusionModel, initWeights } from "../model/model.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, resolveTrainConfig } from "./config.ts";
-import { loadCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { loadInitSource } from "./init-source.ts";
 import { condConfigFromEncoder, copyEncoderIntoCondition } from "./cond-init.ts";
 import { BatchSampler, type TokenizedSplit, loadCorpus, tokenizeSplit } from "./data.ts";
 import { JointObjective } from "./objective.ts";
 import { AdamW, DEFAULT_OPTIMIZER } from "./optimizer.ts";
 import { TimestepSampler } from "./timesteps.ts";
-import { readTrainerState } from "./resume-state.ts";
+import { backendChangeNote, readTrainerState } from "./resume-state.ts";
 import { RunLog } from "./log.ts";
 import { stepFlops } from "./flops.ts";
 
@@ -63,6 +62,9 @@ export async function prepareTraining(input: TrainConfigInput, resolved: Resolve
   await mkdir(out, { recursive: true });
   const backend = await initBackend(resolved.backend, { log: print });
   const { cfg, resumeFrom, initFrom } = await resolveRun(input, resolved, print);
+  // Resume is exact (bit for bit) on the backend the checkpoint was written on, which it records.
+  const backendNote = resumeFrom ? backendChangeNote(resumeFrom, backend.backend) : null;
+  if (backendNote) print(backendNote);
   const { tokenizer, modelConfig, trainSplit, valSplit } = await prepareData(cfg, resumeFrom, initFrom, print);
   const { model, optimizer, parameters } = buildModel(cfg, modelConfig, resumeFrom, initFrom, print);
   cacheFrozenEncodings(cfg, model, trainSplit, print);
@@ -153,7 +155,8 @@ function chooseModelConfig(cfg: ResolvedTrainConfig, resumeFrom: LoadedCheckpoin
       ? ModelConfigSchema.parse({ ...initFrom.modelConfig, ...scheduleOverride })
       : modelConfigFromPreset(cfg.preset, cfg.task, vocabSize, { maxLen: cfg.length, norm: cfg.norm, normAlpha: cfg.alpha, ...scheduleOverride });
   const sameTaskInit = initFrom !== null && initFrom.modelConfig.task === cfg.task;
-  if (copiesCondFromEncoder(cfg, resumeFrom) && !sameTaskInit) Object.assign(modelConfig, condConfigFromEncoder(modelConfig));
+  // (--cond-from is a summarization option: TrainConfigSchema refuses it with --task generate.)
+  if (copiesCondFromEncoder(cfg, resumeFrom) && !sameTaskInit && modelConfig.task === "summarize") Object.assign(modelConfig, condConfigFromEncoder(modelConfig));
   return modelConfig;
 }
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SeededRandom } from "@ldtext/core";
 import { Trainer, type LogRecord, type TrainRecord, type ValRecord } from "./trainer.ts";
-import { loadCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint } from "@ldtext/core";
 import { buildNetworks } from "../model/inference.ts";
 import * as tf from "@tensorflow/tfjs";
 

@@ -9,13 +9,12 @@
 // timestep bins are checkpointed. On resume the log is cut back to the checkpoint's step.
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { type CompactTokenizer, type ModelConfig, SeededRandom, gaussianNoise, writeFileAtomic } from "@ldtext/core";
+import { type CompactTokenizer, type ModelConfig, SeededRandom, gaussianNoise, saveCheckpoint, writeFileAtomic } from "@ldtext/core";
 import type { BackendInfo } from "../backend/index.ts";
 import type { LatentDiffusionModel } from "../model/model.ts";
 import { Normalizer } from "../model/normalize.ts";
 import { softmaxCrossEntropy } from "../model/kernels.ts";
 import { type ResolvedTrainConfig, type TrainConfigInput, couplingAt, resolveTrainConfig } from "./config.ts";
-import { saveCheckpoint } from "./checkpoint.ts";
 import { type TokenizedSplit, gatherBatch } from "./data.ts";
 import type { Batch, JointObjective, StepNoise, StepResult } from "./objective.ts";
 import { type AdamW, learningRate } from "./optimizer.ts";
@@ -86,7 +85,7 @@ export class Trainer {
         const noise = drawNoise(cfg, s.modelConfig, rng, timesteps, batch, step);
         // Forward and backward of the joint objective.
         const coupling = cfg.config === 3 ? couplingAt(cfg, step) : 1;
-        const r = objective.step(batch, noise, { config: cfg.config, coupling, want: { dif: true, ae: !cfg.freezeAe } });
+        const r = objective.step(batch, noise, { lossConfig: cfg.config, coupling, want: { dif: true, ae: !cfg.freezeAe } });
         assertFinite(r, step, cfg.freezeAe);
         timesteps.observe(noise.t, r.difPerRow);
         // Optimizer (one AdamW update per gradient set), then the EMA.
@@ -252,9 +251,8 @@ async function saveRun(s: TrainingSetup, step: number): Promise<void> {
     adamM: opt.m,
     adamV: opt.v,
     norm: s.model.norm.state(),
-    rng: state.rng,
-    data: state.data,
     losses: { ...(lastTrain ? { train: lastTrain } : {}), ...(lastVal ? { val: lastVal } : {}) },
+    // `backend`: read on resume (a different backend is not a bit-exact continuation).
     extra: { trainer: state, backend: s.backend.backend },
   });
 }

@@ -7,8 +7,8 @@ import { errorResponses, limitBody, newRouter } from "../router.ts";
 import type { AppDeps, AppEnv, Schemas } from "../router.ts";
 
 export function adminRoutes(deps: AppDeps, S: Schemas): OpenAPIHono<AppEnv> {
-  const { config, inference } = deps;
-  const keys = config.ADMIN_KEYS;
+  const { settings, inference } = deps;
+  const keys = settings.ADMIN_KEYS;
   const app = newRouter();
   // Every /admin/* path, routes or not: a disabled admin surface answers 403, never 401 or 404.
   app.use("/admin/*", async (c, next) => {
@@ -18,7 +18,7 @@ export function adminRoutes(deps: AppDeps, S: Schemas): OpenAPIHono<AppEnv> {
   app.use(
     "/admin/*",
     bearerAuth({ keys, realm: "ldtext-admin" }),
-    limitBody(config.MAX_BODY_BYTES),
+    limitBody(settings.MAX_BODY_BYTES),
   );
 
   const reload = createRoute({

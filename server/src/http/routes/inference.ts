@@ -37,15 +37,15 @@ function callerKey(c: Context<AppEnv>): string {
 }
 
 export function inferenceRoutes(deps: AppDeps, S: Schemas): OpenAPIHono<AppEnv> {
-  const { config, inference, metrics, lifecycle } = deps;
+  const { settings, inference, metrics, lifecycle } = deps;
   const app = newRouter();
   const errors = errorResponses(S);
 
   const guards = [
     refuseWhileDraining({ state: lifecycle, onRefused: () => metrics.fail("rejected") }),
-    bearerAuth({ keys: config.API_KEYS }),
-    rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, burst: config.RATE_LIMIT_BURST, keyOf: callerKey, onLimited: () => metrics.fail("rejected") }),
-    limitBody(config.MAX_BODY_BYTES),
+    bearerAuth({ keys: settings.API_KEYS }),
+    rateLimit({ perMinute: settings.RATE_LIMIT_PER_MIN, burst: settings.RATE_LIMIT_BURST, keyOf: callerKey, onLimited: () => metrics.fail("rejected") }),
+    limitBody(settings.MAX_BODY_BYTES),
     requireJson(),
   ];
   for (const path of ["/generate", "/generate/stream", "/summarize", "/summarize/stream"]) app.use(path, ...guards);
@@ -73,7 +73,7 @@ export function inferenceRoutes(deps: AppDeps, S: Schemas): OpenAPIHono<AppEnv> 
       else buffered.push(e);
     };
     // Refusals (queue full, draining, bad length) thrown here, before the stream starts, go to onError.
-    const pending = call({ requestId: id, signal: ac.signal, every: config.STREAM_EVERY, onStep: (step, texts) => emit("step", { step, steps, texts }) });
+    const pending = call({ requestId: id, signal: ac.signal, every: settings.STREAM_EVERY, onStep: (step, texts) => emit("step", { step, steps, texts }) });
     const outcome = pending.then(
       (r) => ({ ok: true as const, r }),
       (e: unknown) => ({ ok: false as const, e }),

@@ -7,10 +7,10 @@ import { errorResponses, newRouter } from "../router.ts";
 import type { AppDeps, AppEnv, Schemas } from "../router.ts";
 
 export function opsRoutes(deps: AppDeps, S: Schemas): OpenAPIHono<AppEnv> {
-  const { config, inference, metrics, lifecycle } = deps;
+  const { settings, inference, metrics, lifecycle } = deps;
   const app = newRouter();
-  app.use("/models", bearerAuth({ keys: config.API_KEYS }));
-  app.use("/metrics", bearerAuth({ keys: config.METRICS_KEYS, realm: "ldtext-metrics" }));
+  app.use("/models", bearerAuth({ keys: settings.API_KEYS }));
+  app.use("/metrics", bearerAuth({ keys: settings.METRICS_KEYS, realm: "ldtext-metrics" }));
 
   const models = createRoute({
     method: "get",

@@ -1,4 +1,4 @@
-// Server configuration from the environment, validated once at start with zod so a typo in a
+// Server settings from the environment (the deployment's configuration), validated once at start with zod so a typo in a
 // deployment fails loudly before the first request instead of surfacing as odd behaviour later.
 import { availableParallelism } from "node:os";
 import { z } from "zod";
@@ -47,7 +47,7 @@ const DAY_MS = 86_400_000;
 export const ExecutionProviderSchema = z.enum(["cpu", "cuda", "auto"]);
 export type ExecutionProviderChoice = z.infer<typeof ExecutionProviderSchema>;
 
-export const ConfigSchema = z.object({
+export const ServerSettingsSchema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
   MODELS_DIR: z.string().default("models"),
@@ -120,27 +120,27 @@ export const ConfigSchema = z.object({
   MODEL_POLL_MS: int(10_000, 0, DAY_MS),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
-export type ServerConfig = z.infer<typeof ConfigSchema>;
+export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 
-export class ConfigError extends Error {}
+export class SettingsError extends Error {}
 
-/** Parses the environment (only the keys the schema names); throws ConfigError naming each bad key. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+/** Parses the environment (only the keys the schema names); throws SettingsError naming each bad key. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): ServerSettings {
   const picked: Record<string, string> = {};
-  for (const key of Object.keys(ConfigSchema.shape)) {
+  for (const key of Object.keys(ServerSettingsSchema.shape)) {
     const v = env[key];
     if (v !== undefined) picked[key] = v;
   }
-  const res = ConfigSchema.safeParse(picked);
+  const res = ServerSettingsSchema.safeParse(picked);
   if (!res.success) {
     const lines = res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`invalid server configuration:\n  ${lines.join("\n  ")}`);
+    throw new SettingsError(`invalid server configuration:\n  ${lines.join("\n  ")}`);
   }
   if (res.data.DEFAULT_STEPS > res.data.MAX_STEPS) {
-    throw new ConfigError(`invalid server configuration:\n  DEFAULT_STEPS (${res.data.DEFAULT_STEPS}) > MAX_STEPS (${res.data.MAX_STEPS})`);
+    throw new SettingsError(`invalid server configuration:\n  DEFAULT_STEPS (${res.data.DEFAULT_STEPS}) > MAX_STEPS (${res.data.MAX_STEPS})`);
   }
   if (res.data.HEADERS_TIMEOUT_MS > res.data.REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(`invalid server configuration:\n  HEADERS_TIMEOUT_MS (${res.data.HEADERS_TIMEOUT_MS}) > REQUEST_TIMEOUT_MS (${res.data.REQUEST_TIMEOUT_MS})`);
+    throw new SettingsError(`invalid server configuration:\n  HEADERS_TIMEOUT_MS (${res.data.HEADERS_TIMEOUT_MS}) > REQUEST_TIMEOUT_MS (${res.data.REQUEST_TIMEOUT_MS})`);
   }
   return res.data;
 }

@@ -1,6 +1,10 @@
-// Checkpoint folder `<out>/checkpoint/` (read by the exporter; keep stable):
-//   checkpoint.json  { format, version, modelConfig, vocabulary, trainConfig, step, norm, rng,
-//                      data, losses, extra, index: [{ name, shape, offset }] }
+// The training checkpoint format, written by training and read by training (resume, --init-from),
+// export and evaluation: one definition here, beside the artifact manifest.
+// Checkpoint folder `<out>/checkpoint/` (keep stable: runs on disk are resumed and exported):
+//   checkpoint.json  { format, version, modelConfig, vocabulary, trainConfig, step, norm, losses,
+//                      extra, index: [{ name, shape, offset }], blobs }
+//                      (checkpoints written before also hold top-level `rng` and `data`: copies of
+//                      the trainer's `extra.trainer.rng` / `.data`, never read; they are ignored)
 //   weights.bin, ema.bin, adam_m.bin, adam_v.bin   float32 little-endian blobs; every blob holds the
 //                      tensors of `index` in that order, `offset` in bytes (same for all four).
 // The folder is written atomically (core's writeDirAtomic: built beside it, then swapped in). A
@@ -9,9 +13,11 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { type ModelConfig, ModelConfigSchema, type NormKind, type Vocabulary, writeDirAtomic } from "@ldtext/core";
-import type { FloatWeights } from "../model/model.ts";
-import type { NormState } from "../model/normalize.ts";
+import { type ModelConfig, ModelConfigSchema, type NormKind } from "./config.ts";
+import type { Vocabulary } from "./tokenizer.ts";
+import { writeDirAtomic } from "./atomic.ts";
+import type { FloatWeights } from "./weights.ts";
+import { type NormState, normStateJson, normStateOf } from "./norm-state.ts";
 
 export const CHECKPOINT_FORMAT = "ldtext-checkpoint";
 export const CHECKPOINT_VERSION = 1;
@@ -35,10 +41,13 @@ export interface CheckpointData {
   adamM?: FloatWeights;
   adamV?: FloatWeights;
   norm: NormState;
-  /** Trainer state for exact resume (RNG, data position, adaptive timestep bins, …), JSON-safe. */
-  rng?: unknown;
-  data?: unknown;
+  /** The latest training and validation records (`train`, `val`): export's training record, --init-from's prior seconds and FLOPs. */
   losses?: Record<string, unknown>;
+  /**
+   * Writer-specific, JSON-safe: the trainer keeps its exact-resume state in `trainer` (RNG, data
+   * position, adaptive timestep bins; training's resume-state.ts) and the TF.js backend that ran in
+   * `backend` (a resume on another backend is told it will not be bit-identical).
+   */
   extra?: Record<string, unknown>;
 }
 
@@ -50,8 +59,6 @@ interface CheckpointJson {
   trainConfig: Record<string, unknown>;
   step: number;
   norm: { kind: NormKind; mean?: number[]; sq?: number[] };
-  rng?: unknown;
-  data?: unknown;
   losses?: Record<string, unknown>;
   extra?: Record<string, unknown>;
   index: TensorIndexEntry[];
@@ -101,9 +108,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointData): Promise<vo
     vocabulary: c.vocabulary,
     trainConfig: c.trainConfig,
     step: c.step,
-    norm: { kind: c.norm.kind, ...(c.norm.mean ? { mean: Array.from(c.norm.mean) } : {}), ...(c.norm.sq ? { sq: Array.from(c.norm.sq) } : {}) },
-    ...(c.rng !== undefined ? { rng: c.rng } : {}),
-    ...(c.data !== undefined ? { data: c.data } : {}),
+    norm: normStateJson(c.norm),
     ...(c.losses ? { losses: c.losses } : {}),
     ...(c.extra ? { extra: c.extra } : {}),
     index,
@@ -161,11 +166,7 @@ export async function loadCheckpoint(dirOrOut: string): Promise<LoadedCheckpoint
   const ema = await read(BLOBS.ema);
   const adamM = await read(BLOBS.adamM);
   const adamV = await read(BLOBS.adamV);
-  const norm: NormState = {
-    kind: raw.norm.kind,
-    ...(raw.norm.mean ? { mean: Float32Array.from(raw.norm.mean) } : {}),
-    ...(raw.norm.sq ? { sq: Float32Array.from(raw.norm.sq) } : {}),
-  };
+  const norm = normStateOf(raw.norm);
   return {
     dir,
     modelConfig,
@@ -177,8 +178,6 @@ export async function loadCheckpoint(dirOrOut: string): Promise<LoadedCheckpoint
     ...(adamM ? { adamM } : {}),
     ...(adamV ? { adamV } : {}),
     norm,
-    ...(raw.rng !== undefined ? { rng: raw.rng } : {}),
-    ...(raw.data !== undefined ? { data: raw.data } : {}),
     ...(raw.losses ? { losses: raw.losses } : {}),
     ...(raw.extra ? { extra: raw.extra } : {}),
   };
