@@ -19,8 +19,14 @@ export default tseslint.config(
       // its index exports, and moving a file inside it breaks no other package. The one second entry
       // point is `@ldtext/core/onnx` (core's "./onnx" export): the ONNX Runtime side of the model
       // contract, kept out of core's main entry so training never loads onnxruntime-node.
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@ldtext/*/**", "!@ldtext/core/onnx"], message: "Import the workspace package's entry point (`@ldtext/<package>`, or `@ldtext/core/onnx`), not a file inside it; export what you need from its src/index.ts." }] }],
-      "no-restricted-syntax": ["error", { selector: "ImportExpression > Literal[value=/^@ldtext\\/(?!core\\/onnx$)[^/]+\\//]", message: "Import the workspace package's entry point (`@ldtext/<package>`, or `@ldtext/core/onnx`), not a file inside it." }],
+      // Server test fixtures are the second allowed subpath (`@ldtext/server/testing`: a real server on
+      // loopback with written test models, for the clients' and deploy's tests). A relative path into
+      // another workspace's src/ is the same deep import in disguise and is refused too.
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["@ldtext/*/**", "!@ldtext/core/onnx", "!@ldtext/server/testing"], message: "Import the workspace package's entry point (`@ldtext/<package>`, `@ldtext/core/onnx` or `@ldtext/server/testing`), not a file inside it; export what you need from its src/index.ts." },
+        { regex: "^(\\.\\./)+(core|charts|training|export|evaluation|server|loadtest|deploy|clients/sdk|clients/cli)/src/", message: "Do not reach into another workspace by relative path: import its entry point (`@ldtext/<package>`)." },
+      ] }],
+      "no-restricted-syntax": ["error", { selector: "ImportExpression > Literal[value=/^@ldtext\\/(?!core\\/onnx$|server\\/testing$)[^/]+\\//]", message: "Import the workspace package's entry point (`@ldtext/<package>`, or `@ldtext/core/onnx`), not a file inside it." }],
     },
   },
   {

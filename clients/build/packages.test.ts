@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunningServer } from "@ldtext/server";
-import { modelsFolder, startTestServer } from "../../server/src/testing/fixtures.ts";
+import { modelsFolder, startTestServer } from "@ldtext/server/testing";
 import { DiffusionTextClient } from "../sdk/src/index.ts";
 
 const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import type { RunningServer } from "@ldtext/server";
-import { modelsFolder, startTestServer } from "../../server/src/testing/fixtures.ts";
+import { modelsFolder, startTestServer } from "@ldtext/server/testing";
 import { EXIT, runCli } from "./src/index.ts";
 
 const DOC = "The council voted to rebuild the bridge after the storm. Work starts in May and should take a year.";

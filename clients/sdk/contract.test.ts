@@ -3,7 +3,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { RunningServer } from "@ldtext/server";
-import { metricValue, modelsFolder, startTestServer, tempDir, writeModel } from "../../server/src/testing/fixtures.ts";
+import { metricValue, modelsFolder, startTestServer, tempDir, writeModel } from "@ldtext/server/testing";
 import { ApiError, DiffusionTextClient, TimeoutError } from "./src/index.ts";
 import type { GenerateResponse, StepEvent, StreamEvent, SummarizeResponse } from "./src/index.ts";
 

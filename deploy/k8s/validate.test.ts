@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkRender, kustomize, readYamlObjects, strategicMerge, validateK8sObject, type K8sObject } from "../src/index.ts";
-import { ServerSettingsSchema } from "../../server/src/settings/index.ts";
+import { ServerSettingsSchema } from "@ldtext/server";
 
 const here = new URL(".", import.meta.url).pathname;
 const contract = {
