@@ -6,8 +6,7 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { applySampler, coreMath, gaussianNoise, initLatents } from "@ldtext/core";
 import { tempDir, writeModel } from "../testing/fixtures.ts";
-import { EngineStartError, EngineWorker } from "./engine-worker.ts";
-import { OnnxBackend } from "./onnx-backend.ts";
+import { EngineStartError, EngineWorker, OnnxBackend } from "./engine-worker.ts";
 
 let dir: string;
 const L = 16;
