@@ -1,9 +1,10 @@
 // Smoke test of the experiment runner at --scale tiny on made-up corpora (DATA_DIR), no ../shared.
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadCheckpoint } from "@ldtext/core";
 import { runExperiment } from "./run.ts";
 import { parseExperimentArgs } from "./cli.ts";
 import { type ExperimentReport, verdictCounts } from "./report.ts";
@@ -81,10 +82,30 @@ describe("npm run experiment --scale tiny", () => {
     assert.equal(r.results.length, 5, "four models and the lead-1 baseline");
     assert.equal((r.results[4] as { config: string }).config, "lead-1 (no model)");
     assert.match(readFileSync(join(reports, "table4.md"), "utf8"), /\| lead-1 \(first sentence of the document, no model\) \|/);
-    const stage2 = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12-s8b8", "train", "checkpoint", "checkpoint.json");
-    const ck = JSON.parse(readFileSync(stage2, "utf8")) as { step: number; trainConfig: { frozen: string[] } };
-    assert.equal(ck.step, 8, "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
-    assert.deepEqual(ck.trainConfig.frozen, ["enc", "dec"]);
+    // The two-stage baseline: two trainer runs; stage 2 trains Dif and CondEnc on stage 1's frozen EMA autoencoder.
+    const twoStage = join(work, "runs", "sum-xsum-2stage-data-a0.01-L12-s8b8");
+    const [s1, s2] = [await loadCheckpoint(join(twoStage, "stage1")), await loadCheckpoint(join(twoStage, "train"))];
+    assert.deepEqual([s1.step, s2.step], [4, 4], "stage 1 (4 steps) + stage 2 (4 steps) = the joint runs' budget");
+    const tc = s2.trainConfig;
+    assert.deepEqual([tc.initFrom, tc.initWeights, tc.freezeAe, tc.adaptiveT, tc.warmupSteps], [join(twoStage, "stage1"), "ema", true, false, 1]);
+    const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+    const moved = (net: string) => [...s2.weights].filter(([n, w]) => n.startsWith(`${net}.`) && !same(w.data, s1.ema!.get(n)!.data)).length;
+    assert.deepEqual([moved("enc"), moved("dec")], [0, 0], "the autoencoder is stage 1's EMA weights, frozen");
+    assert.ok(moved("dif") > 0 && moved("cond") > 0, "stage 2 trains Dif and CondEnc");
+    const manifest = JSON.parse(readFileSync(join(twoStage, "artifact", "manifest.json"), "utf8")) as { training: { steps: number; command: string } };
+    assert.equal(manifest.training.steps, 8, "the artifact records both stages' steps");
+    for (const arg of [/--init-from \S+stage1 /, / --init-weights ema /, / --freeze-ae /, / --no-adaptive-t /]) assert.match(manifest.training.command, arg);
+    // An interrupted stage 2 resumes from its own checkpoint (not --init-from again); a stage 2 that the
+    // hand-written loop before the trainer finished (summary.json without `stopped`) is kept as it is.
+    const summary2 = join(twoStage, "train", "summary.json");
+    rmSync(summary2);
+    await runExperiment({ name: "table4", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.equal((JSON.parse(readFileSync(summary2, "utf8")) as { stopped: string }).stopped, "done");
+    assert.equal((await loadCheckpoint(join(twoStage, "train"))).step, 4);
+    const legacy = JSON.stringify({ steps: 4, lastDif: 0.5, from: join(twoStage, "stage1") });
+    writeFileSync(summary2, legacy);
+    await runExperiment({ name: "table4", scale: "tiny", workDir: work, reportsDir: reports, progress: false });
+    assert.equal(readFileSync(summary2, "utf8"), legacy);
     assert.ok(r.plots.includes("table4-val-dif.svg"));
     const sumArtifact = join(work, "runs", "sum-xsum-c1-data-a0.01-L12-s8b8", "artifact");
     await assert.rejects(runExperiment({ name: "steps", scale: "tiny", workDir: work, reportsDir: reports, artifact: sumArtifact, progress: false }), /a summarize model; the steps experiment sweeps a generate model/);

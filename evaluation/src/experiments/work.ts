@@ -9,13 +9,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { NormKind, SamplerKind, Task } from "@ldtext/core";
-import { PRESETS, readArtifact } from "@ldtext/core";
+import { readArtifact } from "@ldtext/core";
 import { exportCheckpoint } from "@ldtext/export";
 import { Trainer, type LogRecord, type LossConfigId, type TrainConfigInput } from "@ldtext/training";
 import { trainRefLm, readRefLmJson } from "../reflm/index.ts";
 import { evaluate, type EvalResult } from "../run/evaluate.ts";
 import type { Scale } from "./scale.ts";
-import { trainDiffusionOnFrozenAe } from "./two-stage.ts";
 
 export interface RunSpec {
   task: Task;
@@ -81,7 +80,8 @@ async function runTrainer(w: Work, input: TrainConfigInput): Promise<void> {
   }
   const resume = existsSync(join(out, "checkpoint", "checkpoint.json"));
   w.log(`[train] ${out}${resume ? " (resuming)" : ""}`);
-  const trainer = new Trainer(resume ? { ...input, resume: true } : input, (l) => (w.progress ? process.stderr.write(`${l}\n`) : undefined));
+  // A resumed run takes its options from its checkpoint (--init-from was its start, not this call's).
+  const trainer = new Trainer(resume ? { ...input, resume: true, initFrom: undefined, initWeights: undefined } : input, (l) => (w.progress ? process.stderr.write(`${l}\n`) : undefined));
   const summary = await trainer.run();
   if (summary.stopped !== "done") throw new Error(`${out}: training stopped (${summary.stopped})`);
 }
@@ -94,17 +94,37 @@ export async function ensureTrained(w: Work, s: RunSpec): Promise<string> {
     await runTrainer(w, trainInput(w, s, out));
     return out;
   }
-  // Two-stage baseline: half the budget autoencoder (configuration 3 with coupling 0 throughout),
-  // half diffusion on the frozen autoencoder.
+  const { stage1, stage2 } = twoStageInputs(w, s, dir);
+  await runTrainer(w, stage1);
+  // A stage 2 finished by the hand-written loop the trainer replaced (its summary.json has no
+  // `stopped`) stays as it is: its checkpoint cannot be resumed, and its results are still valid.
+  if (!finishedByOldLoop(stage2.out)) await runTrainer(w, stage2);
+  return stage2.out;
+}
+
+/**
+ * The two-stage baseline (the TEncDM / LD4LG recipe the preprint compares against) as two trainer
+ * runs that split the joint runs' step budget. Stage 1: configuration 3's warm-up stretched over the
+ * whole run (coupling 0: the decoder reads clean encodings, a plain autoencoder; Dif learns alongside
+ * and is kept as the warm start of stage 2). Stage 2: Dif (and CondEnc, which only learns through
+ * L_dif) on stage 1's frozen autoencoder, as the separately trained recipes do: from stage 1's EMA
+ * weights (what an export of stage 1 ships), uniform t, warm-up min(500, 5 % of its steps) then cosine.
+ */
+function twoStageInputs(w: Work, s: RunSpec, dir = runDir(w, s)): { stage1: TrainConfigInput; stage2: TrainConfigInput } {
   const half = Math.max(1, Math.floor(w.scale.steps / 2));
-  const stage1 = join(dir, "stage1");
-  await runTrainer(w, trainInput(w, s, stage1, { steps: half, aeWarmupSteps: half, aeRampSteps: 0, decoderNoise: false, adaptiveT: false }));
-  const stage2 = join(dir, "train");
-  if (!existsSync(join(stage2, "summary.json"))) {
-    w.log(`[train] ${stage2} (stage 2: Dif on the frozen autoencoder)`);
-    await trainDiffusionOnFrozenAe({ from: stage1, out: stage2, steps: w.scale.steps - half, data: s.data, batch: w.scale.batch, lr: PRESETS[w.scale.preset].lr, maxTrain: s.maxTrain ?? w.scale.maxTrain, progress: w.progress });
-  }
-  return stage2;
+  const rest = w.scale.steps - half;
+  const stage1 = trainInput(w, s, join(dir, "stage1"), { steps: half, aeWarmupSteps: half, aeRampSteps: 0, decoderNoise: false, adaptiveT: false });
+  const stage2 = trainInput(w, s, join(dir, "train"), {
+    steps: rest, initFrom: stage1.out, initWeights: "ema", freezeAe: true, adaptiveT: false, warmupSteps: Math.min(500, Math.ceil(rest * 0.05)),
+  });
+  return { stage1, stage2 };
+}
+
+function finishedByOldLoop(out: string): boolean {
+  const path = join(out, "summary.json");
+  if (!existsSync(path)) return false;
+  const s = JSON.parse(readFileSync(path, "utf8")) as { stopped?: string; from?: string };
+  return s.stopped === undefined && typeof s.from === "string";
 }
 
 /** Exports the run's checkpoint (EMA weights) to an ONNX artifact once. */
@@ -113,7 +133,10 @@ export async function ensureArtifact(w: Work, s: RunSpec): Promise<string> {
   const out = join(runDir(w, s), "artifact");
   if (existsSync(join(out, "manifest.json"))) return out;
   w.log(`[export] ${out}`);
-  await exportCheckpoint({ checkpoint: train, outDir: out, name: runKey(s, w.scale).toLowerCase().replace(/[^a-z0-9._-]/g, "-"), version: `${w.scale.name}-1`, replace: true });
+  // The two-stage model was trained for both stages' steps; its stage-2 checkpoint counts only its own
+  // (training seconds and FLOPs already add up across --init-from).
+  const training = s.config === "two-stage" ? { steps: w.scale.steps } : {};
+  await exportCheckpoint({ checkpoint: train, outDir: out, name: runKey(s, w.scale).toLowerCase().replace(/[^a-z0-9._-]/g, "-"), version: `${w.scale.name}-1`, replace: true, training });
   return out;
 }
 

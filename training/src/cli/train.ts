@@ -27,6 +27,8 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --val-every N (200)  --val-examples N (256)  --ckpt-every N (500)
   --resume                      continue <out>/checkpoint exactly
   --init-from <checkpoint>      fine-tune from a checkpoint's weights and vocabulary
+  --init-weights raw|ema        with --init-from: start from its raw weights (default) or its EMA
+                                weights (what an export of it ships)
   --freeze-ae                   with --init-from: train Dif only, on the checkpoint's frozen Enc/Dec
   --no-cache-encodings          with --freeze-ae: encode every batch instead of the split once
   --cond-from fresh|encoder     summarize: CondEnc starts fresh (default) or as a copy of the text
@@ -55,7 +57,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
     task: { type: "string" }, data: { type: "string" }, "cond-from": { type: "string" }, "freeze-cond": { type: "boolean" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
-    backend: { type: "string" }, "init-from": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    backend: { type: "string" }, "init-from": { type: "string" }, "init-weights": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" }, "no-cache-encodings": { type: "boolean" },
     ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" }])),
@@ -69,6 +71,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const cfg: Record<string, unknown> = {};
   for (const k of ["task", "data", "preset", "norm", "out", "backend", "schedule"] as const) if (v[k] !== undefined) cfg[k] = v[k];
   if (v["init-from"] !== undefined) cfg.initFrom = v["init-from"];
+  if (v["init-weights"] !== undefined) cfg.initWeights = v["init-weights"];
   if (v["time-cond"] !== undefined) cfg.timeCond = v["time-cond"];
   if (v.resume) cfg.resume = true;
   if (v["freeze-ae"]) cfg.freezeAe = true;

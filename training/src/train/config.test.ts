@@ -24,6 +24,16 @@ test("bad combinations are clear errors", () => {
   assert.throws(() => resolveTrainConfig({ data: "d", out: "x", resume: true, initFrom: "c" }), /exclude each other/);
   assert.throws(() => resolveTrainConfig({ out: "x" }), /--data is required/);
   assert.doesNotThrow(() => resolveTrainConfig({ out: "x", resume: true }));
+  assert.throws(() => resolveTrainConfig({ data: "d", out: "x", initWeights: "ema" }), /pass --init-from/);
+  assert.doesNotThrow(() => resolveTrainConfig({ out: "x", resume: true, initWeights: "ema" }), "a resumed --init-from run keeps its recorded choice");
+});
+
+test("--init-weights is recorded for every --init-from run (default raw) and absent otherwise", () => {
+  assert.equal(resolveTrainConfig({ data: "d", out: "x", initFrom: "c" }).initWeights, "raw");
+  assert.equal(resolveTrainConfig({ data: "d", out: "x", initFrom: "c", initWeights: "ema" }).initWeights, "ema");
+  assert.ok(!("initWeights" in resolveTrainConfig({ data: "d", out: "x" })), "a run without --init-from gains no option");
+  assert.deepEqual(parseTrainArgs(["--init-from", "c", "--init-weights", "ema"]), { initFrom: "c", initWeights: "ema" });
+  assert.throws(() => resolveTrainConfig({ data: "d", out: "x", initFrom: "c", initWeights: "best" as "ema" }));
 });
 
 test("the coupling is 0 during the AE warm-up, then ramps linearly to 1", () => {

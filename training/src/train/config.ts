@@ -4,6 +4,10 @@ import { NormKindSchema, PRESETS, PresetNameSchema, ScheduleNameSchema, TaskSche
 
 export const BackendKindSchema = z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]);
 
+/** Which weights of an --init-from checkpoint a run starts from (init-source.ts initWeightSet). */
+export const InitWeightsSchema = z.enum(["raw", "ema"]);
+export type InitWeights = z.infer<typeof InitWeightsSchema>;
+
 export const TrainConfigSchema = z
   .object({
     task: TaskSchema.default("generate"),
@@ -49,6 +53,14 @@ export const TrainConfigSchema = z
     resume: z.boolean().default(false),
     /** Fine-tuning: start from this checkpoint's weights, normalization and vocabulary. */
     initFrom: z.string().optional(),
+    /**
+     * Which weights of the --init-from checkpoint: "raw" (the default: the weights the optimizer was
+     * updating, so a later stage continues the run) or "ema" (its EMA copy overlaid on them: what an
+     * export of that checkpoint ships, e.g. to freeze a separately trained stage 1 as the two-stage
+     * baseline does). An artifact holds one set of weights, the exporter's, which either takes.
+     * Resolved to "raw" whenever --init-from is given, so the checkpoint records the choice.
+     */
+    initWeights: InitWeightsSchema.optional(),
     /**
      * Train only Dif (and CondEnc) on the --init-from checkpoint's autoencoder, Enc/Dec frozen: the
      * second stage of a run whose autoencoder already reconstructs. A step costs about a third of a
@@ -117,6 +129,7 @@ export const TrainConfigSchema = z
       if (c.condFrom !== "fresh") ctx.addIssue({ code: "custom", path: ["condFrom"], message: "--cond-from is a summarization option (--task summarize)" });
       if (c.freezeCond) ctx.addIssue({ code: "custom", path: ["freezeCond"], message: "--freeze-cond is a summarization option (--task summarize)" });
     }
+    if (c.initWeights !== undefined && !c.resume && c.initFrom === undefined) ctx.addIssue({ code: "custom", path: ["initWeights"], message: "--init-weights chooses among the --init-from checkpoint's weights: pass --init-from <checkpoint>" });
     if (c.resume && c.initFrom) ctx.addIssue({ code: "custom", path: ["initFrom"], message: "--resume and --init-from exclude each other" });
   });
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
@@ -150,6 +163,7 @@ export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig
     length: c.length ?? p.maxLen,
     lr: c.lr ?? p.lr,
     warmupSteps: c.warmupSteps ?? Math.min(500, Math.ceil(steps * 0.05)),
+    ...(c.initFrom !== undefined ? { initWeights: c.initWeights ?? "raw" } : {}),
     decoderNoise: three && !c.freezeAe && (c.decoderNoise ?? true),
     aeWarmup: three && !c.freezeAe && (c.aeWarmup ?? true),
     adaptiveT: three && (c.adaptiveT ?? true),

@@ -6,10 +6,23 @@
 // moments restart (with the run's warm-up); everything the networks compute is carried over.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { InitWeights } from "./config.ts";
 import { type FloatWeights, type LoadedCheckpoint, ManifestSchema, loadCheckpoint, normStateOf, readInitializers, tensorAsFloat32, weightShapes } from "@ldtext/core";
 
 export function isArtifactDir(path: string): boolean {
   return existsSync(join(path, "manifest.json"));
+}
+
+/**
+ * The weights an --init-from run starts from (--init-weights). "raw": the checkpoint's weights.
+ * "ema": its EMA copy overlaid on them, as export overlays it (the EMA may hold only trainables), so
+ * the run starts from what an export of that checkpoint ships. An artifact holds one set of weights,
+ * the exporter's, which both choices take.
+ */
+export function initWeightSet(ckpt: Pick<LoadedCheckpoint, "dir" | "weights" | "ema">, which: InitWeights): FloatWeights {
+  if (which === "raw" || isArtifactDir(ckpt.dir)) return ckpt.weights;
+  if (!ckpt.ema || ckpt.ema.size === 0) throw new Error(`--init-weights ema: ${ckpt.dir} holds no EMA weights (use --init-weights raw)`);
+  return new Map([...ckpt.weights, ...ckpt.ema]);
 }
 
 /** A checkpoint (folder or `--out` folder), or an artifact folder read as one. */

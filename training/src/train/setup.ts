@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { CompactTokenizer, PRESETS, type FloatWeights, type LoadedCheckpoint, type ModelConfig, SeededRandom, loadCheckpoint, modelConfigFromPreset, ModelConfigSchema } from "@ldtext/core";
 import { initBackend, type BackendInfo } from "../backend/index.ts";
 import { LatentDiffusionModel, initWeights } from "../model/model.ts";
-import { type ResolvedTrainConfig, type TrainConfigInput, resolveTrainConfig } from "./config.ts";
-import { loadInitSource } from "./init-source.ts";
+import { type InitWeights, type ResolvedTrainConfig, type TrainConfigInput, resolveTrainConfig } from "./config.ts";
+import { initWeightSet, loadInitSource } from "./init-source.ts";
 import { condConfigFromEncoder, copyEncoderIntoCondition } from "./cond-init.ts";
 import { BatchSampler, type TokenizedSplit, loadCorpus, tokenizeSplit } from "./data.ts";
 import { JointObjective } from "./objective.ts";
@@ -168,7 +168,7 @@ function copiesCondFromEncoder(cfg: ResolvedTrainConfig, resumeFrom: LoadedCheck
 /** The weights (resumed, fresh, or merged from --init-from), normalization statistics and optimizer state. */
 function buildModel(cfg: ResolvedTrainConfig, modelConfig: ModelConfig, resumeFrom: LoadedCheckpoint | null, initFrom: LoadedCheckpoint | null, print: (line: string) => void) {
   let weights = resumeFrom?.weights ?? initWeights(modelConfig, cfg.seed);
-  if (initFrom) weights = mergeInit(weights, initFrom, print);
+  if (initFrom) weights = mergeInit(weights, initFrom, cfg.initWeights ?? "raw", print);
   if (copiesCondFromEncoder(cfg, resumeFrom)) {
     const r = copyEncoderIntoCondition(weights, modelConfig);
     weights = r.weights;
@@ -245,18 +245,19 @@ function encodeDocuments(model: LatentDiffusionModel, split: TokenizedSplit): { 
   );
 }
 
-/** Fine-tuning init: take every checkpoint weight whose name and shape match; keep the rest fresh. */
-function mergeInit(fresh: FloatWeights, ckpt: LoadedCheckpoint, print: (l: string) => void): FloatWeights {
+/** Fine-tuning init: take every checkpoint weight (raw or EMA, --init-weights) whose name and shape match; keep the rest fresh. */
+function mergeInit(fresh: FloatWeights, ckpt: LoadedCheckpoint, which: InitWeights, print: (l: string) => void): FloatWeights {
+  const source = initWeightSet(ckpt, which);
   const out = new Map(fresh);
   let taken = 0;
   const skipped: string[] = [];
   for (const [name, w] of fresh) {
-    const c = ckpt.weights.get(name);
+    const c = source.get(name);
     if (c && c.shape.join(",") === w.shape.join(",")) {
       out.set(name, c);
       taken++;
     } else skipped.push(name);
   }
-  print(`[init-from] ${ckpt.dir}: ${taken} weights loaded, ${skipped.length} fresh${skipped.length ? ` (${skipped.slice(0, 4).join(", ")}${skipped.length > 4 ? ", …" : ""})` : ""}`);
+  print(`[init-from] ${ckpt.dir}: ${taken} ${which === "ema" && source !== ckpt.weights ? "EMA " : ""}weights loaded, ${skipped.length} fresh${skipped.length ? ` (${skipped.slice(0, 4).join(", ")}${skipped.length > 4 ? ", …" : ""})` : ""}`);
   return out;
 }

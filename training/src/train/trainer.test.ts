@@ -125,6 +125,28 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   assert.throws(() => Trainer.create({ ...base, out: join(dir, "freeze-bad"), freezeAe: true }), /--init-from/);
 });
 
+test("--init-weights ema: a --freeze-ae stage starts from, and keeps, the init checkpoint's EMA autoencoder; the choice is recorded", async () => {
+  const base = { data: corpus, preset: "tiny", config: 1, norm: "sphere", valExamples: 8, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
+  const init = join(dir, "ema-init");
+  await Object.assign(Trainer.create({ ...base, out: init, steps: 6, valEvery: 6, seed: 5 }), { print: () => {} }).run();
+  const out = join(dir, "ema-stage");
+  const printed: string[] = [];
+  await Object.assign(Trainer.create({ ...base, out, initFrom: init, initWeights: "ema", freezeAe: true, adaptiveT: false, steps: 3, valEvery: 3, seed: 6 }), { print: (l: string) => printed.push(l) }).run();
+  assert.ok(printed.some((l) => /\[init-from\] .*EMA weights loaded/.test(l)), printed.join("\n"));
+  const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
+  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  let compared = 0;
+  for (const [name, w] of b.weights) {
+    if (!name.startsWith("enc.") && !name.startsWith("dec.")) continue;
+    assert.ok(same(w.data, a.ema!.get(name)!.data), `${name} is not the init checkpoint's EMA weight`);
+    compared++;
+  }
+  assert.ok(compared > 10, `only ${compared} Enc/Dec weights compared`);
+  assert.ok([...b.weights].some(([name, w]) => name.startsWith("enc.") && !same(w.data, a.weights.get(name)!.data)), "EMA and raw weights coincide: the test shows nothing");
+  assert.equal(b.trainConfig.initWeights, "ema");
+  assert.equal(b.trainConfig.initFrom, init);
+});
+
 test("--cond-from encoder with --freeze-cond: CondEnc is the frozen encoder's trunk, its document features are cached, Dif and the null condition learn", async () => {
   const pairs = join(dir, "pairs.jsonl");
   const rng = new SeededRandom(7);
