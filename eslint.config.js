@@ -24,7 +24,7 @@ export default tseslint.config(
       // another workspace's src/ is the same deep import in disguise and is refused too.
       "no-restricted-imports": ["error", { patterns: [
         { group: ["@ldtext/*/**", "!@ldtext/core/onnx", "!@ldtext/server/testing"], message: "Import the workspace package's entry point (`@ldtext/<package>`, `@ldtext/core/onnx` or `@ldtext/server/testing`), not a file inside it; export what you need from its src/index.ts." },
-        { regex: "^(\\.\\./)+(core|charts|training|export|evaluation|server|loadtest|deploy|clients/sdk|clients/cli)/src/", message: "Do not reach into another workspace by relative path: import its entry point (`@ldtext/<package>`)." },
+        { regex: "^(\\.\\./)+(core|charts|training|export|evaluation|server|loadtest|deploy|clients/sdk|clients/cli|clients/playground)/src/", message: "Do not reach into another workspace by relative path: import its entry point (`@ldtext/<package>`)." },
       ] }],
       "no-restricted-syntax": ["error", { selector: "ImportExpression > Literal[value=/^@ldtext\\/(?!core\\/onnx$|server\\/testing$)[^/]+\\//]", message: "Import the workspace package's entry point (`@ldtext/<package>`, or `@ldtext/core/onnx`), not a file inside it." }],
     },

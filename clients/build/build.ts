@@ -1,6 +1,6 @@
 // The one build of the shipped client JavaScript. Every artifact that carries SDK code takes it from
 // sdkBundle(): the @ldtext/sdk package (dist/), the diffusion-text CLI (its single-file bin), and the
-// playground bundle (server/src/playground/build.ts). Packing runs it (each package's `prepack`), the
+// playground bundle (clients/playground/src/build.ts). Packing runs it (each package's `prepack`), the
 // packaging test packs through it and the playground's drift check bundles through it, so no shipped
 // JavaScript is built any other way and none of it can fall behind the sources.
 //

@@ -1,5 +1,7 @@
 // The browser playground at /playground: static HTML and CSS plus the committed SDK bundle
-// (see build.ts for why it is committed). Mounted by the server app with
+// static/playground.min.js. The page's source and its build live with the clients
+// (clients/playground: it is a client of the SDK, and the server depends on no client); see its
+// src/build.ts for why the bundle is committed. Mounted by the server app with
 // `app.route("/playground", playgroundRoutes())`. The server's CSP (default-src 'self') allows it:
 // no inline script, every request same-origin.
 import { readFileSync } from "node:fs";

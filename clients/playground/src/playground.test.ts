@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { DiffusionTextClient } from "@ldtext/sdk";
-import type { RunningServer } from "../server.ts";
-import { modelsFolder, startTestServer } from "../testing/fixtures.ts";
-import { CHROMIUM, launchHeadlessChromium } from "../testing/chromium.ts";
+import type { RunningServer } from "@ldtext/server";
+import { modelsFolder, startTestServer } from "@ldtext/server/testing";
+import { CHROMIUM, launchHeadlessChromium } from "./chromium.ts";
 import { visible } from "./browser/visible.ts";
 
 // The test's screenshot goes to the throwaway profile, so a test run leaves the working tree clean;

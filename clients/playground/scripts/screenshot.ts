@@ -5,12 +5,11 @@
 import { renameSync, rmSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSettings } from "../src/settings/index.ts";
-import { startServer } from "../src/server.ts";
-import { CHROMIUM, launchHeadlessChromium } from "../src/testing/chromium.ts";
+import { loadSettings, startServer } from "@ldtext/server";
+import { CHROMIUM, launchHeadlessChromium } from "../src/chromium.ts";
 
-const TARGET = new URL("../../docs/playground.png", import.meta.url).pathname;
-const MODELS = process.env.MODELS_DIR ?? new URL("../../models", import.meta.url).pathname;
+const TARGET = new URL("../../../docs/playground.png", import.meta.url).pathname;
+const MODELS = process.env.MODELS_DIR ?? new URL("../../../models", import.meta.url).pathname;
 // A news-style document (written for this screenshot, not taken from a corpus).
 const DOC =
   "The town council approved a plan on Tuesday to rebuild the old stone bridge that the spring floods damaged.\n" +

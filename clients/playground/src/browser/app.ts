@@ -1,6 +1,6 @@
-// The playground page's script (bundled by ../build.ts into static/playground.min.js): a form over
-// the SDK's streaming calls, a live view of the denoising (each `step` event's decoded text),
-// and the timings of the finished request.
+// The playground page's script (bundled by ../build.ts into the server's
+// server/src/playground/static/playground.min.js): a form over the SDK's streaming calls, a live view
+// of the denoising (each `step` event's decoded text), and the timings of the finished request.
 import { ApiError, DiffusionTextClient } from "@ldtext/sdk";
 import type { GenerateResponse, StepEvent, StreamEvent, SummarizeResponse } from "@ldtext/sdk";
 import { visible } from "./visible.ts";
