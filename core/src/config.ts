@@ -85,5 +85,16 @@ export function condMaxLenOf(cfg: ModelConfig): number {
   return cfg.task === "summarize" ? cfg.condMaxLen : 0;
 }
 
+/** Latent rows `[L, d]` and condition width Dc (0 for unconditional models): what a sampler's buffers are sized by. */
+export interface ModelShape {
+  L: number;
+  d: number;
+  condDim: number;
+}
+
+export function modelShape(cfg: ModelConfig): ModelShape {
+  return { L: cfg.maxLen, d: cfg.latentDim, condDim: cfg.task === "summarize" ? cfg.condEnc.dModel : 0 };
+}
+
 /** What a preset's model config may be given instead of the preset's values (not the task; presets.ts). */
 export type ModelConfigOverrides = Partial<Omit<SummarizeModelConfig, "task">>;

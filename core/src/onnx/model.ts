@@ -5,6 +5,8 @@
 // its own thread, so both sample through the same code.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { modelShape } from "../config.ts";
+import type { ModelShape } from "../config.ts";
 import type { Manifest } from "../manifest.ts";
 import { applySampler, initLatents } from "../scheduler/apply.ts";
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch, StepResult } from "../scheduler/types.ts";
@@ -16,17 +18,6 @@ export interface OrtSessions {
   decoder: ort.InferenceSession;
   /** Summarize models only. */
   condEncoder?: ort.InferenceSession;
-}
-
-/** Latent rows `[L, d]` and condition width Dc (0 for unconditional models). */
-export interface ModelShape {
-  L: number;
-  d: number;
-  condDim: number;
-}
-
-export function modelShape(m: Manifest): ModelShape {
-  return { L: m.config.maxLen, d: m.config.latentDim, condDim: m.config.task === "summarize" ? m.config.condEnc.dModel : 0 };
 }
 
 /** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */
@@ -126,7 +117,7 @@ export async function openArtifactModel(dir: string, m: Manifest, math: Sampling
       decoder: await open(path("decoder")),
       ...(m.task === "summarize" ? { condEncoder: await open(path("cond_encoder")) } : {}),
     };
-    return new OrtModel(sessions, modelShape(m), math);
+    return new OrtModel(sessions, modelShape(m.config), math);
   } catch (e) {
     await Promise.all(opened.map((s) => s.release()));
     throw e;

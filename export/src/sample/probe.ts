@@ -6,8 +6,8 @@
 // (a summarizer's probe would also need its documents, and is measured by ROUGE instead).
 import * as ort from "onnxruntime-node";
 import { join } from "node:path";
-import { CompactTokenizer, PROBE_ROW_BASE, PROBE_SNRS, type SnrProbe, gaussianNoise, makeSchedule, readArtifact, tAtLogSnr } from "@ldtext/core";
-import { createSession, denoiserFeeds, modelShape } from "@ldtext/core/onnx";
+import { CompactTokenizer, PROBE_ROW_BASE, PROBE_SNRS, type SnrProbe, gaussianNoise, makeSchedule, modelShape, readArtifact, tAtLogSnr } from "@ldtext/core";
+import { createSession, denoiserFeeds } from "@ldtext/core/onnx";
 
 export interface ProbeArtifactOptions {
   artifactDir: string;
@@ -25,7 +25,7 @@ export async function probeArtifactSnr(o: ProbeArtifactOptions): Promise<SnrProb
     if (!m.graphs[role]) throw new Error(`${o.artifactDir}: no ${role} graph — the fixed-SNR probe encodes real texts (export with --graphs encoder,denoiser,decoder)`);
   }
   const open = (role: "encoder" | "denoiser" | "decoder") => createSession(join(o.artifactDir, m.graphs[role]!.file), { threads: o.threads ?? 1 });
-  const shape = modelShape(m);
+  const shape = modelShape(m.config);
   const [enc, dif, dec] = [await open("encoder"), await open("denoiser"), await open("decoder")];
   const tok = CompactTokenizer.fromJSON(m.vocabulary);
   const schedule = makeSchedule(m.config.schedule);

@@ -3,8 +3,7 @@
 // OnnxBackend is the scheduler's ModelBackend over it: each call goes to the worker's OrtModel
 // (core/onnx, which builds the graph inputs), with the batch's buffers transferred, not copied.
 import { Worker } from "node:worker_threads";
-import type { ConditionEncoding, DenoiseBatch, ModelBackend, ScheduleConfig, StepBatch, StepResult } from "@ldtext/core";
-import type { ModelShape } from "@ldtext/core/onnx";
+import type { ConditionEncoding, DenoiseBatch, ModelBackend, ModelShape, ScheduleConfig, StepBatch, StepResult } from "@ldtext/core";
 import type { CallReply, CallRequest, CallResults, ExecutionProvider, FromWorker, InitReply, ToWorker, WireTensor } from "./protocol.ts";
 
 /** A call's fields besides its kind and id (the handle numbers it). */

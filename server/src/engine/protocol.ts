@@ -3,8 +3,7 @@
 // the model as core's OrtModel; `step`, `denoise`, `decode` and `encode` are its ModelBackend calls,
 // `run` one raw graph call (the int8 load-time check feeds the denoiser its own inputs).
 
-import type { ConditionEncoding, DenoiseBatch, ScheduleConfig, StepBatch, StepResult } from "@ldtext/core";
-import type { ModelShape } from "@ldtext/core/onnx";
+import type { ConditionEncoding, DenoiseBatch, ModelShape, ScheduleConfig, StepBatch, StepResult } from "@ldtext/core";
 
 export type TensorType = "float32" | "int64";
 

@@ -1,8 +1,7 @@
 // One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
 import { join } from "node:path";
-import { CompactTokenizer, Scheduler, coreMath, readArtifact } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, coreMath, modelShape, readArtifact } from "@ldtext/core";
 import type { ConditionCache, Manifest } from "@ldtext/core";
-import { modelShape } from "@ldtext/core/onnx";
 import type { Logger } from "pino";
 import type { ServerSettings } from "../settings/index.ts";
 import { EngineWorker, OnnxBackend } from "../engine/engine-worker.ts";
@@ -67,7 +66,7 @@ export class LoadedModel {
       if (!q) throw new Error(`DENOISER=int8 but ${dir} has no denoiser_int8 graph (npm run export:quantize -- ${dir})`);
       graphs.denoiser = join(dir, q.file);
     }
-    const start = () => EngineWorker.start({ graphs, ep: settings.EP, strict: settings.EP_STRICT, deviceId: settings.CUDA_DEVICE_ID, intraOpThreads: settings.INTRA_OP_THREADS, cpuMemArena: settings.ORT_CPU_MEM_ARENA, memPattern: settings.ORT_MEM_PATTERN, schedule: manifest.config.schedule, shape: modelShape(manifest) });
+    const start = () => EngineWorker.start({ graphs, ep: settings.EP, strict: settings.EP_STRICT, deviceId: settings.CUDA_DEVICE_ID, intraOpThreads: settings.INTRA_OP_THREADS, cpuMemArena: settings.ORT_CPU_MEM_ARENA, memPattern: settings.ORT_MEM_PATTERN, schedule: manifest.config.schedule, shape: modelShape(manifest.config) });
     const workers: EngineWorker[] = [];
     try {
       if (settings.DENOISER === "auto" && first.try === "int8") {
@@ -107,7 +106,7 @@ export class LoadedModel {
       if (settings.EP === "cuda") metrics.epFallbacks.inc({ requested: "cuda" });
     }
     const cfg = manifest.config;
-    const { L, d, condDim } = modelShape(manifest);
+    const { L, d, condDim } = modelShape(manifest.config);
     const lanes = workers.map((w) => new OnnxBackend(w, L, d, condDim));
     const label = { model: manifest.id };
     const scheduler = new Scheduler({

@@ -2,7 +2,7 @@
 // samples run, so they sample with the server's loop (row layout, init noise, sampler update,
 // self-conditioning) rather than a copy of it. The TF.js counterpart of core/onnx's OrtModel.
 import * as tf from "@tensorflow/tfjs";
-import { applySampler, initLatents } from "@ldtext/core";
+import { applySampler, initLatents, modelShape } from "@ldtext/core";
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch, StepResult } from "@ldtext/core";
 import type { InferenceNetworks } from "./inference.ts";
 
@@ -32,10 +32,7 @@ export class TfjsModel implements ModelBackend {
     private readonly nets: InferenceNetworks,
     private readonly math: SamplingMath,
   ) {
-    const mc = nets.modelConfig;
-    this.L = mc.maxLen;
-    this.d = mc.latentDim;
-    this.condDim = mc.task === "summarize" ? (mc.condEnc?.dModel ?? 0) : 0;
+    ({ L: this.L, d: this.d, condDim: this.condDim } = modelShape(nets.modelConfig));
   }
 
   async step(b: StepBatch): Promise<StepResult> {
