@@ -56,6 +56,13 @@ const trailingFields = {
    * from an "input" one computes the same function at step 0). Absent = "input".
    */
   difTimeCond: z.enum(["input", "blocks"]).optional(),
+  /**
+   * The autoregressive decoder ArDec (network `ard`, MODEL-SPEC "ArDec"): a causal transformer that
+   * reads the latent at each position, cross-attends to all of them and its own previous tokens,
+   * decoded greedily (LD4LG decodes its latents autoregressively). Absent = the model decodes with
+   * the non-autoregressive Dec only (every model before it).
+   */
+  arDec: NetworkConfigSchema.optional(),
 };
 
 export const GenerateModelConfigSchema = z.object({ task: z.literal("generate"), ...modelFields, ...trailingFields });

@@ -14,7 +14,7 @@ import { writeFileAtomic } from "./atomic.ts";
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export const GraphRoleSchema = z.enum(["encoder", "denoiser", "denoiser_int8", "decoder", "cond_encoder"]);
+export const GraphRoleSchema = z.enum(["encoder", "denoiser", "denoiser_int8", "decoder", "cond_encoder", "ar_decoder"]);
 export type GraphRole = z.infer<typeof GraphRoleSchema>;
 
 /** A plain file name inside the artifact folder (no paths, no hidden files). */
@@ -102,6 +102,8 @@ export const ManifestSchema = z
     // artifacts may leave it out to stay small; evaluation/parity artifacts include it.
     const required: GraphRole[] = m.task === "summarize" ? ["denoiser", "decoder", "cond_encoder"] : ["denoiser", "decoder"];
     for (const role of required) if (!m.graphs[role]) issue(["graphs", role], `graph "${role}" is required for task ${m.task}`);
+    // ar_decoder is optional (models with ArDec), and only with the network it runs.
+    if (m.graphs.ar_decoder && !m.config.arDec) issue(["graphs", "ar_decoder"], "graph \"ar_decoder\" needs config.arDec (the ArDec network)");
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
       if (arr && arr.length !== m.config.latentDim) issue(["normalization", key], `has ${arr.length} values, expected latentDim ${m.config.latentDim}`);
@@ -116,6 +118,20 @@ export type Manifest = Omit<z.infer<typeof ManifestSchema>, "config"> & { config
 /** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
 export function servedGuidance(m: Pick<Manifest, "sampling">): number {
   return m.sampling?.guidance ?? 0;
+}
+
+/** Which decoder decodes: `auto` = ArDec when the artifact has its graph (ar_decoder), else Dec. */
+export type DecoderChoice = "auto" | "nar" | "ar";
+export const DECODER_CHOICES: readonly DecoderChoice[] = ["auto", "nar", "ar"];
+
+/**
+ * The decoder a choice gives for an artifact: `ar` (ArDec, greedy) or `nar` (Dec, one call). Throws
+ * when `ar` is asked of an artifact without an ar_decoder graph.
+ */
+export function servedDecoder(m: Pick<Manifest, "graphs">, choice: DecoderChoice = "auto"): "ar" | "nar" {
+  const has = m.graphs.ar_decoder !== undefined;
+  if (choice === "ar" && !has) throw new Error('decoder "ar" needs an artifact with the ArDec graph (ar_decoder), and this one has none: export a checkpoint whose config has arDec (npm run train:ardec)');
+  return choice === "nar" || !has ? "nar" : "ar";
 }
 
 /** An artifact that failed to load or verify; `file` is the offending file's path. */

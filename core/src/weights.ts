@@ -15,13 +15,13 @@ export type FloatWeights = Map<string, WeightTensor>;
 export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
 /** A network of MODEL-SPEC, by its weight-name prefix. */
-export type NetworkName = "enc" | "dec" | "dif" | "cond";
+export type NetworkName = "enc" | "dec" | "dif" | "cond" | "ard";
 
 /**
  * MODEL-SPEC's network order, and the order of `weightShapes`: training initialises weight i from
  * noise stream i in this order and writes the checkpoint index in it, so it fixes the initial values.
  */
-export const NETWORK_NAMES: readonly NetworkName[] = ["enc", "dec", "dif", "cond"];
+export const NETWORK_NAMES: readonly NetworkName[] = ["enc", "dec", "dif", "cond", "ard"];
 
 /** name → shape, in a fixed order (Map: the order is part of the value). */
 export type WeightShapes = Map<string, number[]>;
@@ -85,6 +85,16 @@ export function networkWeightShapes(cfg: ModelConfig, net: NetworkName): WeightS
       const Dc = cfg.condEnc.dModel;
       return new Map([["cond.tok_emb", [V, Dc]], ...blockShapes("cond", cfg.condEnc), ["cond.null", [Dc]]]);
     }
+    case "ard": {
+      // Causal self-attention, cross-attention to the projected latents (width D), token embedding.
+      if (!cfg.arDec) return new Map();
+      const D = cfg.arDec.dModel;
+      return new Map([
+        ["ard.tok_emb", [V, D]], ["ard.in.w", [d, D]], ["ard.in.b", [D]],
+        ...blockShapes("ard", cfg.arDec, D),
+        ["ard.lm_head.w", [D, V]], ["ard.lm_head.b", [V]],
+      ]);
+    }
   }
 }
 
@@ -98,6 +108,6 @@ export function weightShapes(cfg: ModelConfig, order: readonly NetworkName[] = N
 /** Which network a weight belongs to, from its prefix. */
 export function networkOf(name: string): NetworkName {
   const p = name.slice(0, name.indexOf("."));
-  if (p === "enc" || p === "dec" || p === "dif" || p === "cond") return p;
+  if (p === "enc" || p === "dec" || p === "dif" || p === "cond" || p === "ard") return p;
   throw new Error(`weight "${name}" has no known network prefix`);
 }

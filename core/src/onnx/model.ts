@@ -1,13 +1,15 @@
 // A model version's ONNX graphs as the scheduler's ModelBackend, in-process: the MODEL-SPEC graph
 // inputs built from the scheduler's flat arrays (denoiser x_t/x_sc/t[/cond/cond_mask], decoder
-// latents → ids, cond_encoder tokens/mask → cond/null_cond) and the per-step sampler update. The
+// latents → ids or ArDec's greedy loop over ar_decoder, cond_encoder tokens/mask → cond/null_cond)
+// and the per-step sampler update. The
 // server's engine worker thread runs one; offline sampling (export's sampleArtifact) runs one on
 // its own thread, so both sample through the same code.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { modelShape } from "../config.ts";
 import type { ModelShape } from "../config.ts";
-import type { Manifest } from "../manifest.ts";
+import { type DecoderChoice, type Manifest, servedDecoder } from "../manifest.ts";
+import { BOS_ID, EOS_ID, PAD_ID } from "../tokenizer.ts";
 import { applySampler, initLatents } from "../scheduler/apply.ts";
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch, StepResult } from "../scheduler/types.ts";
 import { createSession } from "./session.ts";
@@ -18,6 +20,8 @@ export interface OrtSessions {
   decoder: ort.InferenceSession;
   /** Summarize models only. */
   condEncoder?: ort.InferenceSession;
+  /** ArDec's one-step graph (`ar_decoder`): when given, `decode` decodes greedily with it instead of `decoder`. */
+  arDecoder?: ort.InferenceSession;
 }
 
 /** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */
@@ -72,9 +76,52 @@ export class OrtModel implements ModelBackend {
     return applySampler(await this.denoise(b), b, this.math, ld);
   }
 
+  /** The decoder `decode` runs: `ar` (ArDec, greedy, L calls at most) or `nar` (Dec, one call). */
+  get decoder(): "ar" | "nar" {
+    return this.sessions.arDecoder ? "ar" : "nar";
+  }
+
+  /** Token ids `[rows, L]`: Dec's argmax, or ArDec's greedy decode (see decodeGreedy). */
   async decode(latents: Float32Array, rows: number): Promise<Int32Array> {
+    if (this.sessions.arDecoder) return this.decodeGreedy(this.sessions.arDecoder, latents, rows);
     const out = await this.sessions.decoder.run({ latents: new ort.Tensor("float32", latents, [rows, this.L, this.d]) }, ["ids"]);
     return Int32Array.from(out.ids.data as BigInt64Array, (v) => Number(v));
+  }
+
+  /**
+   * ArDec's greedy decode (MODEL-SPEC "ArDec"): step T = 1..L feeds the tokens `[rows, T]` (BOS,
+   * then the T − 1 chosen so far) and appends `next_ids`. A row is finished once it emits EOS or PAD
+   * (the tokenizer cuts there); its later positions are PAD, and the loop stops when every row is
+   * finished. The graph has no KV cache: step T recomputes the whole prefix.
+   */
+  private async decodeGreedy(s: ort.InferenceSession, latents: Float32Array, rows: number): Promise<Int32Array> {
+    const L = this.L;
+    const lat = new ort.Tensor("float32", latents, [rows, L, this.d]);
+    const out = new Int32Array(rows * L).fill(PAD_ID);
+    const prev = new BigInt64Array(rows * L).fill(BigInt(PAD_ID)); // the inputs: row r's tokens at r·L
+    for (let r = 0; r < rows; r++) prev[r * L] = BigInt(BOS_ID);
+    const done = new Uint8Array(rows);
+    let open = rows;
+    for (let T = 1; T <= L && open > 0; T++) {
+      let tokens = prev;
+      if (T < L) {
+        tokens = new BigInt64Array(rows * T);
+        for (let r = 0; r < rows; r++) tokens.set(prev.subarray(r * L, r * L + T), r * T);
+      }
+      const res = await s.run({ latents: lat, tokens: new ort.Tensor("int64", tokens, [rows, T]) }, ["next_ids"]);
+      const next = res.next_ids.data as BigInt64Array;
+      for (let r = 0; r < rows; r++) {
+        if (done[r]) continue;
+        const id = Number(next[r]);
+        out[r * L + T - 1] = id;
+        if (T < L) prev[r * L + T] = next[r];
+        if (id === EOS_ID || id === PAD_ID) {
+          done[r] = 1;
+          open--;
+        }
+      }
+    }
+    return out;
   }
 
   async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
@@ -85,8 +132,8 @@ export class OrtModel implements ModelBackend {
   }
 
   async release(): Promise<void> {
-    const { denoiser, decoder, condEncoder } = this.sessions;
-    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release()]);
+    const { denoiser, decoder, condEncoder, arDecoder } = this.sessions;
+    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release(), arDecoder?.release()]);
   }
 }
 
@@ -95,12 +142,23 @@ export interface ArtifactModelOptions extends SessionOptions {
   denoiser?: "fp32" | "int8";
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
+  /**
+   * Which decoder `decode` runs: auto (default) = ArDec when the manifest lists ar_decoder, else Dec;
+   * nar = Dec; ar = ArDec (throws on an artifact without ar_decoder).
+   */
+  decoder?: DecoderChoice;
 }
 
 /** An artifact folder's graphs (the ones its task samples with) as an OrtModel. */
 export async function openArtifactModel(dir: string, m: Manifest, math: SamplingMath, o: ArtifactModelOptions = {}): Promise<OrtModel> {
-  const { denoiser = "fp32", denoiserFile, ...session } = o;
-  const path = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder"): string => {
+  const { denoiser = "fp32", denoiserFile, decoder = "auto", ...session } = o;
+  let ar: boolean;
+  try {
+    ar = servedDecoder(m, decoder) === "ar";
+  } catch (e) {
+    throw new Error(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const path = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder" | "ar_decoder"): string => {
     const g = m.graphs[role];
     if (!g) throw new Error(`${dir}: the manifest lists no ${role} graph`);
     return join(dir, g.file);
@@ -116,6 +174,7 @@ export async function openArtifactModel(dir: string, m: Manifest, math: Sampling
       denoiser: await open(denoiserFile ?? path(denoiser === "int8" ? "denoiser_int8" : "denoiser")),
       decoder: await open(path("decoder")),
       ...(m.task === "summarize" ? { condEncoder: await open(path("cond_encoder")) } : {}),
+      ...(ar ? { arDecoder: await open(path("ar_decoder")) } : {}),
     };
     return new OrtModel(sessions, modelShape(m.config), math);
   } catch (e) {

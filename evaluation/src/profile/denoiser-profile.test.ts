@@ -26,6 +26,7 @@ function closedFormNets(task: "generate" | "summarize" = "generate"): InferenceN
     decode: (latents) => tf.clone(latents),
     encodeCondition: unused,
     nullCondition: unused,
+    arDecode: unused,
     dispose: () => {},
   };
 }

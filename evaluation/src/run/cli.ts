@@ -3,13 +3,14 @@
 // Prints the markdown table; the JSON result, the table and the samples go to --out.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { SAMPLER_KINDS, type SamplerKind } from "@ldtext/core";
+import { DECODER_CHOICES, type DecoderChoice, SAMPLER_KINDS, type SamplerKind } from "@ldtext/core";
 import { evaluate, resultMarkdown, type EvalOptions } from "./evaluate.ts";
 
 const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S [options]
 
   --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (summarize only; default: the artifact's served default, else 0)
   --denoiser fp32|int8 (fp32)     int8: the artifact's dynamically quantized denoiser (the server's DENOISER=int8)
+  --decoder auto|nar|ar (auto)    ar: ArDec's greedy decode (auto = ar when the artifact has ar_decoder); nar: Dec
   --reflm <dir>        reference LM (npm run reflm:train); without it PPL, MAUVE and BERTScore are skipped
   --split test         split to compare against (default test)
   --references N       MAUVE reference texts (default = samples)
@@ -28,7 +29,7 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
       artifact: { type: "string" }, data: { type: "string" }, samples: { type: "string" }, steps: { type: "string" },
       sampler: { type: "string" }, seed: { type: "string" }, guidance: { type: "string" }, reflm: { type: "string" },
       split: { type: "string" }, references: { type: "string" }, batch: { type: "string" }, out: { type: "string" },
-      denoiser: { type: "string" }, "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
+      denoiser: { type: "string" }, decoder: { type: "string" }, "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
@@ -49,6 +50,8 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
   const artifact = values.artifact!;
   const denoiser = values.denoiser ?? "fp32";
   if (denoiser !== "fp32" && denoiser !== "int8") throw new Error(`--denoiser must be fp32 or int8, got "${denoiser}"`);
+  const decoder = (values.decoder ?? "auto") as DecoderChoice;
+  if (!DECODER_CHOICES.includes(decoder)) throw new Error(`--decoder must be one of ${DECODER_CHOICES.join(", ")}, got "${decoder}"`);
   const o: EvalOptions = {
     artifact,
     data: values.data!,
@@ -57,7 +60,9 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
     sampler,
     seed,
     denoiser,
-    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}${denoiser === "int8" ? "-int8" : ""}`,
+    decoder,
+    // An explicit decoder gets its own folder, so one artifact can be A/B'd with both.
+    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}${denoiser === "int8" ? "-int8" : ""}${decoder !== "auto" ? `-${decoder}` : ""}`,
     progress: !values["no-progress"],
     noMem: values["no-mem"] === true,
   };

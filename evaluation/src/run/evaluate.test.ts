@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CompactTokenizer, type Vocabulary } from "@ldtext/core";
+import { CompactTokenizer, FIRST_BPE_ID, type Vocabulary } from "@ldtext/core";
 import { writeRandomArtifact, tinyConfig } from "@ldtext/export";
 import { trainRefLm, RefLm } from "../reflm/index.ts";
 import { documentDependence, memIndexFor, shuffledIndex, summarizationMetrics, unconditionalMetrics } from "../features/index.ts";
@@ -47,7 +47,8 @@ describe("npm run eval", () => {
     const out = join(root, "eval-gen");
     const r = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, reflm: lm, out, cacheDir: join(root, "cache"), progress: false });
     const onDisk = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as EvalResult;
-    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm, denoiser: "fp32" });
+    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm, denoiser: "fp32", decoder: "auto" });
+    assert.equal(onDisk.sampling.decoder, "nar", "an artifact without ArDec decodes with Dec");
     assert.equal(onDisk.artifact.id, "random-generate");
     assert.match(onDisk.reflm!.id, /^reflm-/);
     const u = r.unconditional!;
@@ -151,9 +152,31 @@ describe("npm run eval", () => {
     reflm.dispose();
   });
 
+  test("an artifact with ArDec: decoded greedily by default, --decoder nar A/B's it with Dec, both recorded", async () => {
+    const v = FIRST_BPE_ID + vocabulary.bpeIds.length;
+    const ard = join(root, "ard");
+    await writeRandomArtifact({ config: tinyConfig("generate", { vocabSize: v, arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } }), vocabulary, outDir: ard, seed: 3 });
+    const base = { artifact: ard, data: corpus(), samples: 4, steps: 2, seed: 1, noMem: true, progress: false };
+    const ar = await evaluate({ ...base, out: join(root, "eval-ard") });
+    const nar = await evaluate({ ...base, decoder: "nar", out: join(root, "eval-ard-nar") });
+    const onDisk = JSON.parse(readFileSync(join(root, "eval-ard", "result.json"), "utf8")) as EvalResult;
+    assert.equal(onDisk.config.decoder, "auto");
+    assert.equal(onDisk.sampling.decoder, "ar");
+    assert.match(readFileSync(join(root, "eval-ard", "result.md"), "utf8"), /ArDec \(greedy\)/);
+    assert.equal(nar.config.decoder, "nar");
+    assert.equal(nar.sampling.decoder, "nar");
+    assert.equal(ar.sampling.samples, 4);
+    await assert.rejects(evaluate({ ...base, artifact: gen, decoder: "ar", out: join(root, "eval-no-ard") }), /decoder "ar" needs an artifact with the ArDec graph/);
+  });
+
   test("CLI arguments: required options and clear errors", () => {
     const o = parseEvalArgs(["--artifact", "models/x/", "--data", "rocstories", "--samples", "10", "--steps", "20", "--sampler", "sde"]);
     assert.equal(o.out, "runs/eval/x-sde-s20-seed0");
+    assert.equal(o.decoder, "auto");
+    const ab = parseEvalArgs(["--artifact", "models/x", "--data", "rocstories", "--samples", "10", "--steps", "20", "--decoder", "nar"]);
+    assert.equal(ab.decoder, "nar");
+    assert.equal(ab.out, "runs/eval/x-ddim-s20-seed0-nar", "an explicit decoder gets its own output folder");
+    assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2", "--steps", "2", "--decoder", "beam"]), /--decoder must be one of auto, nar, ar/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "x", "--steps", "2"]), /--samples needs a number/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2"]), /--steps is required/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2", "--steps", "2", "--sampler", "euler"]), /--sampler must be one of/);

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedGuidance, writeFileAtomic, type SamplerKind, type Vocabulary } from "@ldtext/core";
+import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedGuidance, writeFileAtomic, type DecoderChoice, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
@@ -40,16 +40,19 @@ export interface EvalOptions {
   threads?: number;
   /** The denoiser graph sampled: fp32 (default) or the artifact's int8 one. */
   denoiser?: DenoiserPrecision;
+  /** The decoder: auto (default: ArDec when the artifact has ar_decoder), nar (Dec) or ar (ArDec). */
+  decoder?: DecoderChoice;
 }
 
 export interface EvalResult {
   kind: "ldtext-eval";
   version: 1;
   createdAt: string;
-  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: DenoiserPrecision };
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: DenoiserPrecision; decoder?: DecoderChoice };
   artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
   reflm: { id: string; trainedOn: string; steps: number } | null;
-  sampling: { seconds: number; secondsPerSample: number; samples: number };
+  /** `decoder`: the one that decoded (ar = ArDec's greedy decode, nar = Dec); absent in results from before ArDec. */
+  sampling: { seconds: number; secondsPerSample: number; samples: number; decoder?: "ar" | "nar" };
   unconditional?: UnconditionalMetrics;
   summarization?: SummarizationMetrics;
   /**
@@ -81,7 +84,7 @@ export function resultMarkdown(r: EvalResult): string {
   const lines = [
     `# Evaluation: ${r.artifact.id}@${r.artifact.version}`,
     "",
-    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
+    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}${r.sampling.decoder === "ar" ? ", ArDec (greedy)" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
     "",
   ];
   if (r.unconditional) {
@@ -165,6 +168,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance } : {}),
     threads: o.threads ?? 1,
     denoiser: o.denoiser ?? "fp32",
+    decoder: o.decoder ?? "auto",
     onProgress: (done) => bar.update(done),
   });
   bar.stop();
@@ -213,7 +217,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
       if (o.samples >= 2) {
         // The same noise for different documents: each as its own request with the one shared seed.
-        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32" })).texts;
+        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
         dependence = { model: documentDependence(sampled.texts, split0.texts.slice(0, o.samples), shared), lead1: documentDependence(leads, split0.texts.slice(0, o.samples)) };
         if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
       }
@@ -227,7 +231,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     kind: "ldtext-eval",
     version: 1,
     createdAt: new Date().toISOString(),
-    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32" },
+    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" },
     artifact: {
       id: manifest.id,
       version: manifest.version,
@@ -238,7 +242,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       command: manifest.training.command,
     },
     reflm: reflm ? { id: reflm.id, trainedOn: reflm.meta.data.source, steps: reflm.meta.step } : null,
-    sampling: { seconds: sampled.seconds, secondsPerSample: sampled.seconds / o.samples, samples: o.samples },
+    sampling: { seconds: sampled.seconds, secondsPerSample: sampled.seconds / o.samples, samples: o.samples, decoder: sampled.decoder },
     ...(unconditional ? { unconditional } : {}),
     ...(summarization ? { summarization } : {}),
     ...(lead1 ? { lead1 } : {}),

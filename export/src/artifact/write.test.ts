@@ -46,6 +46,30 @@ describe("writeRandomArtifact", () => {
     assert.ok(!existsSync(out));
   });
 
+  test("a model with ArDec: ar_decoder is written, listed with its I/O, and loads; without ArDec it cannot be asked for", async () => {
+    const cfg = tinyConfig("generate", { vocabSize: 300, arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } });
+    const out = join(tmp(), "ard");
+    const { manifest } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: out, seed: 7, fp16: true });
+    const onDisk = await readArtifact(out);
+    assert.deepEqual(Object.keys(onDisk.graphs).sort(), ["ar_decoder", "decoder", "denoiser", "encoder"]);
+    assert.deepEqual(onDisk.config.arDec, cfg.arDec);
+    const g = manifest.graphs.ar_decoder!;
+    assert.equal(g.file, "ar_decoder.onnx");
+    assert.equal(g.dtype, "fp16");
+    assert.deepEqual(g.inputs, [{ name: "latents", dtype: "float32", shape: ["B", "L", cfg.latentDim] }, { name: "tokens", dtype: "int64", shape: ["B", "T"] }]);
+    assert.deepEqual(g.outputs, [{ name: "next_logits", dtype: "float32", shape: ["B", 300] }, { name: "next_ids", dtype: "int64", shape: ["B"] }]);
+    const s = await ort.InferenceSession.create(join(out, g.file), { graphOptimizationLevel: "all", logSeverityLevel: 3 });
+    const r = await s.run({ latents: new ort.Tensor("float32", new Float32Array(2 * 16 * cfg.latentDim).fill(0.1), [2, 16, cfg.latentDim]), tokens: new ort.Tensor("int64", BigInt64Array.from([1n, 5n, 1n, 7n]), [2, 2]) });
+    assert.deepEqual(r.next_ids.dims, [2]);
+    // The other graphs are those of the model without ArDec.
+    const plain = tinyConfig("generate", { vocabSize: 300 });
+    await assert.rejects(writeRandomArtifact({ config: plain, vocabulary: placeholderVocabulary(300), outDir: join(tmp(), "no"), seed: 7, graphs: ["denoiser", "decoder", "ar_decoder"] }), /ar_decoder needs a model with ArDec/);
+    // A manifest listing ar_decoder for a config without arDec is invalid.
+    const { parseManifest } = await import("@ldtext/core");
+    const { arDec: _arDec, ...noArDec } = onDisk.config;
+    assert.throws(() => parseManifest({ ...onDisk, config: noArDec }), /graphs\.ar_decoder: graph "ar_decoder" needs config\.arDec/);
+  });
+
   test("fp16 storage roughly halves the weight files", async () => {
     const cfg = tinyConfig("generate", { vocabSize: 300 });
     const voc = placeholderVocabulary(300);

@@ -10,7 +10,7 @@ import type { NormState, WeightMap } from "@ldtext/core";
 import type { GraphBuilder } from "../onnx/graph.ts";
 import type { ValueInfoMessage } from "../onnx/proto.ts";
 import { DataType } from "../onnx/proto.ts";
-import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
+import { buildArDecoder, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
 import type { GraphName } from "../networks/graphs.ts";
 import { checkWeights, gaussian, randomWeights } from "../networks/weights.ts";
 import { buildManifest } from "./manifest.ts";
@@ -23,6 +23,7 @@ export const GRAPH_FILES: Record<GraphRole, string> = {
   decoder: "decoder.onnx",
   cond_encoder: "cond_encoder.onnx",
   denoiser_int8: "denoiser.int8.onnx",
+  ar_decoder: "ar_decoder.onnx",
 };
 
 /** Where and how an artifact folder is written: shared by every way of making one. */
@@ -33,7 +34,10 @@ export interface ArtifactOutputOptions {
   /** Manifest id (lower-case letters, digits, '.', '_', '-'). */
   name?: string;
   version?: string;
-  /** Graphs to write (default: every graph of the task; the encoder is needed only for evaluation/parity). */
+  /**
+   * Graphs to write (default: every graph of the model, ar_decoder included when the config has
+   * arDec; the encoder is needed only for evaluation/parity).
+   */
   graphs?: readonly GraphName[];
   /** Also write `denoiser.int8.onnx` with DynamicQuantizeMatMul block matmuls. */
   quantize?: "int8";
@@ -79,6 +83,8 @@ function build(role: GraphRole, o: WriteArtifactOptions): GraphBuilder {
       return buildDecoder(o.config, o.weights);
     case "cond_encoder":
       return buildCondEncoder(o.config, o.weights);
+    case "ar_decoder":
+      return buildArDecoder(o.config, o.weights);
   }
 }
 
@@ -92,7 +98,10 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
   if (vocabIds !== o.config.vocabSize) throw new Error(`the vocabulary has ${vocabIds} ids but the model config says vocabSize ${o.config.vocabSize}`);
   const taskGraphs = graphsForTask(o.config);
   const chosen = o.graphs ?? taskGraphs;
-  for (const g of chosen) if (!taskGraphs.includes(g)) throw new Error(`graph ${g} does not belong to a ${o.config.task} model`);
+  for (const g of chosen) {
+    if (g === "ar_decoder" && !o.config.arDec) throw new Error("graph ar_decoder needs a model with ArDec (config.arDec)");
+    if (!taskGraphs.includes(g)) throw new Error(`graph ${g} does not belong to a ${o.config.task} model`);
+  }
   for (const needed of ["denoiser", "decoder"] as const) if (!chosen.includes(needed)) throw new Error(`an artifact needs the ${needed} graph`);
   if (o.config.task === "summarize" && !chosen.includes("cond_encoder")) throw new Error("a summarize artifact needs the cond_encoder graph");
   const roles: GraphRole[] = [...chosen];

@@ -1,8 +1,10 @@
 // npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V] [--graphs a,b,c]
 //                   [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
 //                   [--train-command "…"] [--train-seconds N]   (recorded in the manifest)
-// npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir>
-//   (an untrained artifact with a placeholder vocabulary, for server tests and demos)
+// npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec]
+//   (an untrained artifact with a placeholder vocabulary, for server tests and demos; --ar-dec adds
+//   ArDec, of Dec's shape, and its ar_decoder graph)
+// --graphs defaults to every graph of the model: ar_decoder included when its config has arDec.
 // Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
 import { parseArgs } from "node:util";
 import { FIRST_BPE_ID, modelConfigFromPreset, PresetNameSchema, PRESETS, TaskSchema } from "@ldtext/core";
@@ -16,9 +18,9 @@ import { placeholderVocabulary } from "../testing.ts";
 import { verifyArtifact } from "../verify/verify.ts";
 
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
-         [--graphs encoder,denoiser,decoder,cond_encoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
+         [--graphs encoder,denoiser,decoder,cond_encoder,ar_decoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
          [--train-command "…"] [--train-seconds N] [--guidance W]   (W: the served default guidance of a summarizer)
-       npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [...]`;
+       npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec] [...]`;
 
 function fail(msg: string): never {
   console.error(`${msg}\n${USAGE}`);
@@ -44,11 +46,13 @@ async function main(): Promise<number> {
       random: { type: "string" },
       preset: { type: "string", default: "tiny" },
       task: { type: "string", default: "generate" },
+      "ar-dec": { type: "boolean", default: false },
     },
   });
   if (!values.out) fail("--out is required");
   if (!values.checkpoint === !values.random) fail("give exactly one of --checkpoint or --random");
   if (values.quantize !== undefined && values.quantize !== "int8") fail(`--quantize supports only int8 (got ${values.quantize})`);
+  if (values["ar-dec"] && !values.random) fail("--ar-dec is for --random artifacts (a checkpoint's config says whether it has ArDec)");
   let graphs: GraphName[] | undefined;
   if (values.graphs) {
     graphs = values.graphs.split(",").map((g) => g.trim()) as GraphName[];
@@ -77,7 +81,8 @@ async function main(): Promise<number> {
     if (!preset.success) fail(`unknown preset ${values.preset}`);
     if (!task.success) fail(`unknown task ${values.task}`);
     const vocabSize = FIRST_BPE_ID + PRESETS[preset.data].topK;
-    const config = modelConfigFromPreset(preset.data, task.data, vocabSize);
+    const base = modelConfigFromPreset(preset.data, task.data, vocabSize);
+    const config = values["ar-dec"] ? { ...base, arDec: { ...base.dec } } : base;
     written = await writeRandomArtifact({ ...common, config, vocabulary: placeholderVocabulary(vocabSize), seed: Number(values.random) });
   }
   const exportSeconds = (performance.now() - started) / 1000;

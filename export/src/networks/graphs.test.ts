@@ -1,9 +1,11 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder } from "./graphs.ts";
+import { buildArDecoder, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "./graphs.ts";
+import { BOS_ID } from "@ldtext/core";
 import type { NormState } from "@ldtext/core";
 import { gaussian, randomWeights } from "./weights.ts";
-import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
+import { arDecoderRef, condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
+import { tfjsReference } from "../verify/reference.ts";
 import type { Tensor64 } from "../reference/forward.ts";
 import { asF32, f32, i64, maxAbsDiff, randomTensor, sessionFor, tinyConfig } from "../testing.ts";
 
@@ -123,5 +125,67 @@ describe("cond_encoder graph", () => {
       assert.deepEqual(out.null_cond.dims, [1, cfg.condEnc!.dModel]);
       assert.deepEqual(Array.from(out.null_cond.data as Float32Array), Array.from(w.get("cond.null")!.data));
     }
+  });
+});
+
+describe("ar_decoder graph", () => {
+  const arDec = { dModel: 24, heads: 2, layers: 2, ffn: 48 }; // its own width (D ≠ dec's), cross-attention of width D
+  const argmax = (a: ArrayLike<number>, off: number, n: number): number => {
+    let best = 0;
+    for (let v = 1; v < n; v++) if (a[off + v] > a[off + best]) best = v;
+    return best;
+  };
+
+  test("exists only for a config with arDec", () => {
+    assert.deepEqual(graphsForTask(tinyConfig("generate")), ["encoder", "denoiser", "decoder"]);
+    assert.deepEqual(graphsForTask(tinyConfig("generate", { arDec })), ["encoder", "denoiser", "decoder", "ar_decoder"]);
+    assert.deepEqual(graphsForTask(tinyConfig("summarize", { arDec })), ["encoder", "denoiser", "decoder", "cond_encoder", "ar_decoder"]);
+    assert.throws(() => buildArDecoder(tinyConfig("generate"), new Map()), /needs a model config with arDec/);
+  });
+
+  test("next_logits = the teacher-forced logits at position T − 1 (float64 and TF.js references), next_ids their argmax", async () => {
+    const cfg = tinyConfig("generate", { arDec });
+    const w = randomWeights(cfg, 30);
+    const s = await sessionFor(buildArDecoder(cfg, w));
+    const norm = { kind: "data" as const, mean: new Array<number>(cfg.latentDim).fill(0), sq: new Array<number>(cfg.latentDim).fill(1) };
+    const tf = await tfjsReference(cfg, w, norm);
+    assert.ok(tf.ok, tf.ok ? "" : tf.reason);
+    const rnd = gaussian(31);
+    const V = cfg.vocabSize;
+    for (const [B, L] of SHAPES) {
+      const lat = asF32(randomTensor([B, L, cfg.latentDim], rnd));
+      // BOS then random tokens; the references read the whole row (teacher forcing, every position
+      // sees only the tokens before it), the graph only the first T: causality is what makes them agree.
+      const full = Array.from({ length: B * L }, (_, i) => (i % L === 0 ? BOS_ID : Math.floor(Math.abs(rnd() * 1000)) % V));
+      const js = arDecoderRef(cfg, w, lat, full, L).data;
+      const tfl = await tf.forward.arDecode(lat, full, L);
+      assert.ok(maxAbsDiff(tfl, js) <= 1e-4, "TF.js ArDecoder and the float64 reference differ");
+      for (const T of [...new Set([1, 2, Math.ceil(L / 2), L])]) {
+        const prefix = Array.from({ length: B * T }, (_, i) => full[Math.floor(i / T) * L + (i % T)]);
+        const out = await s.run({ latents: f32(lat), tokens: i64(prefix, [B, T]) });
+        assert.deepEqual(out.next_logits.dims, [B, V]);
+        assert.deepEqual(out.next_ids.dims, [B]);
+        const got = out.next_logits.data as Float32Array;
+        const at = (ref: ArrayLike<number>) => Float64Array.from({ length: B * V }, (_, i) => ref[(Math.floor(i / V) * L + T - 1) * V + (i % V)]);
+        const errJs = maxAbsDiff(got, at(js));
+        const errTf = maxAbsDiff(got, at(tfl));
+        assert.ok(errJs <= TOL && errTf <= TOL, `B=${B} L=${L} T=${T}: max abs err ${errJs} (float64), ${errTf} (TF.js)`);
+        const ids = out.next_ids.data as BigInt64Array;
+        for (let b = 0; b < B; b++) assert.equal(Number(ids[b]), argmax(got, b * V, V));
+      }
+    }
+    tf.forward.dispose?.();
+  });
+
+  test("the cross-attention reads every latent: changing the last latent changes the first step", async () => {
+    const cfg = tinyConfig("generate", { arDec });
+    const s = await sessionFor(buildArDecoder(cfg, randomWeights(cfg, 32)));
+    const rnd = gaussian(33);
+    const L = 6;
+    const lat = asF32(randomTensor([1, L, cfg.latentDim], rnd));
+    const moved = { shape: lat.shape, data: Float64Array.from(lat.data, (v, i) => (i >= (L - 1) * cfg.latentDim ? v + 1 : v)) };
+    const a = (await s.run({ latents: f32(lat), tokens: i64([BOS_ID], [1, 1]) })).next_logits.data as Float32Array;
+    const b = (await s.run({ latents: f32(moved), tokens: i64([BOS_ID], [1, 1]) })).next_logits.data as Float32Array;
+    assert.ok(maxAbsDiff(a, b) > 1e-3);
   });
 });

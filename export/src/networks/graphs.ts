@@ -1,14 +1,15 @@
-// The four artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a
-// weight map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder
-// (logits + argmax ids), condition encoder (+ null_cond).
-import type { ModelConfig, NormState } from "@ldtext/core";
+// The artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a weight
+// map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder (logits +
+// argmax ids), condition encoder (+ null_cond), and, for models with ArDec, the autoregressive
+// decoder's one-step graph (next-token logits + argmax).
+import type { ModelConfig, NetworkConfig, NormState } from "@ldtext/core";
 import { GraphBuilder } from "../onnx/graph.ts";
 import { NetBuilder } from "../onnx/blocks.ts";
 import type { NetOptions } from "../onnx/blocks.ts";
 import { DataType } from "../onnx/proto.ts";
 import type { WeightMap } from "@ldtext/core";
 
-export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder"] as const;
+export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder", "ar_decoder"] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
 
 export const NORM_EPS = 1e-5;
@@ -127,7 +128,47 @@ export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBui
   return g;
 }
 
-/** The graphs a task has (cond_encoder only for summarization). */
+/**
+ * ArDec's one step (MODEL-SPEC "ArDec"): latents `[B, L, d]` and the tokens so far `[B, T]` (BOS,
+ * then the T − 1 tokens generated; 1 ≤ T ≤ L) → `next_logits [B, V]` and `next_ids [B]` (argmax), the
+ * prediction for position T − 1. The trunk runs on all T positions (causal self-attention, RoPE
+ * positions 0..T−1, cross-attention to all L projected latents without a mask), the last position is
+ * gathered before lm_head so the V-wide projection runs once per row.
+ *
+ * No KV cache in this version: every call recomputes the whole prefix, so a greedy decode of L
+ * tokens costs L(L+1)/2 ≈ L²/2 position-passes of the trunk per sample (32× the L passes of the
+ * non-autoregressive decoder at L = 64), plus L lm_head rows (as the NAR decoder). A cached graph
+ * (past keys/values as inputs and outputs) would bring that to L passes; it is left for when
+ * ArDec earns its place in quality.
+ */
+export function buildArDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
+  if (!cfg.arDec) throw new Error("ar_decoder needs a model config with arDec");
+  const a: NetworkConfig = cfg.arDec;
+  const g = new GraphBuilder("ar_decoder");
+  const n = new NetBuilder(g, weights);
+  const D = a.dModel;
+  const latents = g.input("latents", DataType.FLOAT, ["B", "L", cfg.latentDim]);
+  const tokens = g.input("tokens", DataType.INT64, ["B", "T"]);
+  const mem = n.linear(latents, "ard.in.w", cfg.latentDim, D, "ard.in.b"); // [B, L, D]: the cross-attention memory
+  const T = n.dimOf(tokens, 1); // int64 scalar
+  const T1 = g.op("Unsqueeze", [T, g.constI64([0])]);
+  const own = g.op("Slice", [mem, g.constI64([0]), T1, g.constI64([1])]); // [B, T, D]: each position's own latent
+  const h0 = g.op("Add", [g.op("Gather", [n.weight("ard.tok_emb", [cfg.vocabSize, D]), tokens], { axis: 0 }), own]);
+  // Causal bias [T, T] (broadcast to [B, H, T, T]): −1e9 where key j > query i.
+  const pos = g.op("Range", [g.constI64([0], []), T, g.constI64([1], [])]);
+  const above = g.op("Greater", [g.op("Unsqueeze", [pos, g.constI64([0])]), g.op("Unsqueeze", [pos, g.constI64([1])])]);
+  const selfBias = g.op("Mul", [g.op("Cast", [above], { to: DataType.FLOAT }), g.constF([-1e9])]);
+  const h = n.trunk(h0, "ard", a, { selfBias, cross: { cond: mem, condDim: D } });
+  const last = g.op("Gather", [h, g.op("Sub", [T, g.constI64([1], [])])], { axis: 1 }); // [B, D]
+  const logits = n.named(n.linear(last, "ard.lm_head.w", D, cfg.vocabSize, "ard.lm_head.b"), "next_logits");
+  g.op("ArgMax", [logits], { axis: -1, keepdims: 0 }, "next_ids");
+  g.output("next_logits", DataType.FLOAT, ["B", cfg.vocabSize]);
+  g.output("next_ids", DataType.INT64, ["B"]);
+  return g;
+}
+
+/** The graphs a model has (cond_encoder only for summarization, ar_decoder only with ArDec). */
 export function graphsForTask(cfg: ModelConfig): GraphName[] {
-  return cfg.task === "summarize" ? ["encoder", "denoiser", "decoder", "cond_encoder"] : ["encoder", "denoiser", "decoder"];
+  const base: GraphName[] = cfg.task === "summarize" ? ["encoder", "denoiser", "decoder", "cond_encoder"] : ["encoder", "denoiser", "decoder"];
+  return cfg.arDec ? [...base, "ar_decoder"] : base;
 }

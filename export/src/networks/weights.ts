@@ -5,11 +5,11 @@ import { type ModelConfig, type NetworkName, weightShapes } from "@ldtext/core";
 import type { WeightMap, WeightTensor } from "@ldtext/core";
 
 /**
- * The network order export lists weights in (enc, dif, dec, cond; core's inventory order is enc, dec,
- * dif, cond): random artifacts draw their seeded values in it and an int8 manifest's
+ * The network order export lists weights in (enc, dif, dec, cond, ard; core's inventory order is enc,
+ * dec, dif, cond, ard): random artifacts draw their seeded values in it and an int8 manifest's
  * `quantization.fp32` list follows it, so it stays as it was.
  */
-export const EXPORT_ORDER: readonly NetworkName[] = ["enc", "dif", "dec", "cond"];
+export const EXPORT_ORDER: readonly NetworkName[] = ["enc", "dif", "dec", "cond", "ard"];
 
 /** mulberry32 uniforms → Box–Muller normals: small, seedable, dependency-free. */
 export function gaussian(seed: number): () => number {

@@ -281,7 +281,8 @@ export class NetBuilder {
     return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
   }
 
-  crossAttention(h: string, cond: string, condDim: number, p: string, cfg: NetworkConfig, bias: string): string {
+  /** `bias`: a key-padding bias `[B, 1, 1, S]`, or none (every key attended, ArDec's latents). */
+  crossAttention(h: string, cond: string, condDim: number, p: string, cfg: NetworkConfig, bias?: string): string {
     const D = cfg.dModel;
     const dh = D / cfg.heads;
     const q = this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh);
@@ -308,7 +309,7 @@ export class NetBuilder {
     p: string,
     cfg: NetworkConfig,
     rope: { cos: string; sin: string },
-    extra: { selfBias?: string; cross?: { cond: string; condDim: number; bias: string } } = {},
+    extra: { selfBias?: string; cross?: { cond: string; condDim: number; bias?: string } } = {},
   ): string {
     const D = cfg.dModel;
     let x = this.g.op("Add", [h, this.selfAttention(this.rmsNorm(h, `${p}.attn_norm`, D), `${p}.attn`, cfg, rope, extra.selfBias)]);
@@ -319,7 +320,7 @@ export class NetBuilder {
     return this.g.op("Add", [x, this.mlp(this.rmsNorm(x, `${p}.mlp_norm`, D), `${p}.mlp`, cfg)]);
   }
 
-  /** `layers` blocks then the final norm; `net` is the prefix (`enc`, `dec`, `dif`, `cond`). */
+  /** `layers` blocks then the final norm; `net` is the prefix (`enc`, `dec`, `dif`, `cond`, `ard`). */
   /**
    * `time`: the time embedding `[B, D]` of a denoiser whose config has difTimeCond "blocks"; its
    * projection `{p}.time.w/b` is added to the residual stream before block i (MODEL-SPEC).

@@ -72,8 +72,11 @@ function head(x: Tensor64, b: number, hd: number, dh: number): Float64Array {
   return out;
 }
 
-/** Multi-head attention from projected q `[B, L, D]`, k/v `[B, S, D]`, optional key mask `[B, S]`. */
-function attention(q: Tensor64, k: Tensor64, v: Tensor64, heads: number, useRope: boolean, keyMask?: Tensor64): Tensor64 {
+/**
+ * Multi-head attention from projected q `[B, L, D]`, k/v `[B, S, D]`, optional key mask `[B, S]`;
+ * `causal`: query i sees keys j ≤ i only (bias −1e9 above the diagonal, as the graphs add it).
+ */
+function attention(q: Tensor64, k: Tensor64, v: Tensor64, heads: number, useRope: boolean, keyMask?: Tensor64, causal = false): Tensor64 {
   const [B, L, D] = q.shape;
   const S = k.shape[1];
   const dh = D / heads;
@@ -93,7 +96,7 @@ function attention(q: Tensor64, k: Tensor64, v: Tensor64, heads: number, useRope
         for (let j = 0; j < S; j++) {
           let dot = 0;
           for (let c = 0; c < dh; c++) dot += qh[i * dh + c] * kh[j * dh + c];
-          s[j] = dot / Math.sqrt(dh) + (keyMask ? (1 - keyMask.data[b * S + j]) * -1e9 : 0);
+          s[j] = dot / Math.sqrt(dh) + (keyMask ? (1 - keyMask.data[b * S + j]) * -1e9 : 0) + (causal && j > i ? -1e9 : 0);
           mx = Math.max(mx, s[j]);
         }
         let z = 0;
@@ -117,12 +120,13 @@ function mlp(h: Tensor64, w: WeightMap, p: string): Tensor64 {
 
 export interface CrossInput {
   cond: Tensor64;
-  mask: Tensor64;
+  /** Key mask `[B, S]`; absent = every key (ArDec's latents). */
+  mask?: Tensor64;
 }
 
-export function block(h: Tensor64, w: WeightMap, p: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput): Tensor64 {
+export function block(h: Tensor64, w: WeightMap, p: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput, causal = false): Tensor64 {
   const a = rmsNorm(h, get(w, `${p}.attn_norm`));
-  const att = attention(linear(a, get(w, `${p}.attn.wq`)), linear(a, get(w, `${p}.attn.wk`)), linear(a, get(w, `${p}.attn.wv`)), cfg.heads, true, selfMask);
+  const att = attention(linear(a, get(w, `${p}.attn.wq`)), linear(a, get(w, `${p}.attn.wk`)), linear(a, get(w, `${p}.attn.wv`)), cfg.heads, true, selfMask, causal);
   let x = add(h, linear(att, get(w, `${p}.attn.wo`)));
   if (cross) {
     const c = rmsNorm(x, get(w, `${p}.cross_norm`));
@@ -133,7 +137,7 @@ export function block(h: Tensor64, w: WeightMap, p: string, cfg: NetworkConfig, 
 }
 
 /** `time` `[B, D]`: a "blocks" denoiser's time embedding, projected and added before each block. */
-function trunk(h: Tensor64, w: WeightMap, net: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput, time?: Tensor64): Tensor64 {
+function trunk(h: Tensor64, w: WeightMap, net: string, cfg: NetworkConfig, selfMask?: Tensor64, cross?: CrossInput, time?: Tensor64, causal = false): Tensor64 {
   let x = h;
   for (let i = 0; i < cfg.layers; i++) {
     const p = `${net}.blocks.${i}`;
@@ -144,7 +148,7 @@ function trunk(h: Tensor64, w: WeightMap, net: string, cfg: NetworkConfig, selfM
       for (let b = 0; b < B; b++) for (let q = 0; q < L; q++) for (let c = 0; c < D; c++) data[(b * L + q) * D + c] += proj.data[b * D + c];
       x = { shape: x.shape, data };
     }
-    x = block(x, w, p, cfg, selfMask, cross);
+    x = block(x, w, p, cfg, selfMask, cross, causal);
   }
   return rmsNorm(x, get(w, `${net}.final_norm`));
 }
@@ -218,4 +222,20 @@ export function condEncoderRef(cfg: ModelConfig, w: WeightMap, tokens: ArrayLike
   if (cfg.task !== "summarize") throw new Error("condEncoderRef needs a summarize model (task generate has no condition encoder)");
   const [B, S] = mask.shape;
   return trunk(embed(get(w, "cond.tok_emb"), tokens, [B, S]), w, "cond", cfg.condEnc, mask);
+}
+
+/**
+ * ArDec (teacher-forced): latents `[B, L, d]`, input tokens `[B, T]` (BOS then the tokens so far;
+ * T ≤ L) → logits `[B, T, V]`; position i's logits predict token i.
+ */
+export function arDecoderRef(cfg: ModelConfig, w: WeightMap, latents: Tensor64, tokens: ArrayLike<number>, T: number): Tensor64 {
+  if (!cfg.arDec) throw new Error("arDecoderRef needs a model config with arDec");
+  const [B, L] = latents.shape;
+  if (T < 1 || T > L) throw new Error(`arDecoderRef: T = ${T} must be in [1, ${L}]`);
+  const D = cfg.arDec.dModel;
+  const mem = linear(latents, get(w, "ard.in.w"), get(w, "ard.in.b"));
+  const h0 = embed(get(w, "ard.tok_emb"), tokens, [B, T]);
+  for (let b = 0; b < B; b++) for (let p = 0; p < T; p++) for (let c = 0; c < D; c++) h0.data[(b * T + p) * D + c] += mem.data[(b * L + p) * D + c];
+  const h = trunk(h0, w, "ard", cfg.arDec, undefined, { cond: mem }, undefined, true);
+  return linear(h, get(w, "ard.lm_head.w"), get(w, "ard.lm_head.b"));
 }

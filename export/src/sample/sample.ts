@@ -11,6 +11,7 @@
 //   (POST /summarize {document, n: 1, seed: seed + i}), or `seed` itself with `sharedSeed`.
 import {
   CompactTokenizer,
+  type DecoderChoice,
   type JobResult,
   type JobSpec,
   type Manifest,
@@ -52,18 +53,22 @@ export interface SampleArtifactOptions {
   sharedSeed?: boolean;
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
+  /** Which decoder: auto (default) = ArDec when the artifact has ar_decoder, else Dec; nar; ar (fails without ar_decoder). */
+  decoder?: DecoderChoice;
   /** Called as samples finish with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface SampleArtifactResult {
   texts: string[];
-  /** Argmax token ids `[L]` per sample (before the `length` cut). */
+  /** Decoded token ids `[L]` per sample (Dec's argmax or ArDec's greedy tokens; before the `length` cut). */
   ids: Int32Array[];
   /** The last step's x̂0 `[L, d]` per sample (what the decoder read). */
   latents: Float32Array[];
   /** Wall time of sampling (sessions open excluded). */
   seconds: number;
+  /** The decoder that decoded: ar (ArDec, greedy) or nar (Dec). */
+  decoder: "ar" | "nar";
   manifest: Manifest;
 }
 
@@ -123,7 +128,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   try {
     const jobs = jobsOf(o, manifest, checked, tok);
     const math = coreMath(manifest.config.schedule, o.tEnd ?? 0.01);
-    const model = await openArtifactModel(o.artifactDir, manifest, math, { threads: o.threads ?? 1, denoiser: o.denoiser, denoiserFile: o.denoiserFile });
+    const model = await openArtifactModel(o.artifactDir, manifest, math, { threads: o.threads ?? 1, denoiser: o.denoiser, denoiserFile: o.denoiserFile, decoder: o.decoder });
     // One lane, every job queued at once: the lane admits them in order up to the row budget.
     const scheduler = new Scheduler({ lanes: [model], math, rowBudget: checked.batchSize, queueSize: jobs.length });
     const start = performance.now();
@@ -152,7 +157,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
     const ids = results.flatMap((r) => r.ids);
     const latents = results.flatMap((r) => r.ids.map((_, i) => r.latents.slice(i * ld, (i + 1) * ld)));
     const texts = ids.map((row) => tok.decodeSample(row.subarray(0, checked.length)));
-    return { texts, ids, latents, seconds, manifest };
+    return { texts, ids, latents, seconds, decoder: model.decoder, manifest };
   } finally {
     tok.free();
   }

@@ -151,7 +151,9 @@ export async function validationLikeInputs(dir: string, o: { samples: number; st
   const conditional = m.task === "summarize";
   const n = conditional ? Math.min(o.samples, PARITY_DOCUMENTS.length) : o.samples;
   const docs = conditional ? PARITY_DOCUMENTS.slice(0, n) : undefined;
-  const fp32Run = await sampleArtifact({ artifactDir: dir, steps: o.steps, seed: o.seed, threads: o.threads, sampler: "ddim", denoiser: "fp32", ...(docs ? { documents: docs } : { n }) });
+  // Decoded with Dec (nar) even when the artifact has ArDec: the bound measures the denoiser, and a
+  // greedy decode would turn one flipped token into a different continuation.
+  const fp32Run = await sampleArtifact({ artifactDir: dir, steps: o.steps, seed: o.seed, threads: o.threads, sampler: "ddim", denoiser: "fp32", decoder: "nar", ...(docs ? { documents: docs } : { n }) });
   const schedule = makeSchedule(cfg.schedule);
   const perT = Math.min(n, 2);
   const rows = times.length * perT;
@@ -212,7 +214,7 @@ export async function measureInt8Parity(dir: string, opts: Int8ParityOptions = {
   const n = v.samples;
   const docs = conditional ? PARITY_DOCUMENTS.slice(0, n) : undefined;
   const fp32Run = v.fp32Run;
-  const int8Run = await sampleArtifact({ artifactDir: dir, steps, seed, threads, sampler: "ddim", denoiser: "int8", denoiserFile: int8File, ...(docs ? { documents: docs } : { n }) });
+  const int8Run = await sampleArtifact({ artifactDir: dir, steps, seed, threads, sampler: "ddim", denoiser: "int8", denoiserFile: int8File, decoder: "nar", ...(docs ? { documents: docs } : { n }) });
   const agree = tokenAgreement(fp32Run.ids, int8Run.ids);
   const { perT, condRows, Dc } = v;
   const { x_t, x_sc, t } = v.feeds;

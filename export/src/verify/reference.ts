@@ -4,7 +4,7 @@
 import type { ModelConfig } from "@ldtext/core";
 import type { buildNetworks } from "@ldtext/training";
 import type { NormState, WeightMap } from "@ldtext/core";
-import { condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
+import { arDecoderRef, condEncoderRef, decoderRef, denoiserRef, encoderRef } from "../reference/forward.ts";
 import type { Tensor64 } from "../reference/forward.ts";
 
 export interface CondInput {
@@ -19,6 +19,8 @@ export interface ReferenceForward {
   denoise(xt: Tensor64, xsc: Tensor64, t: Float32Array, cond?: CondInput): Promise<ArrayLike<number>>;
   decode(latents: Tensor64): Promise<ArrayLike<number>>;
   encodeCondition(tokens: number[], mask: Tensor64): Promise<ArrayLike<number>>;
+  /** ArDec, teacher-forced: latents `[B, L, d]`, input tokens `[B, T]` (BOS first) → logits `[B, T, V]`. */
+  arDecode(latents: Tensor64, tokens: number[], T: number): Promise<ArrayLike<number>>;
   dispose?(): void;
 }
 
@@ -29,6 +31,7 @@ export function jsReference(cfg: ModelConfig, weights: WeightMap, norm: NormStat
     denoise: async (xt, xsc, t, cond) => denoiserRef(cfg, weights, xt, xsc, t, cond).data,
     decode: async (latents) => decoderRef(cfg, weights, latents).data,
     encodeCondition: async (tokens, mask) => condEncoderRef(cfg, weights, tokens, mask).data,
+    arDecode: async (latents, tokens, T) => arDecoderRef(cfg, weights, latents, tokens, T).data,
   };
 }
 

@@ -47,6 +47,11 @@ export function tfjsAdapter(build: typeof buildNetworks, cfg: ModelConfig, weigh
       const m = t2(mask);
       return run([x, m], () => nets.encodeCondition(x, m));
     },
+    arDecode: async (latents, tokens, T) => {
+      const x = t3(latents);
+      const prev = ids2(tokens, latents.shape[0], T);
+      return run([x, prev], () => nets.arDecode(x, prev));
+    },
     dispose: () => nets.dispose(),
   };
 }

@@ -40,6 +40,23 @@ describe("verifyArtifact", () => {
     assert.equal(r.graphs.decoder.idsAgree, 1);
   });
 
+  test("checks ar_decoder against training's TF.js ArDecoder at prefix lengths 1, L/2, L (and fails on other weights)", async () => {
+    const cfg = tinyConfig("generate", { arDec: { dModel: 24, heads: 2, layers: 2, ffn: 48 } });
+    const { dir } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(cfg.vocabSize), outDir: join(tmp(), "m"), seed: 16 });
+    const r = await verifyArtifact(dir, { reference: "tfjs" });
+    assert.equal(r.reference, "tfjs");
+    assert.deepEqual(Object.keys(r.graphs).sort(), ["ar_decoder", "decoder", "denoiser", "encoder"]);
+    const g = r.graphs.ar_decoder;
+    assert.ok(g.ok && g.maxAbsErr <= 1e-4, `ar_decoder ${g.maxAbsErr}`);
+    assert.deepEqual(g.prefixLengths, [1, 8, 16]);
+    assert.equal(g.idsAgree, 1);
+    assert.equal(r.ok, true);
+    const other = randomWeights(cfg, 17);
+    const bad = await verifyArtifact(dir, { reference: "js", weights: new Map([...weightsFromArtifact(dir, await readArtifact(dir))].map(([k, v]) => [k, k.startsWith("ard.") ? other.get(k)! : v])) });
+    assert.equal(bad.ok, false);
+    assert.ok(bad.graphs.ar_decoder.maxAbsErr > 1e-2 && bad.graphs.decoder.ok);
+  });
+
   test("reads back exactly the weights that were exported", async () => {
     const cfg = tinyConfig("generate");
     const w = randomWeights(cfg, 12);

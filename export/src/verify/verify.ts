@@ -2,13 +2,14 @@
 // loads in onnxruntime-node with the manifest's input/output names, outputs have the manifest's
 // shapes, and each graph agrees with the reference forward (TF.js, or the float64 JS reference) on
 // random inputs: max abs error ≤ 1e-4 for fp32/fp16-stored graphs (the reference runs on the very
-// weights the graph stores). The int8 denoiser is held to ./int8-parity.ts on this CPU (x̂0 error
+// weights the graph stores). The ArDec step graph (ar_decoder) is checked at several prefix lengths
+// T (1, ⌈L/2⌉, L): its next_logits against the reference's teacher-forced logits at position T − 1. The int8 denoiser is held to ./int8-parity.ts on this CPU (x̂0 error
 // ≤ 1 % of max |x̂0| at several t on validation-like latents, and ≥ 99 % decoded-token agreement
 // with fp32 after a full 50-step sampling run); the report records the CPU model and int8 flags,
 // since int8 kernels differ between CPUs.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { condMaxLenOf, readArtifact, weightShapes } from "@ldtext/core";
+import { BOS_ID, condMaxLenOf, readArtifact, weightShapes } from "@ldtext/core";
 import type { GraphEntry, Manifest, ModelConfig, TensorSpec } from "@ldtext/core";
 import type { NormState, WeightTensor } from "@ldtext/core";
 import { readInitializers, tensorAsFloat32 } from "@ldtext/core";
@@ -31,8 +32,10 @@ export interface GraphReport {
   maxAbsRef: number;
   bound: number;
   ok: boolean;
-  /** Decoder: fraction of positions where ORT's ids equal the reference argmax. */
+  /** Decoder: fraction of positions where ORT's ids equal the reference argmax (ar_decoder: of rows × prefix lengths). */
   idsAgree?: number;
+  /** ar_decoder: the prefix lengths T checked. */
+  prefixLengths?: number[];
   /** int8 denoiser: the parity measurement (maxAbsErr/maxAbsRef/bound are its worst t). */
   int8?: Int8ParityReport;
 }
@@ -129,6 +132,43 @@ async function checkOtherShape(session: ort.InferenceSession, g: GraphEntry, cfg
   }
 }
 
+/** Index of the largest of `n` values of `a` from `off` (the first one on ties, as ONNX ArgMax). */
+function argmaxAt(a: ArrayLike<number>, off: number, n: number): number {
+  let best = 0;
+  for (let v = 1; v < n; v++) if (a[off + v] > a[off + best]) best = v;
+  return best;
+}
+
+/**
+ * ar_decoder at prefix lengths 1, ⌈L/2⌉ and L: rows of `prefix` (`[B, L]`, BOS first) cut to T
+ * tokens; next_logits `[B, V]` against the reference's logits at position T − 1, next_ids against
+ * their argmax.
+ */
+async function verifyArDecoder(session: ort.InferenceSession, g: GraphEntry, ref: ReferenceForward, latents: Tensor64, prefix: number[], cfg: ModelConfig, dims: Record<string, number>): Promise<GraphReport> {
+  const [B, L] = latents.shape;
+  const V = cfg.vocabSize;
+  const lengths = [...new Set([1, Math.ceil(L / 2), L])];
+  let err = 0;
+  let scale = 0;
+  let agree = 0;
+  for (const T of lengths) {
+    const ids = Array.from({ length: B * T }, (_, i) => prefix[Math.floor(i / T) * L + (i % T)]);
+    const out = await session.run({ latents: tensorOf(latents), tokens: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [B, T]) });
+    for (const spec of g.outputs) {
+      const want = resolveShape(spec, { ...dims, T });
+      if (out[spec.name].dims.join(",") !== want.join(",")) throw new VerifyError(`${g.file}: at T = ${T} output ${spec.name} has shape [${out[spec.name].dims}], manifest says [${want}]`);
+    }
+    const logits = await ref.arDecode(latents, ids, T);
+    const expected = new Float64Array(B * V);
+    for (let b = 0; b < B; b++) for (let v = 0; v < V; v++) expected[b * V + v] = logits[(b * T + T - 1) * V + v];
+    err = Math.max(err, maxAbsDiff(out.next_logits.data as Float32Array, expected));
+    scale = Math.max(scale, maxAbs(expected));
+    const next = out.next_ids.data as BigInt64Array;
+    for (let b = 0; b < B; b++) if (Number(next[b]) === argmaxAt(expected, b * V, V)) agree++;
+  }
+  return { precision: g.dtype, maxAbsErr: err, maxAbsRef: scale, bound: FP32_BOUND, ok: err <= FP32_BOUND, idsAgree: agree / (B * lengths.length), prefixLengths: lengths };
+}
+
 /**
  * Runs every check; throws ArtifactError (core: manifest schema, sizes, sha256) or VerifyError (graph
  * I/O names, output shapes) and reports parity per graph.
@@ -144,7 +184,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   const B = opts.batch ?? 2;
   const L = opts.length ?? cfg.maxLen;
   const S = condMaxLenOf(cfg);
-  const dims: Record<string, number> = { B, L, S };
+  const dims: Record<string, number> = { B, L, S, T: L };
   const report: VerifyReport = { ok: true, artifact: dir, reference: ref.kind, ...(chosen.note ? { referenceNote: chosen.note } : {}), graphs: {}, shapes: { B, L, ...(cfg.task === "summarize" ? { S } : {}) }, cpu: cpuInfo() };
 
   // Shared random inputs.
@@ -168,6 +208,18 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       const names = (s: readonly string[]): string => s.join(",");
       if (names(session.inputNames) !== names(g.inputs.map((i) => i.name)) || names(session.outputNames) !== names(g.outputs.map((o) => o.name))) {
         throw new VerifyError(`${g.file}: graph I/O (${names(session.inputNames)} → ${names(session.outputNames)}) differs from the manifest`);
+      }
+      if (role === "ar_decoder") {
+        // BOS then random tokens: the prefixes of every length are the first T columns.
+        const prefix = tokens(B * L).map((v, i) => (i % L === 0 ? BOS_ID : v));
+        const r = await verifyArDecoder(session, g, ref, xt, prefix, cfg, dims);
+        const half = Math.max(1, L >> 1);
+        await checkOtherShape(session, g, cfg, { B: 1, L: half, S: Math.max(1, S >> 1), T: Math.max(1, half >> 1) });
+        await session.release();
+        report.graphs[role] = r;
+        report.ok &&= r.ok;
+        opts.onGraph?.(role, r, Object.keys(report.graphs).length, Object.keys(m.graphs).length);
+        continue;
       }
       let feeds: Record<string, ort.Tensor>;
       let expected: ArrayLike<number>;
@@ -209,7 +261,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
           throw new VerifyError(`${g.file}: output ${spec.name} has shape [${out[spec.name].dims}], manifest says [${want}]`);
         }
       }
-      await checkOtherShape(session, g, cfg, { B: 1, L: Math.max(1, L >> 1), S: Math.max(1, S >> 1) });
+      await checkOtherShape(session, g, cfg, { B: 1, L: Math.max(1, L >> 1), S: Math.max(1, S >> 1), T: 1 });
       const main = out[g.outputs[0].name].data as Float32Array;
       const err = maxAbsDiff(main, expected);
       const scale = maxAbs(expected);
@@ -222,13 +274,8 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       }
       if (role === "decoder") {
         const ids = out.ids.data as BigInt64Array;
-        const V = cfg.vocabSize;
         let agree = 0;
-        for (let p = 0; p < ids.length; p++) {
-          let best = 0;
-          for (let v = 1; v < V; v++) if (expected[p * V + v] > expected[p * V + best]) best = v;
-          if (Number(ids[p]) === best) agree++;
-        }
+        for (let p = 0; p < ids.length; p++) if (Number(ids[p]) === argmaxAt(expected, p * cfg.vocabSize, cfg.vocabSize)) agree++;
         r.idsAgree = agree / ids.length;
       }
       if (role === "cond_encoder") {

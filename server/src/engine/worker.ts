@@ -48,8 +48,9 @@ async function handleInit(init: InitRequest): Promise<void> {
         break;
       }
     }
-    const [denoiser, decoder, condEncoder] = [sessions.get("denoiser"), sessions.get("decoder"), sessions.get("cond_encoder")];
-    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder }, init.shape, coreMath(init.schedule));
+    const [denoiser, decoder, condEncoder, arDecoder] = [sessions.get("denoiser"), sessions.get("decoder"), sessions.get("cond_encoder"), sessions.get("ar_decoder")];
+    // With an ar_decoder graph (the model's ArDec, DECODER=auto|ar), decode is ArDec's greedy loop.
+    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder, arDecoder }, init.shape, coreMath(init.schedule));
     reply({ kind: "init", ok: true, ep, fallbackReason });
   } catch (e) {
     reply({ kind: "init", ok: false, error: firstLine(e), fallbackReason });

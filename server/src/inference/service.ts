@@ -141,6 +141,7 @@ export class InferenceService implements InferenceApi {
       executionProvider: m.ep,
       denoiser: m.denoiser.served,
       denoiserReason: m.denoiser.reason,
+      decoder: m.decoder,
       workers: this.settings.WORKERS,
       loadedAt: m.loadedAt,
       default: defaults.has(m),

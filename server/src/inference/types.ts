@@ -77,6 +77,8 @@ export interface ModelInfo {
   denoiser: string;
   /** Why that one (DENOISER=auto: the int8 parity check's result on this CPU). */
   denoiserReason: string;
+  /** The decoder in use: ar (ArDec, greedy, the artifact's ar_decoder) or nar (Dec, one call). */
+  decoder: "ar" | "nar";
   workers: number;
   loadedAt: string;
   /** Whether requests of its task that name no model go to it (DEFAULT_MODELS, else the registry's choice). */

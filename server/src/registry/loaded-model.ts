@@ -1,6 +1,6 @@
 // One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
 import { join } from "node:path";
-import { CompactTokenizer, Scheduler, coreMath, modelShape, readArtifact } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, coreMath, modelShape, readArtifact, servedDecoder } from "@ldtext/core";
 import type { ConditionCache, Manifest } from "@ldtext/core";
 import type { Logger } from "pino";
 import type { ServerSettings } from "../settings/index.ts";
@@ -32,6 +32,8 @@ export class LoadedModel {
     readonly fallbackReason: string | undefined,
     /** Which denoiser graph serves and why (DENOISER=auto runs the int8 parity check at load). */
     readonly denoiser: DenoiserChoice,
+    /** Which decoder serves: ar (ArDec's greedy decode over ar_decoder) or nar (Dec). */
+    readonly decoder: "ar" | "nar",
   ) {
     for (const w of workers) w.onDeath = () => this.onUnhealthy?.();
   }
@@ -59,6 +61,9 @@ export class LoadedModel {
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
+    // DECODER=ar on an artifact without ar_decoder throws here: the version fails to load, saying why.
+    const decoder = servedDecoder(manifest, settings.DECODER);
+    if (decoder === "ar") graphs.ar_decoder = join(dir, manifest.graphs.ar_decoder!.file);
     const first = initialChoice(settings.DENOISER, manifest, settings.EP);
     let denoiser: DenoiserChoice = { served: first.try, reason: first.reason };
     if (first.try === "int8") {
@@ -127,14 +132,14 @@ export class LoadedModel {
         condCache: (hit) => metrics.cache("condition", hit),
       },
     });
-    const model = new LoadedModel(dir, manifest, tokenizer, scheduler, workers, ep, fallbackReason, denoiser);
+    const model = new LoadedModel(dir, manifest, tokenizer, scheduler, workers, ep, fallbackReason, denoiser, decoder);
     try {
       await model.warm(lanes);
     } catch (e) {
       await model.close();
       throw new Error(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, denoiser: denoiser.served, denoiserReason: denoiser.reason, workers: workers.length, dir }, "model loaded and warmed");
+    logger.info({ model: manifest.id, version: manifest.version, task: manifest.task, ep, denoiser: denoiser.served, denoiserReason: denoiser.reason, decoder, workers: workers.length, dir }, "model loaded and warmed");
     return model;
   }
 

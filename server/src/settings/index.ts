@@ -113,6 +113,11 @@ export const ServerSettingsSchema = z.object({
    * passes on this CPU at load, else fp32 with a warning; fp32; int8 (no check; fails without one).
    */
   DENOISER: z.enum(["auto", "fp32", "int8"]).default("auto"),
+  /**
+   * Which decoder turns the final latents into tokens: auto (default) = ArDec's greedy decode when
+   * the artifact has its graph (ar_decoder), else Dec; nar = Dec; ar = ArDec (a model without it fails to load).
+   */
+  DECODER: z.enum(["auto", "nar", "ar"]).default("auto"),
   CORS_ORIGINS: list,
   /** SSE: a `step` event every k denoising steps. */
   STREAM_EVERY: int(5, 1),

@@ -15,10 +15,11 @@ export function tempDir(prefix = "ldtext-server-"): string {
 }
 
 /** Writes one random-weight artifact folder `models/<folder>` and returns its path. */
-export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string } = {}): Promise<string> {
+/** `arDec`: the model also has the autoregressive decoder ArDec (its `ar_decoder` graph). */
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string; arDec?: boolean } = {}): Promise<string> {
   const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
   const { dir } = await writeRandomArtifact({
-    config: tinyConfig(task),
+    config: tinyConfig(task, opts.arDec ? { arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } } : {}),
     vocabulary: placeholderVocabulary(300),
     outDir: join(modelsDir, folder),
     seed: opts.seed ?? 1,

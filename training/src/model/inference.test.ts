@@ -80,3 +80,24 @@ test("a serving artifact's weights (no encoder) still build: the encoder forward
   assert.deepEqual(nets.decode(x).shape, [1, cfg.maxLen, cfg.vocabSize]);
   nets.dispose();
 });
+
+test("arDecode is the model's ArDecoder on the checkpoint weights; a model without ArDec says it has none", () => {
+  const base = modelConfigFromPreset("tiny", "generate", 300);
+  const cfg = { ...base, arDec: { ...base.dec } };
+  const model = LatentDiffusionModel.create(cfg, 6);
+  const nets = buildNetworks(cfg, model.snapshot(), model.norm.state());
+  const B = 2, L = cfg.maxLen, T = 5;
+  const x = tf.tensor3d(gaussianNoise(2, 1, 0, B * L * cfg.latentDim), [B, L, cfg.latentDim]);
+  const prev = tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 1 : 3 + i)), [B, T], "int32");
+  const want = tf.tidy(() => model.nets.arDec!.forward(x, prev, model.weights()));
+  const got = nets.arDecode(x, prev);
+  assert.deepEqual(got.shape, [B, T, cfg.vocabSize]);
+  assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
+  nets.dispose();
+  model.dispose();
+  const plain = LatentDiffusionModel.create(base, 6);
+  const noArd = buildNetworks(base, plain.snapshot(), plain.norm.state());
+  assert.throws(() => noArd.arDecode(x, prev), /no ArDec/);
+  noArd.dispose();
+  plain.dispose();
+});

@@ -18,6 +18,11 @@ export interface InferenceNetworks {
   encodeCondition(tokens: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
   /** Summarization only: `cond.null` as `[1, Dc]`. */
   nullCondition(): tf.Tensor2D;
+  /**
+   * Models with ArDec only: latents `[B, L, d]`, input tokens int32 `[B, T]` (BOS then the tokens so
+   * far, T ≤ L) → logits `[B, T, V]` (teacher-forced; position i predicts token i).
+   */
+  arDecode(latents: tf.Tensor3D, prevTokens: tf.Tensor2D): tf.Tensor3D;
   dispose(): void;
 }
 
@@ -69,6 +74,12 @@ export function buildNetworks(modelConfig: ModelConfig, weights: FloatWeights, n
     },
     encodeCondition: (tokens, mask) => tf.tidy(() => needCond().forward(tokens, mask, W)),
     nullCondition: () => tf.tidy(() => needCond().nullCondition(W)),
+    arDecode: (latents, prevTokens) => {
+      const ard = nets.arDec;
+      if (!ard) throw new Error("this model has no ArDec (its config has no arDec)");
+      need("ard");
+      return tf.tidy(() => ard.forward(latents, prevTokens, W));
+    },
     dispose: () => tf.dispose(Object.values(W)),
   };
 }

@@ -35,7 +35,7 @@ export function initWeights(cfg: ModelConfig, seed: number): FloatWeights {
   for (const [name, shape] of weightShapes(cfg)) {
     const net = networkOf(name);
     // A `cond.*` weight exists only in a summarizer's inventory.
-    const layers = net === "cond" ? (cfg.task === "summarize" ? cfg.condEnc.layers : 0) : cfg[net].layers;
+    const layers = net === "cond" ? (cfg.task === "summarize" ? cfg.condEnc.layers : 0) : net === "ard" ? (cfg.arDec?.layers ?? 0) : cfg[net].layers;
     out.set(name, { shape, data: initialValue(name, shape, i++, seed, layers) });
   }
   return out;

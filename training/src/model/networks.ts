@@ -4,7 +4,7 @@
 // shapes) are core's inventory, `weightShapes(cfg)`; networks.test.ts checks each forward reads
 // exactly that list.
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig, NetworkConfig } from "@ldtext/core";
+import { BOS_ID, type ModelConfig, type NetworkConfig } from "@ldtext/core";
 import { type BlockContext, type Weights, block, keyBias, linear, rmsNorm, silu, trunk, w } from "./layers.ts";
 
 /** `trunk` with `temb·W_i + b_i` added to the residual stream before block i. */
@@ -94,11 +94,56 @@ export class ConditionEncoder {
   }
 }
 
+/**
+ * Causal bias `[1, 1, L, L]`: 0 where key j ≤ query i, −1e9 above the diagonal (a position sees only
+ * the tokens before it).
+ */
+export function causalBias(len: number): tf.Tensor4D {
+  const m = new Float32Array(len * len);
+  for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) m[i * len + j] = -1e9;
+  return tf.tensor4d(m, [1, 1, len, len]);
+}
+
+/**
+ * ArDec (MODEL-SPEC "ArDec"): the autoregressive decoder. Position i reads the latent of its own
+ * position and the previous token: h_i = tok_emb[y_{i−1}] + (z_i·in.w + in.b) with y_{−1} = BOS;
+ * every block has causal self-attention and cross-attention to all L projected latents
+ * m = z·in.w + in.b (so a token can read the latents after it, as the bidirectional Dec does).
+ * Trained teacher-forced; decoded greedily, one token per call (export's `ar_decoder` graph).
+ */
+export class ArDecoder {
+  readonly prefix = "ard";
+  constructor(readonly cfg: NetworkConfig, readonly vocabSize: number, readonly latentDim: number) {}
+  /** latents `[B, L, d]`, previous tokens `[B, T]` (BOS then y_0..y_{T−2}; T ≤ L) → logits `[B, T, V]`. */
+  forward(latents: tf.Tensor3D, prevTokens: tf.Tensor2D, weights: Weights): tf.Tensor3D {
+    const p = this.prefix;
+    const [b, len] = prevTokens.shape;
+    const mem = linear(latents, w(weights, `${p}.in.w`), w(weights, `${p}.in.b`));
+    const own = len === mem.shape[1] ? mem : tf.slice(mem, [0, 0, 0], [b, len, this.cfg.dModel]);
+    const h0 = tf.add(embed(w(weights, `${p}.tok_emb`), prevTokens), own);
+    const ctx = { selfBias: causalBias(len), cond: mem, condBias: tf.zeros([1, 1, 1, mem.shape[1] as number]) };
+    const h = trunk(h0, weights, p, this.cfg, ctx);
+    return linear(h, w(weights, `${p}.lm_head.w`), w(weights, `${p}.lm_head.b`)) as tf.Tensor3D;
+  }
+}
+
+/** Teacher forcing's input: BOS then every token but the last, `[B, L]`. */
+export function shiftRight(tokens: Int32Array, rows: number, len: number): Int32Array {
+  const out = new Int32Array(rows * len);
+  for (let r = 0; r < rows; r++) {
+    out[r * len] = BOS_ID;
+    out.set(tokens.subarray(r * len, r * len + len - 1), r * len + 1);
+  }
+  return out;
+}
+
 export interface Networks {
   enc: Encoder;
   dec: Decoder;
   dif: Denoiser;
   condEnc?: ConditionEncoder;
+  /** Models whose config has `arDec`. */
+  arDec?: ArDecoder;
 }
 
 export function createNetworks(cfg: ModelConfig): Networks {
@@ -108,5 +153,6 @@ export function createNetworks(cfg: ModelConfig): Networks {
     dec: new Decoder(cfg.dec, cfg.vocabSize, cfg.latentDim),
     dif: new Denoiser(cfg.dif, cfg.latentDim, condDim, cfg.difTimeCond === "blocks"),
     ...(cfg.task === "summarize" ? { condEnc: new ConditionEncoder(cfg.condEnc, cfg.vocabSize) } : {}),
+    ...(cfg.arDec ? { arDec: new ArDecoder(cfg.arDec, cfg.vocabSize, cfg.latentDim) } : {}),
   };
 }

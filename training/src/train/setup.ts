@@ -227,7 +227,7 @@ function encodeOnce(count: number, rowLen: number, dim: number, chunk: number, f
 }
 
 /** Enc outputs e (before Normalize) of every row of `split`, in row order. */
-function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
+export function encodeSplit(model: LatentDiffusionModel, split: TokenizedSplit): { data: Float32Array; dim: number } {
   const L = split.length;
   const W = model.weights();
   return encodeOnce(split.count, L, model.cfg.latentDim, 64, (start, n) => model.nets.enc.forward(tf.tensor2d(split.tokens.subarray(start * L, (start + n) * L), [n, L], "int32"), W));

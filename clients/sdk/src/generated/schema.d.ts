@@ -751,6 +751,11 @@ export interface components {
             timings: components["schemas"]["Timings"];
         };
         ModelInfo: {
+            /**
+             * @description How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with an ar_decoder graph, DECODER=auto|ar), `nar` = the one-call decoder Dec
+             * @enum {string}
+             */
+            decoder: "ar" | "nar";
             /** @description Requests of this task that name no model are answered by this one */
             default: boolean;
             /** @description Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators */
