@@ -1,15 +1,16 @@
 // The artifact graphs of MODEL-SPEC ("ONNX artifact graphs"), built from a ModelConfig and a weight
 // map: encoder (with Normalize), denoiser (per-row t, optional cross-attention), decoder (logits +
 // argmax ids), condition encoder (+ null_cond), and, for models with ArDec, the autoregressive
-// decoder's one-step graph (next-token logits + argmax).
+// decoder: its KV-cached pair (ar_memory once per batch, ar_step once per position), and the
+// uncached one-step graph (ar_decoder) kept for artifacts and parity checks that use it.
 import type { ModelConfig, NetworkConfig, NormState } from "@ldtext/core";
 import { GraphBuilder } from "../onnx/graph.ts";
 import { NetBuilder } from "../onnx/blocks.ts";
-import type { NetOptions } from "../onnx/blocks.ts";
+import type { KV, NetOptions } from "../onnx/blocks.ts";
 import { DataType } from "../onnx/proto.ts";
 import type { WeightMap } from "@ldtext/core";
 
-export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder", "ar_decoder"] as const;
+export const GRAPH_NAMES = ["encoder", "denoiser", "decoder", "cond_encoder", "ar_decoder", "ar_memory", "ar_step"] as const;
 export type GraphName = (typeof GRAPH_NAMES)[number];
 
 export const NORM_EPS = 1e-5;
@@ -135,11 +136,11 @@ export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBui
  * positions 0..T−1, cross-attention to all L projected latents without a mask), the last position is
  * gathered before lm_head so the V-wide projection runs once per row.
  *
- * No KV cache in this version: every call recomputes the whole prefix, so a greedy decode of L
- * tokens costs L(L+1)/2 ≈ L²/2 position-passes of the trunk per sample (32× the L passes of the
- * non-autoregressive decoder at L = 64), plus L lm_head rows (as the NAR decoder). A cached graph
- * (past keys/values as inputs and outputs) would bring that to L passes; it is left for when
- * ArDec earns its place in quality.
+ * No KV cache: every call recomputes the whole prefix, so a greedy decode of L tokens costs
+ * L(L+1)/2 ≈ L²/2 position-passes of the trunk per sample (32× the L passes of the
+ * non-autoregressive decoder at L = 64). The cached pair (buildArMemory + buildArStep) computes the
+ * same function in L passes and is what export writes by default; this graph stays for artifacts
+ * that only have it and as the independent whole-prefix computation the pair is tested against.
  */
 export function buildArDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
   if (!cfg.arDec) throw new Error("ar_decoder needs a model config with arDec");
@@ -167,8 +168,110 @@ export function buildArDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuild
   return g;
 }
 
-/** The graphs a model has (cond_encoder only for summarization, ar_decoder only with ArDec). */
+/** Per-layer cache value names of the ArDec pair (ar_memory's outputs, ar_step's inputs/outputs). */
+export const arCacheNames = (i: number) => ({
+  crossK: `cross_k_${i}`,
+  crossV: `cross_v_${i}`,
+  pastK: `past_k_${i}`,
+  pastV: `past_v_${i}`,
+  presentK: `present_k_${i}`,
+  presentV: `present_v_${i}`,
+});
+
+function arDecConfig(cfg: ModelConfig, graph: string): NetworkConfig {
+  if (!cfg.arDec) throw new Error(`${graph} needs a model config with arDec`);
+  const a = cfg.arDec;
+  if (a.dModel % a.heads !== 0 || (a.dModel / a.heads) % 2 !== 0) throw new Error(`ard: dModel ${a.dModel} must split into ${a.heads} heads of even width`);
+  return a;
+}
+
+/**
+ * ArDec's cache, computed once per batch (MODEL-SPEC "ArDec", KV cache): latents `[B, L, d]` →
+ * `memory [B, L, D]` (m = latents @ ard.in.w + ard.in.b: the cross-attention memory, and row `pos`
+ * is added to the token embedding at position `pos`) and, per layer i, the cross-attention keys and
+ * values `cross_k_i`, `cross_v_i [B, H, L, dh]` (m @ cross.wk|wv, heads split), which do not depend on
+ * the tokens and so are not recomputed at each step.
+ */
+export function buildArMemory(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
+  const a = arDecConfig(cfg, "ar_memory");
+  const g = new GraphBuilder("ar_memory");
+  const n = new NetBuilder(g, weights);
+  const D = a.dModel;
+  const dh = D / a.heads;
+  const latents = g.input("latents", DataType.FLOAT, ["B", "L", cfg.latentDim]);
+  const mem = n.named(n.linear(latents, "ard.in.w", cfg.latentDim, D, "ard.in.b"), "memory");
+  g.output("memory", DataType.FLOAT, ["B", "L", D]);
+  for (let i = 0; i < a.layers; i++) {
+    const names = arCacheNames(i);
+    const kv = n.crossKV(mem, D, `ard.blocks.${i}.cross`, a);
+    n.named(kv.k, names.crossK);
+    n.named(kv.v, names.crossV);
+    g.output(names.crossK, DataType.FLOAT, ["B", a.heads, "L", dh]);
+    g.output(names.crossV, DataType.FLOAT, ["B", a.heads, "L", dh]);
+  }
+  return g;
+}
+
+/**
+ * ArDec's KV-cached greedy step at position `pos` = P, the length of the past (MODEL-SPEC "ArDec"):
+ * `token` int64 `[B, 1]` (the token at position P: BOS at 0, then the previous step's choice),
+ * ar_memory's `memory` and `cross_k_i`/`cross_v_i`, and per layer the self-attention keys/values of
+ * positions 0..P − 1, `past_k_i`/`past_v_i [B, H, P, dh]` (roped keys; P = 0 at the first step, a
+ * zero-size axis) → `next_logits [B, V]`, `next_ids [B]` (argmax), the prediction for position P,
+ * and `present_k_i`/`present_v_i [B, H, P + 1, dh]`, the next step's past. The position is read
+ * from the past's shape, so it cannot disagree with the cache: rope at P (float64 angle, as the
+ * whole-prefix tables), `h = ard.tok_emb[token] + memory[:, P]`, then each block attends over the
+ * cache without a mask (every cached position precedes P). One trunk position per call.
+ */
+export function buildArStep(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
+  const a = arDecConfig(cfg, "ar_step");
+  const g = new GraphBuilder("ar_step");
+  const n = new NetBuilder(g, weights);
+  const D = a.dModel;
+  const dh = D / a.heads;
+  const token = g.input("token", DataType.INT64, ["B", 1]);
+  const mem = g.input("memory", DataType.FLOAT, ["B", "L", D]);
+  const cross: KV[] = [];
+  for (let i = 0; i < a.layers; i++) {
+    const names = arCacheNames(i);
+    cross.push({ k: g.input(names.crossK, DataType.FLOAT, ["B", a.heads, "L", dh]), v: g.input(names.crossV, DataType.FLOAT, ["B", a.heads, "L", dh]) });
+  }
+  const past: KV[] = [];
+  for (let i = 0; i < a.layers; i++) {
+    const names = arCacheNames(i);
+    past.push({ k: g.input(names.pastK, DataType.FLOAT, ["B", a.heads, "P", dh]), v: g.input(names.pastV, DataType.FLOAT, ["B", a.heads, "P", dh]) });
+  }
+  const P = n.dimOf(past[0].k, 2); // int64 scalar: this step's position
+  const P1 = g.op("Unsqueeze", [P, g.constI64([0])]);
+  const row = g.op("Slice", [mem, P1, g.op("Add", [P1, g.constI64([1])]), g.constI64([1])]); // [B, 1, D]
+  let h = g.op("Add", [g.op("Gather", [n.weight("ard.tok_emb", [cfg.vocabSize, D]), token], { axis: 0 }), row]);
+  const rope = n.ropeAt(P, dh);
+  const present: KV[] = [];
+  for (let i = 0; i < a.layers; i++) {
+    const b = n.blockStep(h, `ard.blocks.${i}`, a, rope, past[i], cross[i]);
+    h = b.h;
+    present.push(b.present);
+  }
+  const last = g.op("Squeeze", [n.rmsNorm(h, "ard.final_norm", D), g.constI64([1])]); // [B, D]
+  const logits = n.named(n.linear(last, "ard.lm_head.w", D, cfg.vocabSize, "ard.lm_head.b"), "next_logits");
+  g.op("ArgMax", [logits], { axis: -1, keepdims: 0 }, "next_ids");
+  g.output("next_logits", DataType.FLOAT, ["B", cfg.vocabSize]);
+  g.output("next_ids", DataType.INT64, ["B"]);
+  for (let i = 0; i < a.layers; i++) {
+    const names = arCacheNames(i);
+    n.named(present[i].k, names.presentK);
+    n.named(present[i].v, names.presentV);
+    g.output(names.presentK, DataType.FLOAT, ["B", a.heads, "P+1", dh]);
+    g.output(names.presentV, DataType.FLOAT, ["B", a.heads, "P+1", dh]);
+  }
+  return g;
+}
+
+/** ArDec's graphs export writes by default: the KV-cached pair (ar_decoder only when named). */
+export const AR_CACHED_GRAPHS: readonly GraphName[] = ["ar_memory", "ar_step"];
+
+/** The graphs a model has (cond_encoder only for summarization; with ArDec its cached pair). */
 export function graphsForTask(cfg: ModelConfig): GraphName[] {
   const base: GraphName[] = cfg.task === "summarize" ? ["encoder", "denoiser", "decoder", "cond_encoder"] : ["encoder", "denoiser", "decoder"];
-  return cfg.arDec ? [...base, "ar_decoder"] : base;
+  return cfg.arDec ? [...base, ...AR_CACHED_GRAPHS] : base;
 }

@@ -70,6 +70,12 @@ export interface NetOptions {
 
 const RMS_EPS = 1e-6;
 
+/** Attention keys and values, both `[B, H, positions, dh]` (value names in the graph). */
+export interface KV {
+  k: string;
+  v: string;
+}
+
 /** Symmetric per-column int8 quantization of a [K, N] matrix: W ≈ q * scale[col]. */
 export function quantizePerColumn(w: WeightTensor, levels = 127): { q: Int8Array; scale: Float32Array } {
   const [k, n] = w.shape;
@@ -229,9 +235,24 @@ export class NetBuilder {
     const g = this.g;
     const len = g.op("Cast", [this.dimOf(x, 1)], { to: DataType.DOUBLE });
     const pos = g.op("Range", [g.constD([0]), len, g.constD([1])]);
+    return this.ropeOf(g.op("Unsqueeze", [pos, g.constI64([1])]), dh);
+  }
+
+  /**
+   * cos/sin `[dh]` of the one position `pos` (an int64 scalar): a KV-cached step's rope. The angle
+   * is formed in float64 exactly as in ropeTables (an integer times the same inverse frequencies),
+   * so the step and the whole-prefix graph rotate by bit-identical tables.
+   */
+  ropeAt(pos: string, dh: number): { cos: string; sin: string } {
+    return this.ropeOf(this.g.op("Cast", [pos], { to: DataType.DOUBLE }), dh);
+  }
+
+  /** cos/sin of float64 positions `pos` (any shape broadcasting against `[dh]`) times inv_freq. */
+  private ropeOf(pos: string, dh: number): { cos: string; sin: string } {
+    const g = this.g;
     const invFreq = new Float64Array(dh);
     for (let i = 0; i < dh / 2; i++) invFreq[i] = invFreq[i + dh / 2] = 10000 ** ((-2 * i) / dh);
-    const ang = g.op("Mul", [g.op("Unsqueeze", [pos, g.constI64([1])]), g.constD(invFreq, [dh])]);
+    const ang = g.op("Mul", [pos, g.constD(invFreq, [dh])]);
     return {
       cos: g.op("Cast", [g.op("Cos", [ang])], { to: DataType.FLOAT }),
       sin: g.op("Cast", [g.op("Sin", [ang])], { to: DataType.FLOAT }),
@@ -281,15 +302,42 @@ export class NetBuilder {
     return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
   }
 
-  /** `bias`: a key-padding bias `[B, 1, 1, S]`, or none (every key attended, ArDec's latents). */
-  crossAttention(h: string, cond: string, condDim: number, p: string, cfg: NetworkConfig, bias?: string): string {
+  /**
+   * Self-attention of new positions (`h [B, 1, D]` in ArDec's step) over cached keys/values:
+   * `past` k/v `[B, H, P, dh]` (already roped; P may be 0: ONNX Runtime's Concat skips empty inputs)
+   * are concatenated with the new ones, so `present` k/v are `[B, H, P + 1, dh]`. No causal bias: a
+   * new position may see every cached one and itself, which is exactly the causal row of a
+   * whole-prefix graph (there the −1e9 bias gives exp(·) = 0 for the later keys).
+   */
+  selfAttentionStep(h: string, p: string, cfg: NetworkConfig, rope: { cos: string; sin: string }, past: KV): { out: string; present: KV } {
+    const D = cfg.dModel;
+    const dh = D / cfg.heads;
+    const [q0, k0, v0] = this.linears(h, [`${p}.wq`, `${p}.wk`, `${p}.wv`], D, [D, D, D]);
+    const q = this.rope(this.splitHeads(q0, cfg.heads, dh), rope, dh);
+    const k = this.g.op("Concat", [past.k, this.rope(this.splitHeads(k0, cfg.heads, dh), rope, dh)], { axis: 2 });
+    const v = this.g.op("Concat", [past.v, this.splitHeads(v0, cfg.heads, dh)], { axis: 2 });
+    return { out: this.linear(this.attend(q, k, v, D, dh), `${p}.wo`, D, D), present: { k, v } };
+  }
+
+  /** The cross-attention keys/values `[B, H, S, dh]` of `cond` (no rope): what ArDec's cache holds per layer. */
+  crossKV(cond: string, condDim: number, p: string, cfg: NetworkConfig): KV {
+    const D = cfg.dModel;
+    const dh = D / cfg.heads;
+    const [k0, v0] = this.linears(cond, [`${p}.wk`, `${p}.wv`], condDim, [D, D]);
+    return { k: this.splitHeads(k0, cfg.heads, dh), v: this.splitHeads(v0, cfg.heads, dh) };
+  }
+
+  /** Cross-attention of `h` to precomputed keys/values (crossKV); `bias` as in crossAttention. */
+  crossAttend(h: string, kv: KV, p: string, cfg: NetworkConfig, bias?: string): string {
     const D = cfg.dModel;
     const dh = D / cfg.heads;
     const q = this.splitHeads(this.linear(h, `${p}.wq`, D, D), cfg.heads, dh);
-    const [k0, v0] = this.linears(cond, [`${p}.wk`, `${p}.wv`], condDim, [D, D]);
-    const k = this.splitHeads(k0, cfg.heads, dh);
-    const v = this.splitHeads(v0, cfg.heads, dh);
-    return this.linear(this.attend(q, k, v, D, dh, bias), `${p}.wo`, D, D);
+    return this.linear(this.attend(q, kv.k, kv.v, D, dh, bias), `${p}.wo`, D, D);
+  }
+
+  /** `bias`: a key-padding bias `[B, 1, 1, S]`, or none (every key attended, ArDec's latents). */
+  crossAttention(h: string, cond: string, condDim: number, p: string, cfg: NetworkConfig, bias?: string): string {
+    return this.crossAttend(h, this.crossKV(cond, condDim, p, cfg), p, cfg, bias);
   }
 
   silu(x: string): string {
@@ -318,6 +366,19 @@ export class NetBuilder {
       x = this.g.op("Add", [x, this.crossAttention(this.rmsNorm(x, `${p}.cross_norm`, D), c.cond, c.condDim, `${p}.cross`, cfg, c.bias)]);
     }
     return this.g.op("Add", [x, this.mlp(this.rmsNorm(x, `${p}.mlp_norm`, D), `${p}.mlp`, cfg)]);
+  }
+
+  /**
+   * One pre-norm block `{p}` over new positions with a KV cache (ArDec's step): self-attention over
+   * `past` + the new keys/values, cross-attention to the precomputed `cross` keys/values, MLP.
+   * Returns the block's output and the self-attention's present keys/values.
+   */
+  blockStep(h: string, p: string, cfg: NetworkConfig, rope: { cos: string; sin: string }, past: KV, cross: KV): { h: string; present: KV } {
+    const D = cfg.dModel;
+    const sa = this.selfAttentionStep(this.rmsNorm(h, `${p}.attn_norm`, D), `${p}.attn`, cfg, rope, past);
+    let x = this.g.op("Add", [h, sa.out]);
+    x = this.g.op("Add", [x, this.crossAttend(this.rmsNorm(x, `${p}.cross_norm`, D), cross, `${p}.cross`, cfg)]);
+    return { h: this.g.op("Add", [x, this.mlp(this.rmsNorm(x, `${p}.mlp_norm`, D), `${p}.mlp`, cfg)]), present: sa.present };
   }
 
   /** `layers` blocks then the final norm; `net` is the prefix (`enc`, `dec`, `dif`, `cond`, `ard`). */
