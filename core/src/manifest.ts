@@ -14,7 +14,7 @@ import { writeFileAtomic } from "./atomic.ts";
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-export const GraphRoleSchema = z.enum(["encoder", "denoiser", "denoiser_int8", "decoder", "cond_encoder", "ar_decoder"]);
+export const GraphRoleSchema = z.enum(["encoder", "denoiser", "denoiser_int8", "decoder", "cond_encoder", "ar_decoder", "ar_memory", "ar_step"]);
 export type GraphRole = z.infer<typeof GraphRoleSchema>;
 
 /** A plain file name inside the artifact folder (no paths, no hidden files). */
@@ -102,8 +102,14 @@ export const ManifestSchema = z
     // artifacts may leave it out to stay small; evaluation/parity artifacts include it.
     const required: GraphRole[] = m.task === "summarize" ? ["denoiser", "decoder", "cond_encoder"] : ["denoiser", "decoder"];
     for (const role of required) if (!m.graphs[role]) issue(["graphs", role], `graph "${role}" is required for task ${m.task}`);
-    // ar_decoder is optional (models with ArDec), and only with the network it runs.
-    if (m.graphs.ar_decoder && !m.config.arDec) issue(["graphs", "ar_decoder"], "graph \"ar_decoder\" needs config.arDec (the ArDec network)");
+    // ArDec's graphs are optional (models with ArDec), and only with the network they run; the
+    // KV-cached pair only works together (ar_step reads what ar_memory computes).
+    for (const role of ["ar_decoder", "ar_memory", "ar_step"] as const) {
+      if (m.graphs[role] && !m.config.arDec) issue(["graphs", role], `graph "${role}" needs config.arDec (the ArDec network)`);
+    }
+    if ((m.graphs.ar_memory === undefined) !== (m.graphs.ar_step === undefined)) {
+      issue(["graphs", m.graphs.ar_memory ? "ar_step" : "ar_memory"], 'graphs "ar_memory" and "ar_step" come as a pair (ArDec\'s KV-cached decode)');
+    }
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
       if (arr && arr.length !== m.config.latentDim) issue(["normalization", key], `has ${arr.length} values, expected latentDim ${m.config.latentDim}`);
@@ -120,17 +126,30 @@ export function servedGuidance(m: Pick<Manifest, "sampling">): number {
   return m.sampling?.guidance ?? 0;
 }
 
-/** Which decoder decodes: `auto` = ArDec when the artifact has its graph (ar_decoder), else Dec. */
+/** Which decoder decodes: `auto` = ArDec when the artifact has its graphs, else Dec. */
 export type DecoderChoice = "auto" | "nar" | "ar";
 export const DECODER_CHOICES: readonly DecoderChoice[] = ["auto", "nar", "ar"];
 
+/** The graph roles ArDec's greedy decode runs on. */
+export type ArDecoderRole = "ar_decoder" | "ar_memory" | "ar_step";
+
+/**
+ * The graphs ArDec decodes with on this artifact: the KV-cached pair (ar_memory, ar_step) when it
+ * has them (L trunk positions per sample), else the uncached ar_decoder (L(L+1)/2; artifacts
+ * exported before the cache), else none (no ArDec).
+ */
+export function arDecoderRoles(m: Pick<Manifest, "graphs">): ArDecoderRole[] {
+  if (m.graphs.ar_memory && m.graphs.ar_step) return ["ar_memory", "ar_step"];
+  return m.graphs.ar_decoder ? ["ar_decoder"] : [];
+}
+
 /**
  * The decoder a choice gives for an artifact: `ar` (ArDec, greedy) or `nar` (Dec, one call). Throws
- * when `ar` is asked of an artifact without an ar_decoder graph.
+ * when `ar` is asked of an artifact without ArDec's graphs.
  */
 export function servedDecoder(m: Pick<Manifest, "graphs">, choice: DecoderChoice = "auto"): "ar" | "nar" {
-  const has = m.graphs.ar_decoder !== undefined;
-  if (choice === "ar" && !has) throw new Error('decoder "ar" needs an artifact with the ArDec graph (ar_decoder), and this one has none: export a checkpoint whose config has arDec (npm run train:ardec)');
+  const has = arDecoderRoles(m).length > 0;
+  if (choice === "ar" && !has) throw new Error('decoder "ar" needs an artifact with the ArDec graphs (ar_memory + ar_step, or ar_decoder), and this one has none: export a checkpoint whose config has arDec (npm run train:ardec)');
   return choice === "nar" || !has ? "nar" : "ar";
 }
 

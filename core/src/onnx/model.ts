@@ -1,14 +1,14 @@
 // A model version's ONNX graphs as the scheduler's ModelBackend, in-process: the MODEL-SPEC graph
 // inputs built from the scheduler's flat arrays (denoiser x_t/x_sc/t[/cond/cond_mask], decoder
-// latents → ids or ArDec's greedy loop over ar_decoder, cond_encoder tokens/mask → cond/null_cond)
-// and the per-step sampler update. The
+// latents → ids or ArDec's greedy loop (KV-cached over ar_memory + ar_step, or uncached over
+// ar_decoder), cond_encoder tokens/mask → cond/null_cond) and the per-step sampler update. The
 // server's engine worker thread runs one; offline sampling (export's sampleArtifact) runs one on
 // its own thread, so both sample through the same code.
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { modelShape } from "../config.ts";
 import type { ModelShape } from "../config.ts";
-import { type DecoderChoice, type Manifest, servedDecoder } from "../manifest.ts";
+import { type DecoderChoice, type GraphRole, type Manifest, arDecoderRoles, servedDecoder } from "../manifest.ts";
 import { BOS_ID, EOS_ID, PAD_ID } from "../tokenizer.ts";
 import { applySampler, initLatents } from "../scheduler/apply.ts";
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch, StepResult } from "../scheduler/types.ts";
@@ -20,8 +20,10 @@ export interface OrtSessions {
   decoder: ort.InferenceSession;
   /** Summarize models only. */
   condEncoder?: ort.InferenceSession;
-  /** ArDec's one-step graph (`ar_decoder`): when given, `decode` decodes greedily with it instead of `decoder`. */
+  /** ArDec's uncached one-step graph (`ar_decoder`): when given (and no cached pair), `decode` decodes greedily with it. */
   arDecoder?: ort.InferenceSession;
+  /** ArDec's KV-cached pair (`ar_memory` + `ar_step`): when given, `decode` decodes greedily with it (preferred over arDecoder). */
+  arCached?: { memory: ort.InferenceSession; step: ort.InferenceSession };
 }
 
 /** The denoiser's feeds for a batch (views on the batch's arrays, no copy). */
@@ -78,11 +80,12 @@ export class OrtModel implements ModelBackend {
 
   /** The decoder `decode` runs: `ar` (ArDec, greedy, L calls at most) or `nar` (Dec, one call). */
   get decoder(): "ar" | "nar" {
-    return this.sessions.arDecoder ? "ar" : "nar";
+    return this.sessions.arCached || this.sessions.arDecoder ? "ar" : "nar";
   }
 
-  /** Token ids `[rows, L]`: Dec's argmax, or ArDec's greedy decode (see decodeGreedy). */
+  /** Token ids `[rows, L]`: Dec's argmax, or ArDec's greedy decode (decodeCached, else decodeGreedy). */
   async decode(latents: Float32Array, rows: number): Promise<Int32Array> {
+    if (this.sessions.arCached) return this.decodeCached(this.sessions.arCached.memory, this.sessions.arCached.step, latents, rows);
     if (this.sessions.arDecoder) return this.decodeGreedy(this.sessions.arDecoder, latents, rows);
     const out = await this.sessions.decoder.run({ latents: new ort.Tensor("float32", latents, [rows, this.L, this.d]) }, ["ids"]);
     return Int32Array.from(out.ids.data as BigInt64Array, (v) => Number(v));
@@ -92,7 +95,7 @@ export class OrtModel implements ModelBackend {
    * ArDec's greedy decode (MODEL-SPEC "ArDec"): step T = 1..L feeds the tokens `[rows, T]` (BOS,
    * then the T − 1 chosen so far) and appends `next_ids`. A row is finished once it emits EOS or PAD
    * (the tokenizer cuts there); its later positions are PAD, and the loop stops when every row is
-   * finished. The graph has no KV cache: step T recomputes the whole prefix.
+   * finished. The graph has no KV cache: step T recomputes the whole prefix (decodeCached does not).
    */
   private async decodeGreedy(s: ort.InferenceSession, latents: Float32Array, rows: number): Promise<Int32Array> {
     const L = this.L;
@@ -124,6 +127,46 @@ export class OrtModel implements ModelBackend {
     return out;
   }
 
+  /**
+   * ArDec's greedy decode with the KV cache (MODEL-SPEC "ArDec"), the same rule as decodeGreedy:
+   * ar_memory once (memory and every layer's cross-attention keys/values), then ar_step at
+   * positions 0..L − 1 with the token at that position (BOS, then the previous choice; PAD for a
+   * finished row, whose outputs are ignored) and the past self-attention keys/values, empty at
+   * position 0 and the previous step's present ones after. One trunk position per step instead of
+   * the whole prefix. Cache names come from the step graph's own inputs, so the layer count is
+   * not needed here.
+   */
+  private async decodeCached(mem: ort.InferenceSession, step: ort.InferenceSession, latents: Float32Array, rows: number): Promise<Int32Array> {
+    const L = this.L;
+    const feeds: Record<string, ort.Tensor> = { ...(await mem.run({ latents: new ort.Tensor("float32", latents, [rows, L, this.d]) })) };
+    const pasts = step.inputNames.filter((n) => n.startsWith("past_"));
+    const cross = feeds[mem.outputNames.find((n) => n.startsWith("cross_k_")) ?? ""];
+    if (!cross || cross.dims.length !== 4 || pasts.length === 0) throw new Error("ar_memory/ar_step: expected cross_k_* [B, H, L, dh] outputs and past_* inputs");
+    const [, heads, , dh] = cross.dims;
+    for (const n of pasts) feeds[n] = new ort.Tensor("float32", new Float32Array(0), [rows, heads, 0, dh]);
+    const out = new Int32Array(rows * L).fill(PAD_ID);
+    const token = new BigInt64Array(rows).fill(BigInt(BOS_ID));
+    const done = new Uint8Array(rows);
+    let open = rows;
+    for (let pos = 0; pos < L && open > 0; pos++) {
+      feeds.token = new ort.Tensor("int64", token, [rows, 1]);
+      const res = await step.run(feeds);
+      for (const n of pasts) feeds[n] = res[n.replace(/^past_/, "present_")];
+      const next = res.next_ids.data as BigInt64Array;
+      for (let r = 0; r < rows; r++) {
+        if (done[r]) continue;
+        const id = Number(next[r]);
+        out[r * L + pos] = id;
+        if (id === EOS_ID || id === PAD_ID) {
+          done[r] = 1;
+          open--;
+          token[r] = BigInt(PAD_ID);
+        } else token[r] = next[r];
+      }
+    }
+    return out;
+  }
+
   async encodeCondition(tokens: Int32Array): Promise<ConditionEncoding> {
     const s = this.sessions.condEncoder;
     if (!s) throw new Error("this model has no condition encoder");
@@ -132,8 +175,8 @@ export class OrtModel implements ModelBackend {
   }
 
   async release(): Promise<void> {
-    const { denoiser, decoder, condEncoder, arDecoder } = this.sessions;
-    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release(), arDecoder?.release()]);
+    const { denoiser, decoder, condEncoder, arDecoder, arCached } = this.sessions;
+    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release(), arDecoder?.release(), arCached?.memory.release(), arCached?.step.release()]);
   }
 }
 
@@ -143,8 +186,9 @@ export interface ArtifactModelOptions extends SessionOptions {
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
   /**
-   * Which decoder `decode` runs: auto (default) = ArDec when the manifest lists ar_decoder, else Dec;
-   * nar = Dec; ar = ArDec (throws on an artifact without ar_decoder).
+   * Which decoder `decode` runs: auto (default) = ArDec when the manifest lists its graphs, else Dec;
+   * nar = Dec; ar = ArDec (throws on an artifact without them). ArDec runs the KV-cached pair
+   * (ar_memory + ar_step) when the artifact has it, else ar_decoder (core's arDecoderRoles).
    */
   decoder?: DecoderChoice;
 }
@@ -158,7 +202,7 @@ export async function openArtifactModel(dir: string, m: Manifest, math: Sampling
   } catch (e) {
     throw new Error(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const path = (role: "denoiser" | "denoiser_int8" | "decoder" | "cond_encoder" | "ar_decoder"): string => {
+  const path = (role: GraphRole): string => {
     const g = m.graphs[role];
     if (!g) throw new Error(`${dir}: the manifest lists no ${role} graph`);
     return join(dir, g.file);
@@ -174,8 +218,11 @@ export async function openArtifactModel(dir: string, m: Manifest, math: Sampling
       denoiser: await open(denoiserFile ?? path(denoiser === "int8" ? "denoiser_int8" : "denoiser")),
       decoder: await open(path("decoder")),
       ...(m.task === "summarize" ? { condEncoder: await open(path("cond_encoder")) } : {}),
-      ...(ar ? { arDecoder: await open(path("ar_decoder")) } : {}),
     };
+    if (ar) {
+      if (arDecoderRoles(m)[0] === "ar_memory") sessions.arCached = { memory: await open(path("ar_memory")), step: await open(path("ar_step")) };
+      else sessions.arDecoder = await open(path("ar_decoder"));
+    }
     return new OrtModel(sessions, modelShape(m.config), math);
   } catch (e) {
     await Promise.all(opened.map((s) => s.release()));

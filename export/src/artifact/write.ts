@@ -10,7 +10,7 @@ import type { NormState, WeightMap } from "@ldtext/core";
 import type { GraphBuilder } from "../onnx/graph.ts";
 import type { ValueInfoMessage } from "../onnx/proto.ts";
 import { DataType } from "../onnx/proto.ts";
-import { buildArDecoder, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
+import { buildArDecoder, buildArMemory, buildArStep, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "../networks/graphs.ts";
 import type { GraphName } from "../networks/graphs.ts";
 import { checkWeights, gaussian, randomWeights } from "../networks/weights.ts";
 import { buildManifest } from "./manifest.ts";
@@ -24,6 +24,8 @@ export const GRAPH_FILES: Record<GraphRole, string> = {
   cond_encoder: "cond_encoder.onnx",
   denoiser_int8: "denoiser.int8.onnx",
   ar_decoder: "ar_decoder.onnx",
+  ar_memory: "ar_memory.onnx",
+  ar_step: "ar_step.onnx",
 };
 
 /** Where and how an artifact folder is written: shared by every way of making one. */
@@ -35,8 +37,9 @@ export interface ArtifactOutputOptions {
   name?: string;
   version?: string;
   /**
-   * Graphs to write (default: every graph of the model, ar_decoder included when the config has
-   * arDec; the encoder is needed only for evaluation/parity).
+   * Graphs to write (default: every graph of the model, with ArDec's KV-cached pair ar_memory +
+   * ar_step when the config has arDec; the encoder is needed only for evaluation/parity). The
+   * uncached ar_decoder is written only when named here.
    */
   graphs?: readonly GraphName[];
   /** Also write `denoiser.int8.onnx` with DynamicQuantizeMatMul block matmuls. */
@@ -85,6 +88,10 @@ function build(role: GraphRole, o: WriteArtifactOptions): GraphBuilder {
       return buildCondEncoder(o.config, o.weights);
     case "ar_decoder":
       return buildArDecoder(o.config, o.weights);
+    case "ar_memory":
+      return buildArMemory(o.config, o.weights);
+    case "ar_step":
+      return buildArStep(o.config, o.weights);
   }
 }
 
@@ -99,9 +106,10 @@ export async function writeArtifact(o: WriteArtifactOptions): Promise<WrittenArt
   const taskGraphs = graphsForTask(o.config);
   const chosen = o.graphs ?? taskGraphs;
   for (const g of chosen) {
-    if (g === "ar_decoder" && !o.config.arDec) throw new Error("graph ar_decoder needs a model with ArDec (config.arDec)");
-    if (!taskGraphs.includes(g)) throw new Error(`graph ${g} does not belong to a ${o.config.task} model`);
+    if (g.startsWith("ar_") && !o.config.arDec) throw new Error(`graph ${g} needs a model with ArDec (config.arDec)`);
+    if (!taskGraphs.includes(g) && g !== "ar_decoder") throw new Error(`graph ${g} does not belong to a ${o.config.task} model`);
   }
+  if (chosen.includes("ar_memory") !== chosen.includes("ar_step")) throw new Error("graphs ar_memory and ar_step are written together (ArDec's KV-cached decode needs both)");
   for (const needed of ["denoiser", "decoder"] as const) if (!chosen.includes(needed)) throw new Error(`an artifact needs the ${needed} graph`);
   if (o.config.task === "summarize" && !chosen.includes("cond_encoder")) throw new Error("a summarize artifact needs the cond_encoder graph");
   const roles: GraphRole[] = [...chosen];

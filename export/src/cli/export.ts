@@ -3,24 +3,41 @@
 //                   [--train-command "…"] [--train-seconds N]   (recorded in the manifest)
 // npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec]
 //   (an untrained artifact with a placeholder vocabulary, for server tests and demos; --ar-dec adds
-//   ArDec, of Dec's shape, and its ar_decoder graph)
-// --graphs defaults to every graph of the model: ar_decoder included when its config has arDec.
+//   ArDec, of Dec's shape, and its graphs)
+// --graphs defaults to every graph of the model: with arDec in its config, ArDec's KV-cached pair
+// ar_memory + ar_step. Naming ar_decoder in --graphs also writes that pair (the decoder a user wants
+// is the fast one); ar_decoder_uncached writes the uncached one-step graph ar_decoder (parity, timing).
 // Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
 import { parseArgs } from "node:util";
 import { FIRST_BPE_ID, modelConfigFromPreset, PresetNameSchema, PRESETS, TaskSchema } from "@ldtext/core";
 import { exportCheckpoint } from "../artifact/from-checkpoint.ts";
 import { writeRandomArtifact } from "../artifact/write.ts";
 import type { WrittenArtifact } from "../artifact/write.ts";
-import { GRAPH_NAMES } from "../networks/graphs.ts";
+import { AR_CACHED_GRAPHS, GRAPH_NAMES } from "../networks/graphs.ts";
 import type { GraphName } from "../networks/graphs.ts";
 import type { WeightTensor } from "@ldtext/core";
 import { placeholderVocabulary } from "../testing.ts";
 import { verifyArtifact } from "../verify/verify.ts";
 
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
-         [--graphs encoder,denoiser,decoder,cond_encoder,ar_decoder] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
+         [--graphs encoder,denoiser,decoder,cond_encoder,ar_decoder|ar_memory,ar_step|ar_decoder_uncached] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
          [--train-command "…"] [--train-seconds N] [--guidance W]   (W: the served default guidance of a summarizer)
        npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec] [...]`;
+
+/**
+ * --graphs names → graphs to write: `ar_decoder` (ArDec) means its KV-cached pair, what serving
+ * should run; `ar_decoder_uncached` the whole-prefix one-step graph. Undefined on an unknown name.
+ */
+function cliGraphs(list: string): GraphName[] | undefined {
+  const out = new Set<GraphName>();
+  for (const name of list.split(",").map((g) => g.trim())) {
+    if (name === "ar_decoder") for (const g of AR_CACHED_GRAPHS) out.add(g);
+    else if (name === "ar_decoder_uncached") out.add("ar_decoder");
+    else if ((GRAPH_NAMES as readonly string[]).includes(name)) out.add(name as GraphName);
+    else return undefined;
+  }
+  return [...out];
+}
 
 function fail(msg: string): never {
   console.error(`${msg}\n${USAGE}`);
@@ -54,10 +71,7 @@ async function main(): Promise<number> {
   if (values.quantize !== undefined && values.quantize !== "int8") fail(`--quantize supports only int8 (got ${values.quantize})`);
   if (values["ar-dec"] && !values.random) fail("--ar-dec is for --random artifacts (a checkpoint's config says whether it has ArDec)");
   let graphs: GraphName[] | undefined;
-  if (values.graphs) {
-    graphs = values.graphs.split(",").map((g) => g.trim()) as GraphName[];
-    for (const g of graphs) if (!GRAPH_NAMES.includes(g)) fail(`unknown graph ${g} (known: ${GRAPH_NAMES.join(", ")})`);
-  }
+  if (values.graphs) graphs = cliGraphs(values.graphs) ?? fail(`unknown graph in --graphs ${values.graphs} (known: ${[...GRAPH_NAMES, "ar_decoder_uncached"].join(", ")})`);
   const guidance = values.guidance !== undefined ? Number(values.guidance) : undefined;
   if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 100)) fail(`--guidance needs a number in [0, 100], got ${values.guidance}`);
   const common = { ...(guidance !== undefined ? { sampling: { guidance } } : {}), outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     console.error(`reference: ${report.reference}   shapes: ${JSON.stringify(report.shapes)}`);
     console.error("graph            precision  maxAbsErr    bound       result");
     for (const [name, g] of Object.entries(report.graphs)) {
-      console.error(`${name.padEnd(16)} ${g.precision.padEnd(10)} ${g.maxAbsErr.toExponential(2).padEnd(12)} ${g.bound.toExponential(2).padEnd(11)} ${g.ok ? "ok" : "FAIL"}${g.idsAgree !== undefined ? `  (ids agree ${(100 * g.idsAgree).toFixed(1)} %${g.prefixLengths ? ` at T = ${g.prefixLengths.join(", ")}` : ""})` : ""}`);
+      console.error(`${name.padEnd(16)} ${g.precision.padEnd(10)} ${g.maxAbsErr.toExponential(2).padEnd(12)} ${g.bound.toExponential(2).padEnd(11)} ${g.ok ? "ok" : "FAIL"}${g.idsAgree !== undefined ? `  (ids agree ${(100 * g.idsAgree).toFixed(1)} %${g.prefixLengths ? ` at T = ${g.prefixLengths.join(", ")}` : ""}${g.positions ? ` over ${g.positions} cached steps` : ""})` : ""}${g.via ? `  (checked through ${g.via})` : ""}`);
     }
     return report.ok ? 0 : 1;
   } catch (err) {

@@ -3,7 +3,10 @@
 // shapes, and each graph agrees with the reference forward (TF.js, or the float64 JS reference) on
 // random inputs: max abs error ≤ 1e-4 for fp32/fp16-stored graphs (the reference runs on the very
 // weights the graph stores). The ArDec step graph (ar_decoder) is checked at several prefix lengths
-// T (1, ⌈L/2⌉, L): its next_logits against the reference's teacher-forced logits at position T − 1. The int8 denoiser is held to ./int8-parity.ts on this CPU (x̂0 error
+// T (1, ⌈L/2⌉, L): its next_logits against the reference's teacher-forced logits at position T − 1.
+// ArDec's KV-cached pair (ar_memory + ar_step) is checked together: ar_memory once, then ar_step at
+// every position 0..L − 1 fed its own present keys/values, each step's next_logits against the
+// reference's logits at that position (the same bound). The int8 denoiser is held to ./int8-parity.ts on this CPU (x̂0 error
 // ≤ 1 % of max |x̂0| at several t on validation-like latents, and ≥ 99 % decoded-token agreement
 // with fp32 after a full 50-step sampling run); the report records the CPU model and int8 flags,
 // since int8 kernels differ between CPUs.
@@ -36,6 +39,10 @@ export interface GraphReport {
   idsAgree?: number;
   /** ar_decoder: the prefix lengths T checked. */
   prefixLengths?: number[];
+  /** ar_memory/ar_step: the positions decoded with the cache (every one of 0..L − 1). */
+  positions?: number;
+  /** ar_memory: its outputs are checked through this graph's results (they feed ar_step). */
+  via?: string;
   /** int8 denoiser: the parity measurement (maxAbsErr/maxAbsRef/bound are its worst t). */
   int8?: Int8ParityReport;
 }
@@ -169,6 +176,69 @@ async function verifyArDecoder(session: ort.InferenceSession, g: GraphEntry, ref
   return { precision: g.dtype, maxAbsErr: err, maxAbsRef: scale, bound: FP32_BOUND, ok: err <= FP32_BOUND, idsAgree: agree / (B * lengths.length), prefixLengths: lengths };
 }
 
+/** Zero-length past keys/values `[B, H, 0, dh]` for ar_step's first position, shaped like `cross` `[B, H, L, dh]`. */
+function emptyPast(cross: ort.Tensor): ort.Tensor {
+  const [B, H, , dh] = cross.dims;
+  return new ort.Tensor("float32", new Float32Array(0), [B, H, 0, dh]);
+}
+
+/** ar_memory's outputs and empty pasts: the feeds of ar_step at position 0 (token excepted). */
+async function arCacheStart(mem: ort.InferenceSession, step: ort.InferenceSession, latents: ort.Tensor): Promise<Record<string, ort.Tensor>> {
+  const feeds: Record<string, ort.Tensor> = { ...(await mem.run({ latents })) };
+  const cross = feeds.cross_k_0;
+  if (!cross) throw new VerifyError("ar_memory has no output cross_k_0");
+  for (const n of step.inputNames) if (n.startsWith("past_")) feeds[n] = emptyPast(cross);
+  return feeds;
+}
+
+function checkShapes(out: ort.InferenceSession.OnnxValueMapType, g: GraphEntry, dims: Record<string, number>, where: string): void {
+  for (const spec of g.outputs) {
+    const want = resolveShape(spec, dims).join(",");
+    if (out[spec.name].dims.join(",") !== want) throw new VerifyError(`${g.file}: ${where} output ${spec.name} has shape [${out[spec.name].dims}], manifest says [${want}]`);
+  }
+}
+
+/**
+ * ArDec's KV-cached pair, teacher-forced: ar_memory on the latents, then ar_step at positions
+ * P = 0..L − 1 with token `prefix[:, P]` and the previous step's present keys/values as its past;
+ * each next_logits `[B, V]` against the reference's logits at position P (one teacher-forced
+ * reference call over the whole prefix: causality makes position P depend on tokens ≤ P only),
+ * next_ids against their argmax. Then a few steps at another batch and length (dynamic axes).
+ */
+async function verifyArCached(mem: ort.InferenceSession, step: ort.InferenceSession, gm: GraphEntry, gs: GraphEntry, ref: ReferenceForward, latents: Tensor64, prefix: number[], cfg: ModelConfig): Promise<GraphReport> {
+  const [B, L] = latents.shape;
+  const V = cfg.vocabSize;
+  const logits = await ref.arDecode(latents, prefix, L);
+  let feeds = await arCacheStart(mem, step, tensorOf(latents));
+  checkShapes(feeds, gm, { B, L }, "");
+  let err = 0;
+  let scale = 0;
+  let agree = 0;
+  const runSteps = async (b: number, len: number, steps: number, tokenAt: (row: number, pos: number) => number, each?: (out: ort.InferenceSession.OnnxValueMapType, pos: number) => void) => {
+    for (let P = 0; P < steps; P++) {
+      const token = new ort.Tensor("int64", BigInt64Array.from({ length: b }, (_, r) => BigInt(tokenAt(r, P))), [b, 1]);
+      const out = await step.run({ ...feeds, token });
+      checkShapes(out, gs, { B: b, L: len, P, "P+1": P + 1 }, `at B = ${b}, L = ${len}, position ${P}`);
+      for (const n of step.inputNames) if (n.startsWith("past_")) feeds[n] = out[n.replace(/^past_/, "present_")];
+      each?.(out, P);
+    }
+  };
+  await runSteps(B, L, L, (r, P) => prefix[r * L + P], (out, P) => {
+    const expected = new Float64Array(B * V);
+    for (let b = 0; b < B; b++) for (let v = 0; v < V; v++) expected[b * V + v] = logits[(b * L + P) * V + v];
+    err = Math.max(err, maxAbsDiff(out.next_logits.data as Float32Array, expected));
+    scale = Math.max(scale, maxAbs(expected));
+    const next = out.next_ids.data as BigInt64Array;
+    for (let b = 0; b < B; b++) if (Number(next[b]) === argmaxAt(expected, b * V, V)) agree++;
+  });
+  // Dynamic axes: batch 1 at half the length, a few positions.
+  const half = Math.max(1, L >> 1);
+  feeds = await arCacheStart(mem, step, new ort.Tensor("float32", new Float32Array(half * cfg.latentDim).fill(0.5), [1, half, cfg.latentDim]));
+  checkShapes(feeds, gm, { B: 1, L: half }, "at B = 1, L = " + half);
+  await runSteps(1, half, Math.min(half, 3), (_, P) => (P === 0 ? BOS_ID : P % V));
+  return { precision: gs.dtype, maxAbsErr: err, maxAbsRef: scale, bound: FP32_BOUND, ok: err <= FP32_BOUND, idsAgree: agree / (B * L), positions: L };
+}
+
 /**
  * Runs every check; throws ArtifactError (core: manifest schema, sizes, sha256) or VerifyError (graph
  * I/O names, output shapes) and reports parity per graph.
@@ -201,6 +271,8 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
   let fp32Denoised: ArrayLike<number> | null = null;
   const denoisedRef = async (): Promise<ArrayLike<number>> => (fp32Denoised ??= await ref.denoise(xt, xsc, t, cond));
 
+  // ar_memory or ar_step opened while waiting for the other of the pair.
+  const pending = new Map<string, ort.InferenceSession>();
   try {
     for (const [role, g] of Object.entries(m.graphs)) {
       if (!g) continue;
@@ -208,6 +280,28 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       const names = (s: readonly string[]): string => s.join(",");
       if (names(session.inputNames) !== names(g.inputs.map((i) => i.name)) || names(session.outputNames) !== names(g.outputs.map((o) => o.name))) {
         throw new VerifyError(`${g.file}: graph I/O (${names(session.inputNames)} → ${names(session.outputNames)}) differs from the manifest`);
+      }
+      if (role === "ar_memory" || role === "ar_step") {
+        // The pair is checked once, when its second graph comes up (the manifest requires both).
+        const other = role === "ar_memory" ? "ar_step" : "ar_memory";
+        const og = m.graphs[other];
+        if (!og) throw new VerifyError(`${role} without ${other}`);
+        if (!pending.has(other)) {
+          pending.set(role, session);
+          continue;
+        }
+        const otherSession = pending.get(other)!;
+        pending.delete(other);
+        const [mem, step] = role === "ar_step" ? [otherSession, session] : [session, otherSession];
+        const prefix = tokens(B * L).map((v, i) => (i % L === 0 ? BOS_ID : v));
+        const r = await verifyArCached(mem, step, m.graphs.ar_memory!, m.graphs.ar_step!, ref, xt, prefix, cfg);
+        await Promise.all([mem.release(), step.release()]);
+        report.graphs.ar_memory = { ...r, precision: m.graphs.ar_memory!.dtype, via: "ar_step" };
+        report.graphs.ar_step = r;
+        report.ok &&= r.ok;
+        opts.onGraph?.("ar_memory", report.graphs.ar_memory, Object.keys(report.graphs).length - 1, Object.keys(m.graphs).length);
+        opts.onGraph?.("ar_step", r, Object.keys(report.graphs).length, Object.keys(m.graphs).length);
+        continue;
       }
       if (role === "ar_decoder") {
         // BOS then random tokens: the prefixes of every length are the first T columns.
@@ -289,6 +383,7 @@ export async function verifyArtifact(dir: string, opts: VerifyOptions = {}): Pro
       if (g.dtype !== "int8") await session.release();
     }
   } finally {
+    for (const s of pending.values()) await s.release();
     ref.dispose?.();
   }
   return report;

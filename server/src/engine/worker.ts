@@ -49,8 +49,11 @@ async function handleInit(init: InitRequest): Promise<void> {
       }
     }
     const [denoiser, decoder, condEncoder, arDecoder] = [sessions.get("denoiser"), sessions.get("decoder"), sessions.get("cond_encoder"), sessions.get("ar_decoder")];
-    // With an ar_decoder graph (the model's ArDec, DECODER=auto|ar), decode is ArDec's greedy loop.
-    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder, arDecoder }, init.shape, coreMath(init.schedule));
+    const [arMemory, arStep] = [sessions.get("ar_memory"), sessions.get("ar_step")];
+    // With ArDec's graphs (DECODER=auto|ar; the loader sends the cached pair when the artifact has
+    // it, else ar_decoder), decode is ArDec's greedy loop.
+    const arCached = arMemory && arStep ? { memory: arMemory, step: arStep } : undefined;
+    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder, arDecoder, arCached }, init.shape, coreMath(init.schedule));
     reply({ kind: "init", ok: true, ep, fallbackReason });
   } catch (e) {
     reply({ kind: "init", ok: false, error: firstLine(e), fallbackReason });

@@ -1,6 +1,6 @@
 // One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
 import { join } from "node:path";
-import { CompactTokenizer, Scheduler, coreMath, modelShape, readArtifact, servedDecoder } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, arDecoderRoles, coreMath, modelShape, readArtifact, servedDecoder } from "@ldtext/core";
 import type { ConditionCache, Manifest } from "@ldtext/core";
 import type { Logger } from "pino";
 import type { ServerSettings } from "../settings/index.ts";
@@ -32,7 +32,7 @@ export class LoadedModel {
     readonly fallbackReason: string | undefined,
     /** Which denoiser graph serves and why (DENOISER=auto runs the int8 parity check at load). */
     readonly denoiser: DenoiserChoice,
-    /** Which decoder serves: ar (ArDec's greedy decode over ar_decoder) or nar (Dec). */
+    /** Which decoder serves: ar (ArDec's greedy decode, KV-cached when the artifact has ar_memory + ar_step) or nar (Dec). */
     readonly decoder: "ar" | "nar",
   ) {
     for (const w of workers) w.onDeath = () => this.onUnhealthy?.();
@@ -61,9 +61,9 @@ export class LoadedModel {
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
-    // DECODER=ar on an artifact without ar_decoder throws here: the version fails to load, saying why.
+    // DECODER=ar on an artifact without ArDec's graphs throws here: the version fails to load, saying why.
     const decoder = servedDecoder(manifest, settings.DECODER);
-    if (decoder === "ar") graphs.ar_decoder = join(dir, manifest.graphs.ar_decoder!.file);
+    if (decoder === "ar") for (const r of arDecoderRoles(manifest)) graphs[r] = join(dir, manifest.graphs[r]!.file);
     const first = initialChoice(settings.DENOISER, manifest, settings.EP);
     let denoiser: DenoiserChoice = { served: first.try, reason: first.reason };
     if (first.try === "int8") {
