@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { modelConfigFromPreset } from "./presets.ts";
-import { writeManifest, readArtifact, describeFile, ArtifactError, MANIFEST_FILE, type Manifest } from "./manifest.ts";
+import { writeManifest, readArtifact, describeFile, parseManifest, arDecoderRoles, servedDecoder, ArtifactError, MANIFEST_FILE, type Manifest } from "./manifest.ts";
 import { writeFileAtomic, writeDirAtomic } from "./atomic.ts";
 
 let root: string;
@@ -18,6 +18,26 @@ after(async () => {
 });
 
 const io = [{ name: "tokens", dtype: "int64" as const, shape: ["B", "L"] }];
+
+const fakeGraph = { file: "g.onnx", sha256: "0".repeat(64), bytes: 1, dtype: "fp32" as const, inputs: io, outputs: io };
+
+/** A schema-valid manifest (files not checked: parseManifest only). */
+function validManifest(): Manifest {
+  const config = modelConfigFromPreset("tiny", "generate", 259);
+  return {
+    schemaVersion: 1,
+    id: "tiny-generate",
+    version: "1",
+    task: "generate",
+    createdAt: new Date(0).toISOString(),
+    config,
+    vocabulary: { kind: "compact-bpe", version: 1, base: "gpt2", specials: { pad: 0, bos: 1, eos: 2 }, byteOffset: 3, bpeIds: [], tokenBytes: [] },
+    normalization: { kind: "data", alpha: 0.01, mean: new Array(config.latentDim).fill(0), sq: new Array(config.latentDim).fill(1) },
+    latent: { length: config.maxLen, dim: config.latentDim },
+    graphs: { denoiser: fakeGraph, decoder: fakeGraph },
+    training: { command: "test", seconds: 0, steps: 0, finalLosses: {} },
+  };
+}
 
 /** A small but complete artifact folder with fake graph bytes. */
 async function makeArtifact(name: string): Promise<{ dir: string; manifest: Manifest }> {
@@ -90,6 +110,27 @@ describe("artifact manifest", () => {
     await writeFile(join(dir, MANIFEST_FILE), "{ not json");
     await assert.rejects(readArtifact(dir), /manifest\.json: not valid JSON/);
     await assert.rejects(readArtifact(join(root, "nope")), /manifest\.json: cannot read the manifest \(ENOENT\)/);
+  });
+
+  test("ArDec roles: the KV-cached pair ar_memory + ar_step (together, with config.arDec) and ar_decoder; which ArDec graphs decode", () => {
+    const m = validManifest();
+    const g = m.graphs.decoder!;
+    const arDec = { dModel: 32, heads: 2, layers: 1, ffn: 64 };
+    const withAr = (graphs: Partial<Manifest["graphs"]>, cfg: Manifest["config"] = { ...m.config, arDec }) => ({ ...m, config: cfg, graphs: { ...m.graphs, ...graphs } });
+    const pair = parseManifest(withAr({ ar_memory: g, ar_step: g }));
+    assert.deepEqual(arDecoderRoles(pair), ["ar_memory", "ar_step"]);
+    assert.equal(servedDecoder(pair), "ar");
+    // With the uncached graph too, the pair decodes; the uncached one alone still does (older artifacts).
+    assert.deepEqual(arDecoderRoles(parseManifest(withAr({ ar_memory: g, ar_step: g, ar_decoder: g }))), ["ar_memory", "ar_step"]);
+    const old = parseManifest(withAr({ ar_decoder: g }));
+    assert.deepEqual(arDecoderRoles(old), ["ar_decoder"]);
+    assert.equal(servedDecoder(old, "ar"), "ar");
+    assert.deepEqual(arDecoderRoles(m), []);
+    assert.equal(servedDecoder(m), "nar");
+    assert.throws(() => servedDecoder(m, "ar"), /ArDec graphs \(ar_memory \+ ar_step, or ar_decoder\)/);
+    assert.throws(() => parseManifest(withAr({ ar_step: g })), /graphs\.ar_memory: graphs "ar_memory" and "ar_step" come as a pair/);
+    assert.throws(() => parseManifest(withAr({ ar_memory: g })), /graphs\.ar_step: graphs "ar_memory" and "ar_step" come as a pair/);
+    assert.throws(() => parseManifest(withAr({ ar_memory: g, ar_step: g }, m.config)), /graphs\.ar_memory: graph "ar_memory" needs config\.arDec/);
   });
 
   test("a writer killed between write and rename leaves the old manifest intact", async () => {

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildArDecoder, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "./graphs.ts";
+import { buildArDecoder, buildArMemory, buildArStep, buildCondEncoder, buildDecoder, buildDenoiser, buildEncoder, graphsForTask } from "./graphs.ts";
 import { BOS_ID } from "@ldtext/core";
 import type { NormState } from "@ldtext/core";
 import { gaussian, randomWeights } from "./weights.ts";
@@ -8,6 +8,7 @@ import { arDecoderRef, condEncoderRef, decoderRef, denoiserRef, encoderRef } fro
 import { tfjsReference } from "../verify/reference.ts";
 import type { Tensor64 } from "../reference/forward.ts";
 import { asF32, f32, i64, maxAbsDiff, randomTensor, sessionFor, tinyConfig } from "../testing.ts";
+import * as ort from "onnxruntime-node";
 
 const TOL = 1e-4;
 const SHAPES = [
@@ -138,9 +139,12 @@ describe("ar_decoder graph", () => {
 
   test("exists only for a config with arDec", () => {
     assert.deepEqual(graphsForTask(tinyConfig("generate")), ["encoder", "denoiser", "decoder"]);
-    assert.deepEqual(graphsForTask(tinyConfig("generate", { arDec })), ["encoder", "denoiser", "decoder", "ar_decoder"]);
-    assert.deepEqual(graphsForTask(tinyConfig("summarize", { arDec })), ["encoder", "denoiser", "decoder", "cond_encoder", "ar_decoder"]);
+    // By default ArDec is exported as its KV-cached pair; ar_decoder is built only when asked for.
+    assert.deepEqual(graphsForTask(tinyConfig("generate", { arDec })), ["encoder", "denoiser", "decoder", "ar_memory", "ar_step"]);
+    assert.deepEqual(graphsForTask(tinyConfig("summarize", { arDec })), ["encoder", "denoiser", "decoder", "cond_encoder", "ar_memory", "ar_step"]);
     assert.throws(() => buildArDecoder(tinyConfig("generate"), new Map()), /needs a model config with arDec/);
+    assert.throws(() => buildArMemory(tinyConfig("generate"), new Map()), /ar_memory needs a model config with arDec/);
+    assert.throws(() => buildArStep(tinyConfig("generate"), new Map()), /ar_step needs a model config with arDec/);
   });
 
   test("next_logits = the teacher-forced logits at position T − 1 (float64 and TF.js references), next_ids their argmax", async () => {
@@ -187,5 +191,54 @@ describe("ar_decoder graph", () => {
     const a = (await s.run({ latents: f32(lat), tokens: i64([BOS_ID], [1, 1]) })).next_logits.data as Float32Array;
     const b = (await s.run({ latents: f32(moved), tokens: i64([BOS_ID], [1, 1]) })).next_logits.data as Float32Array;
     assert.ok(maxAbsDiff(a, b) > 1e-3);
+  });
+});
+
+describe("ArDec KV-cached pair (ar_memory + ar_step)", () => {
+  const arDec = { dModel: 24, heads: 2, layers: 2, ffn: 48 };
+  const H = arDec.heads;
+  const dh = arDec.dModel / arDec.heads;
+
+  test("ar_memory's I/O: memory [B, L, D] and per-layer cross K/V [B, H, L, dh]; ar_step's: token, memory, cross and past K/V → logits, ids, present K/V", async () => {
+    const cfg = tinyConfig("generate", { arDec });
+    const w = randomWeights(cfg, 34);
+    const mem = buildArMemory(cfg, w);
+    const step = buildArStep(cfg, w);
+    assert.deepEqual(mem.inputs.map((i) => i.name), ["latents"]);
+    assert.deepEqual(mem.outputs.map((o) => [o.name, o.shape]), [["memory", ["B", "L", 24]], ["cross_k_0", ["B", H, "L", dh]], ["cross_v_0", ["B", H, "L", dh]], ["cross_k_1", ["B", H, "L", dh]], ["cross_v_1", ["B", H, "L", dh]]]);
+    assert.deepEqual(step.inputs.map((i) => i.name), ["token", "memory", "cross_k_0", "cross_v_0", "cross_k_1", "cross_v_1", "past_k_0", "past_v_0", "past_k_1", "past_v_1"]);
+    assert.deepEqual(step.outputs.map((o) => [o.name, o.shape]), [["next_logits", ["B", cfg.vocabSize]], ["next_ids", ["B"]], ["present_k_0", ["B", H, "P+1", dh]], ["present_v_0", ["B", H, "P+1", dh]], ["present_k_1", ["B", H, "P+1", dh]], ["present_v_1", ["B", H, "P+1", dh]]]);
+  });
+
+  test("stepping over its own present K/V from an empty past gives, at every position, ar_decoder's next_logits (≤ 1e-5) and the float64 reference's (≤ 1e-4), and the same ids", async () => {
+    const cfg = tinyConfig("generate", { arDec });
+    const w = randomWeights(cfg, 35);
+    const [mem, step, whole] = await Promise.all([sessionFor(buildArMemory(cfg, w)), sessionFor(buildArStep(cfg, w)), sessionFor(buildArDecoder(cfg, w))]);
+    const rnd = gaussian(36);
+    const V = cfg.vocabSize;
+    for (const [B, L] of SHAPES) {
+      const lat = asF32(randomTensor([B, L, cfg.latentDim], rnd));
+      const full = Array.from({ length: B * L }, (_, i) => (i % L === 0 ? BOS_ID : Math.floor(Math.abs(rnd() * 1000)) % V));
+      const ref = arDecoderRef(cfg, w, lat, full, L).data;
+      const feeds: Record<string, ort.Tensor> = { ...(await mem.run({ latents: f32(lat) })) };
+      assert.deepEqual(feeds.memory.dims, [B, L, arDec.dModel]);
+      for (const n of step.inputNames) if (n.startsWith("past_")) feeds[n] = new ort.Tensor("float32", new Float32Array(0), [B, H, 0, dh]);
+      let errWhole = 0;
+      let errRef = 0;
+      for (let P = 0; P < L; P++) {
+        const out = await step.run({ ...feeds, token: i64(Array.from({ length: B }, (_, b) => full[b * L + P]), [B, 1]) });
+        for (const n of step.inputNames) if (n.startsWith("past_")) feeds[n] = out[n.replace("past_", "present_")];
+        assert.deepEqual(out.present_k_1.dims, [B, H, P + 1, dh]);
+        const T = P + 1;
+        const prefix = Array.from({ length: B * T }, (_, i) => full[Math.floor(i / T) * L + (i % T)]);
+        const u = await whole.run({ latents: f32(lat), tokens: i64(prefix, [B, T]) });
+        const got = out.next_logits.data as Float32Array;
+        errWhole = Math.max(errWhole, maxAbsDiff(got, u.next_logits.data as Float32Array));
+        errRef = Math.max(errRef, maxAbsDiff(got, Float64Array.from({ length: B * V }, (_, i) => ref[(Math.floor(i / V) * L + P) * V + (i % V)])));
+        assert.deepEqual(Array.from(out.next_ids.data as BigInt64Array), Array.from(u.next_ids.data as BigInt64Array), `B=${B} L=${L} position ${P}`);
+      }
+      assert.ok(errWhole <= 1e-5 && errRef <= TOL, `B=${B} L=${L}: max abs err ${errWhole} (ar_decoder), ${errRef} (float64)`);
+    }
+    await Promise.all([mem.release(), step.release(), whole.release()]);
   });
 });
