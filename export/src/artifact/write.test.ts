@@ -46,28 +46,43 @@ describe("writeRandomArtifact", () => {
     assert.ok(!existsSync(out));
   });
 
-  test("a model with ArDec: ar_decoder is written, listed with its I/O, and loads; without ArDec it cannot be asked for", async () => {
+  test("a model with ArDec: the KV-cached pair ar_memory + ar_step is written by default, listed with its I/O, and loads; ar_decoder only when named; without ArDec none can be asked for", async () => {
     const cfg = tinyConfig("generate", { vocabSize: 300, arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } });
     const out = join(tmp(), "ard");
     const { manifest } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: out, seed: 7, fp16: true });
     const onDisk = await readArtifact(out);
-    assert.deepEqual(Object.keys(onDisk.graphs).sort(), ["ar_decoder", "decoder", "denoiser", "encoder"]);
+    assert.deepEqual(Object.keys(onDisk.graphs).sort(), ["ar_memory", "ar_step", "decoder", "denoiser", "encoder"]);
     assert.deepEqual(onDisk.config.arDec, cfg.arDec);
-    const g = manifest.graphs.ar_decoder!;
-    assert.equal(g.file, "ar_decoder.onnx");
-    assert.equal(g.dtype, "fp16");
-    assert.deepEqual(g.inputs, [{ name: "latents", dtype: "float32", shape: ["B", "L", cfg.latentDim] }, { name: "tokens", dtype: "int64", shape: ["B", "T"] }]);
-    assert.deepEqual(g.outputs, [{ name: "next_logits", dtype: "float32", shape: ["B", 300] }, { name: "next_ids", dtype: "int64", shape: ["B"] }]);
-    const s = await ort.InferenceSession.create(join(out, g.file), { graphOptimizationLevel: "all", logSeverityLevel: 3 });
-    const r = await s.run({ latents: new ort.Tensor("float32", new Float32Array(2 * 16 * cfg.latentDim).fill(0.1), [2, 16, cfg.latentDim]), tokens: new ort.Tensor("int64", BigInt64Array.from([1n, 5n, 1n, 7n]), [2, 2]) });
-    assert.deepEqual(r.next_ids.dims, [2]);
+    const mem = manifest.graphs.ar_memory!;
+    const step = manifest.graphs.ar_step!;
+    assert.deepEqual([mem.file, step.file, mem.dtype, step.dtype], ["ar_memory.onnx", "ar_step.onnx", "fp16", "fp16"]);
+    const kv = (name: string, len: string) => ({ name, dtype: "float32", shape: ["B", 2, len, 16] });
+    assert.deepEqual(mem.inputs, [{ name: "latents", dtype: "float32", shape: ["B", "L", cfg.latentDim] }]);
+    assert.deepEqual(mem.outputs, [{ name: "memory", dtype: "float32", shape: ["B", "L", 32] }, kv("cross_k_0", "L"), kv("cross_v_0", "L")]);
+    assert.deepEqual(step.inputs, [{ name: "token", dtype: "int64", shape: ["B", 1] }, { name: "memory", dtype: "float32", shape: ["B", "L", 32] }, kv("cross_k_0", "L"), kv("cross_v_0", "L"), kv("past_k_0", "P"), kv("past_v_0", "P")]);
+    assert.deepEqual(step.outputs, [{ name: "next_logits", dtype: "float32", shape: ["B", 300] }, { name: "next_ids", dtype: "int64", shape: ["B"] }, kv("present_k_0", "P+1"), kv("present_v_0", "P+1")]);
+    const opts = { graphOptimizationLevel: "all", logSeverityLevel: 3 } as const;
+    const m = await ort.InferenceSession.create(join(out, mem.file), opts);
+    const s = await ort.InferenceSession.create(join(out, step.file), opts);
+    const cache = await m.run({ latents: new ort.Tensor("float32", new Float32Array(2 * 16 * cfg.latentDim).fill(0.1), [2, 16, cfg.latentDim]) });
+    const empty = new ort.Tensor("float32", new Float32Array(0), [2, 2, 0, 16]);
+    const r = await s.run({ ...cache, token: new ort.Tensor("int64", BigInt64Array.from([1n, 1n]), [2, 1]), past_k_0: empty, past_v_0: empty });
+    assert.deepEqual([r.next_ids.dims, r.present_k_0.dims], [[2], [2, 2, 1, 16]]);
+    await Promise.all([m.release(), s.release()]);
+    // The uncached graph only when named; the pair only together.
+    const named = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: join(tmp(), "unc"), seed: 7, graphs: ["denoiser", "decoder", "ar_decoder"] });
+    assert.deepEqual(Object.keys(named.manifest.graphs).sort(), ["ar_decoder", "decoder", "denoiser"]);
+    assert.deepEqual(named.manifest.graphs.ar_decoder!.inputs, [{ name: "latents", dtype: "float32", shape: ["B", "L", cfg.latentDim] }, { name: "tokens", dtype: "int64", shape: ["B", "T"] }]);
+    await assert.rejects(writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(300), outDir: join(tmp(), "half"), seed: 7, graphs: ["denoiser", "decoder", "ar_step"] }), /ar_memory and ar_step are written together/);
     // The other graphs are those of the model without ArDec.
     const plain = tinyConfig("generate", { vocabSize: 300 });
-    await assert.rejects(writeRandomArtifact({ config: plain, vocabulary: placeholderVocabulary(300), outDir: join(tmp(), "no"), seed: 7, graphs: ["denoiser", "decoder", "ar_decoder"] }), /ar_decoder needs a model with ArDec/);
-    // A manifest listing ar_decoder for a config without arDec is invalid.
+    for (const g of ["ar_decoder", "ar_memory"] as const) {
+      await assert.rejects(writeRandomArtifact({ config: plain, vocabulary: placeholderVocabulary(300), outDir: join(tmp(), "no"), seed: 7, graphs: ["denoiser", "decoder", g] }), new RegExp(`${g} needs a model with ArDec`));
+    }
+    // A manifest listing ArDec graphs for a config without arDec is invalid.
     const { parseManifest } = await import("@ldtext/core");
     const { arDec: _arDec, ...noArDec } = onDisk.config;
-    assert.throws(() => parseManifest({ ...onDisk, config: noArDec }), /graphs\.ar_decoder: graph "ar_decoder" needs config\.arDec/);
+    assert.throws(() => parseManifest({ ...onDisk, config: noArDec }), /graphs\.ar_memory: graph "ar_memory" needs config\.arDec/);
   });
 
   test("fp16 storage roughly halves the weight files", async () => {

@@ -40,21 +40,31 @@ describe("verifyArtifact", () => {
     assert.equal(r.graphs.decoder.idsAgree, 1);
   });
 
-  test("checks ar_decoder against training's TF.js ArDecoder at prefix lengths 1, L/2, L (and fails on other weights)", async () => {
+  test("checks ar_decoder at prefix lengths 1, L/2, L and the KV-cached pair at every position against training's TF.js ArDecoder (and fails on other weights)", async () => {
     const cfg = tinyConfig("generate", { arDec: { dModel: 24, heads: 2, layers: 2, ffn: 48 } });
-    const { dir } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(cfg.vocabSize), outDir: join(tmp(), "m"), seed: 16 });
+    const { dir } = await writeRandomArtifact({ config: cfg, vocabulary: placeholderVocabulary(cfg.vocabSize), outDir: join(tmp(), "m"), seed: 16, graphs: ["encoder", "denoiser", "decoder", "ar_decoder", "ar_memory", "ar_step"] });
     const r = await verifyArtifact(dir, { reference: "tfjs" });
     assert.equal(r.reference, "tfjs");
-    assert.deepEqual(Object.keys(r.graphs).sort(), ["ar_decoder", "decoder", "denoiser", "encoder"]);
+    assert.deepEqual(Object.keys(r.graphs).sort(), ["ar_decoder", "ar_memory", "ar_step", "decoder", "denoiser", "encoder"]);
     const g = r.graphs.ar_decoder;
     assert.ok(g.ok && g.maxAbsErr <= 1e-4, `ar_decoder ${g.maxAbsErr}`);
     assert.deepEqual(g.prefixLengths, [1, 8, 16]);
     assert.equal(g.idsAgree, 1);
+    const step = r.graphs.ar_step;
+    assert.ok(step.ok && step.maxAbsErr <= 1e-4 && step.maxAbsRef > 0.1, `ar_step ${step.maxAbsErr}`);
+    assert.equal(step.positions, 16);
+    assert.equal(step.idsAgree, 1);
+    assert.deepEqual(r.graphs.ar_memory, { ...step, via: "ar_step" });
     assert.equal(r.ok, true);
     const other = randomWeights(cfg, 17);
-    const bad = await verifyArtifact(dir, { reference: "js", weights: new Map([...weightsFromArtifact(dir, await readArtifact(dir))].map(([k, v]) => [k, k.startsWith("ard.") ? other.get(k)! : v])) });
+    const stored = weightsFromArtifact(dir, await readArtifact(dir));
+    const swap = (prefix: string) => new Map([...stored].map(([k, v]) => [k, k.startsWith(prefix) ? other.get(k)! : v]));
+    const bad = await verifyArtifact(dir, { reference: "js", weights: swap("ard.") });
     assert.equal(bad.ok, false);
-    assert.ok(bad.graphs.ar_decoder.maxAbsErr > 1e-2 && bad.graphs.decoder.ok);
+    assert.ok(bad.graphs.ar_decoder.maxAbsErr > 1e-2 && bad.graphs.ar_step.maxAbsErr > 1e-2 && !bad.graphs.ar_step.ok && bad.graphs.decoder.ok);
+    // A wrong cross-attention key weight is read only by ar_memory (cross K/V): the pair's check sees it.
+    const crossOnly = await verifyArtifact(dir, { reference: "js", weights: swap("ard.blocks.1.cross.wk") });
+    assert.ok(!crossOnly.graphs.ar_step.ok && !crossOnly.graphs.ar_memory.ok, `ar_step ${crossOnly.graphs.ar_step.maxAbsErr}`);
   });
 
   test("reads back exactly the weights that were exported", async () => {

@@ -1,7 +1,7 @@
 // DECODER=auto|nar|ar end to end: real onnxruntime-node workers, real HTTP on loopback. A model
-// whose artifact has the ArDec graph (ar_decoder) decodes with it by default, and its texts are
-// those of offline sampling with the same decoder (export's sampleArtifact runs the same OrtModel);
-// /models says which decoder serves.
+// whose artifact has ArDec's graphs (the KV-cached ar_memory + ar_step, or an older artifact's
+// ar_decoder) decodes with them by default, and its texts are those of offline sampling with the
+// same decoder (export's sampleArtifact runs the same OrtModel); /models says which decoder serves.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { sampleArtifact } from "@ldtext/export";
@@ -33,6 +33,25 @@ describe("DECODER", () => {
     }
   });
 
+  test("an artifact with only the uncached ar_decoder serves ArDec too, with the texts of the KV-cached pair", async () => {
+    const cachedModels = tempDir("ldtext-ardec-");
+    const cached = await writeModel(cachedModels, "generate", { arDec: true, seed: 9 });
+    const models = tempDir("ldtext-ardec-");
+    await writeModel(models, "generate", { arDec: "uncached", seed: 9 });
+    const request = { n: 2, steps: 3, sampler: "ddim", seed: 11 } as const;
+    const srv = await startTestServer(models, { DECODER: "ar" });
+    try {
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as ModelsBody;
+      assert.equal(m.models[0].decoder, "ar");
+      const r = await postJson(`${srv.url}/generate`, request);
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const offline = await sampleArtifact({ artifactDir: cached, ...request, decoder: "ar" });
+      assert.deepEqual(r.json.texts, offline.texts);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
   test("ar refuses a model without ArDec, saying why; auto serves Dec for it", async () => {
     const models = tempDir("ldtext-ardec-");
     await writeModel(models, "generate");
@@ -40,7 +59,7 @@ describe("DECODER", () => {
     try {
       assert.equal((await fetch(`${srv.url}/health/ready`)).status, 503);
       const m = (await (await fetch(`${srv.url}/models`)).json()) as ModelsBody;
-      assert.match(m.lastReload!.failed[0].error, /decoder "ar" needs an artifact with the ArDec graph \(ar_decoder\)/);
+      assert.match(m.lastReload!.failed[0].error, /decoder "ar" needs an artifact with the ArDec graphs \(ar_memory \+ ar_step, or ar_decoder\)/);
     } finally {
       await srv.shutdown();
     }

@@ -15,8 +15,12 @@ export function tempDir(prefix = "ldtext-server-"): string {
 }
 
 /** Writes one random-weight artifact folder `models/<folder>` and returns its path. */
-/** `arDec`: the model also has the autoregressive decoder ArDec (its `ar_decoder` graph). */
-export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string; arDec?: boolean } = {}): Promise<string> {
+/**
+ * `arDec`: the model also has the autoregressive decoder ArDec — `true`: its KV-cached graphs
+ * (ar_memory + ar_step, what export writes), `"uncached"`: only the whole-prefix ar_decoder (an
+ * artifact exported before the cache).
+ */
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string; arDec?: boolean | "uncached" } = {}): Promise<string> {
   const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
   const { dir } = await writeRandomArtifact({
     config: tinyConfig(task, opts.arDec ? { arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } } : {}),
@@ -26,6 +30,7 @@ export async function writeModel(modelsDir: string, task: "generate" | "summariz
     name: opts.id ?? `tiny-${task}`,
     version: opts.version ?? "1",
     quantize: opts.quantize,
+    ...(opts.arDec === "uncached" ? { graphs: task === "summarize" ? ["denoiser", "decoder", "cond_encoder", "ar_decoder"] : ["denoiser", "decoder", "ar_decoder"] } : {}),
   });
   return dir;
 }
