@@ -1,18 +1,21 @@
-// npm run bench:ar-decode -- [--preset small | --artifact <dir with ar_decoder>] [--batch 1,16] [--threads 1] [--repeats 3]
-// Decode time per sample of ArDec's greedy loop (core's OrtModel over ar_decoder: up to L calls, each
-// recomputing the whole prefix, no KV cache) against Dec's one call (decoder.onnx), through the same
-// OrtModel.decode the server and sampleArtifact run. Random weights of the preset (ArDec of Dec's
-// shape) with EOS and PAD suppressed in ArDec's lm_head bias, so every row decodes all L positions:
-// the worst case, what a text that fills the window costs (a trained model stops at the first EOS).
-// Prints one JSON line (stdout, with cpuInfo()) and a table (stderr); wall and CPU ms per sample
-// (the CPU time of this process, ORT's threads included: the machine may be shared).
+// npm run bench:ar-decode -- [--preset small | --artifact <dir with ArDec graphs>] [--batch 1,16] [--threads 1] [--repeats 3]
+// Decode time per sample, side by side, through core's OrtModel.decode (what the server and
+// sampleArtifact run): Dec's one call (decoder.onnx, `nar`); ArDec's greedy loop uncached
+// (ar_decoder: up to L calls, each recomputing the whole prefix, `ar-uncached`); and ArDec's greedy
+// loop with the KV cache (ar_memory once, then up to L ar_step calls of one position each,
+// `ar-cached`). Random weights of the preset (ArDec of Dec's shape) with EOS and PAD suppressed in
+// ArDec's lm_head bias, so every row decodes all L positions: the worst case, what a text that
+// fills the window costs (a trained model stops at the first EOS). With --artifact, the decoders
+// the artifact has. Prints one JSON line (stdout, with cpuInfo()) and a table (stderr); wall and CPU
+// ms per sample (the CPU time of this process, ORT's threads included: the machine may be shared).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { EOS_ID, FIRST_BPE_ID, PAD_ID, coreMath, cpuInfo, modelConfigFromPreset, PRESETS, PresetNameSchema, readArtifact } from "@ldtext/core";
-import { openArtifactModel } from "@ldtext/core/onnx";
-import type { OrtModel } from "@ldtext/core/onnx";
+import { EOS_ID, FIRST_BPE_ID, PAD_ID, coreMath, cpuInfo, modelConfigFromPreset, modelShape, PRESETS, PresetNameSchema, readArtifact } from "@ldtext/core";
+import type { GraphRole } from "@ldtext/core";
+import { OrtModel, createSession } from "@ldtext/core/onnx";
+import type { OrtSessions } from "@ldtext/core/onnx";
 import { writeArtifact } from "../src/artifact/write.ts";
 import { gaussian, randomWeights } from "../src/networks/weights.ts";
 import { placeholderVocabulary } from "../src/testing.ts";
@@ -38,15 +41,17 @@ if (values.artifact) {
   weights.set("ard.lm_head.b", { shape: b.shape, data: bias });
   dir = join(mkdtempSync(join(tmpdir(), "ldtext-ardec-bench-")), "m");
   const norm = { kind: "data" as const, mean: new Array<number>(config.latentDim).fill(0), sq: new Array<number>(config.latentDim).fill(1) };
-  await writeArtifact({ config, weights, norm, vocabulary: placeholderVocabulary(config.vocabSize), outDir: dir, graphs: ["denoiser", "decoder", "ar_decoder"], training: { command: "bench (random)", seconds: 0, steps: 0, finalLosses: {} } });
+  await writeArtifact({ config, weights, norm, vocabulary: placeholderVocabulary(config.vocabSize), outDir: dir, graphs: ["denoiser", "decoder", "ar_decoder", "ar_memory", "ar_step"], training: { command: "bench (random)", seconds: 0, steps: 0, finalLosses: {} } });
   source = `random ${preset}, EOS/PAD suppressed`;
 }
 const m = await readArtifact(dir);
 const { maxLen: L, latentDim: d } = m.config;
 const math = coreMath(m.config.schedule);
 
+type Decoder = "nar" | "ar-uncached" | "ar-cached";
+
 interface Row {
-  decoder: "ar" | "nar";
+  decoder: Decoder;
   batch: number;
   wallMsPerSample: number;
   cpuMsPerSample: number;
@@ -79,13 +84,25 @@ async function time(model: OrtModel, batch: number): Promise<Omit<Row, "decoder"
   return { wallMsPerSample: median(wall) / batch, cpuMsPerSample: median(cpu) / batch, positions: positions / batch };
 }
 
+/** An OrtModel whose decode runs exactly `decoder` (openArtifactModel would pick the cached pair when present). */
+async function modelFor(decoder: Decoder): Promise<OrtModel> {
+  const open = (role: GraphRole) => createSession(join(dir, m.graphs[role]!.file), { threads });
+  const sessions: OrtSessions = { denoiser: await open("denoiser"), decoder: await open("decoder") };
+  if (decoder === "ar-uncached") sessions.arDecoder = await open("ar_decoder");
+  if (decoder === "ar-cached") sessions.arCached = { memory: await open("ar_memory"), step: await open("ar_step") };
+  return new OrtModel(sessions, modelShape(m.config), math);
+}
+
+const available: Decoder[] = ["nar"];
+if (m.graphs.ar_decoder) available.push("ar-uncached");
+if (m.graphs.ar_memory && m.graphs.ar_step) available.push("ar-cached");
 const rows: Row[] = [];
-for (const decoder of ["nar", "ar"] as const) {
-  const model = await openArtifactModel(dir, m, math, { threads, decoder });
+for (const decoder of available) {
+  const model = await modelFor(decoder);
   for (const batch of batches) rows.push({ decoder, batch, ...(await time(model, batch)) });
   await model.release();
 }
 console.log(JSON.stringify({ source, L, d, V: m.config.vocabSize, dec: m.config.dec, arDec: m.config.arDec, threads, repeats, cpu: cpuInfo(), rows }));
 console.error(`${source}: L=${L} d=${d} V=${m.config.vocabSize}, ${threads} thread(s), median of ${repeats}`);
-console.error("decoder  batch  wall ms/sample  CPU ms/sample  positions/row");
-for (const r of rows) console.error(`${r.decoder.padEnd(8)} ${String(r.batch).padStart(5)}  ${r.wallMsPerSample.toFixed(1).padStart(14)}  ${r.cpuMsPerSample.toFixed(1).padStart(13)}  ${r.positions.toFixed(1).padStart(13)}`);
+console.error("decoder     batch  wall ms/sample  CPU ms/sample  positions/row");
+for (const r of rows) console.error(`${r.decoder.padEnd(11)} ${String(r.batch).padStart(5)}  ${r.wallMsPerSample.toFixed(1).padStart(14)}  ${r.cpuMsPerSample.toFixed(1).padStart(13)}  ${r.positions.toFixed(1).padStart(13)}`);

@@ -246,11 +246,9 @@ export function buildArStep(cfg: ModelConfig, weights: WeightMap): GraphBuilder 
   const row = g.op("Slice", [mem, P1, g.op("Add", [P1, g.constI64([1])]), g.constI64([1])]); // [B, 1, D]
   let h = g.op("Add", [g.op("Gather", [n.weight("ard.tok_emb", [cfg.vocabSize, D]), token], { axis: 0 }), row]);
   const rope = n.ropeAt(P, dh);
-  const present: KV[] = [];
   for (let i = 0; i < a.layers; i++) {
-    const b = n.blockStep(h, `ard.blocks.${i}`, a, rope, past[i], cross[i]);
-    h = b.h;
-    present.push(b.present);
+    const names = arCacheNames(i);
+    h = n.blockStep(h, `ard.blocks.${i}`, a, rope, past[i], cross[i], { k: names.presentK, v: names.presentV }).h;
   }
   const last = g.op("Squeeze", [n.rmsNorm(h, "ard.final_norm", D), g.constI64([1])]); // [B, D]
   const logits = n.named(n.linear(last, "ard.lm_head.w", D, cfg.vocabSize, "ard.lm_head.b"), "next_logits");
@@ -259,8 +257,6 @@ export function buildArStep(cfg: ModelConfig, weights: WeightMap): GraphBuilder 
   g.output("next_ids", DataType.INT64, ["B"]);
   for (let i = 0; i < a.layers; i++) {
     const names = arCacheNames(i);
-    n.named(present[i].k, names.presentK);
-    n.named(present[i].v, names.presentV);
     g.output(names.presentK, DataType.FLOAT, ["B", a.heads, "P+1", dh]);
     g.output(names.presentV, DataType.FLOAT, ["B", a.heads, "P+1", dh]);
   }
