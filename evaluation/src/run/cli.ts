@@ -10,7 +10,7 @@ const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipe
 
   --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (summarize only; default: the artifact's served default, else 0)
   --denoiser fp32|int8 (fp32)     int8: the artifact's dynamically quantized denoiser (the server's DENOISER=int8)
-  --decoder auto|nar|ar (auto)    ar: ArDec's greedy decode (auto = ar when the artifact has ar_decoder); nar: Dec
+  --decoder auto|nar|ar (auto)    ar: ArDec's greedy decode (auto = ar when the artifact has ArDec's graphs); nar: Dec
   --reflm <dir>        reference LM (npm run reflm:train); without it PPL, MAUVE and BERTScore are skipped
   --split test         split to compare against (default test)
   --references N       MAUVE reference texts (default = samples)

@@ -40,7 +40,7 @@ export interface EvalOptions {
   threads?: number;
   /** The denoiser graph sampled: fp32 (default) or the artifact's int8 one. */
   denoiser?: DenoiserPrecision;
-  /** The decoder: auto (default: ArDec when the artifact has ar_decoder), nar (Dec) or ar (ArDec). */
+  /** The decoder: auto (default: ArDec when the artifact has its graphs), nar (Dec) or ar (ArDec). */
   decoder?: DecoderChoice;
 }
 

@@ -53,7 +53,7 @@ export interface SampleArtifactOptions {
   sharedSeed?: boolean;
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
   denoiserFile?: string;
-  /** Which decoder: auto (default) = ArDec when the artifact has ar_decoder, else Dec; nar; ar (fails without ar_decoder). */
+  /** Which decoder: auto (default) = ArDec when the artifact has its graphs, else Dec; nar; ar (fails without them). */
   decoder?: DecoderChoice;
   /** Called as samples finish with (samples finished so far, total). */
   onProgress?: (done: number, total: number) => void;

@@ -87,7 +87,7 @@ export function makeSchemas(lim: Limits) {
       executionProvider: z.string(),
       denoiser: z.string(),
       denoiserReason: z.string(),
-      decoder: z.enum(["ar", "nar"]).openapi({ description: "How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with an ar_decoder graph, DECODER=auto|ar), `nar` = the one-call decoder Dec" }),
+      decoder: z.enum(["ar", "nar"]).openapi({ description: "How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with its graphs: the KV-cached ar_memory + ar_step, or an older ar_decoder; DECODER=auto|ar), `nar` = the one-call decoder Dec" }),
       workers: z.number().int(),
       loadedAt: z.string(),
       default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),

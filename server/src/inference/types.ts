@@ -77,7 +77,7 @@ export interface ModelInfo {
   denoiser: string;
   /** Why that one (DENOISER=auto: the int8 parity check's result on this CPU). */
   denoiserReason: string;
-  /** The decoder in use: ar (ArDec, greedy, the artifact's ar_decoder) or nar (Dec, one call). */
+  /** The decoder in use: ar (ArDec, greedy, over the artifact's ar_memory + ar_step or ar_decoder) or nar (Dec, one call). */
   decoder: "ar" | "nar";
   workers: number;
   loadedAt: string;

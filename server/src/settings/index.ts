@@ -115,7 +115,7 @@ export const ServerSettingsSchema = z.object({
   DENOISER: z.enum(["auto", "fp32", "int8"]).default("auto"),
   /**
    * Which decoder turns the final latents into tokens: auto (default) = ArDec's greedy decode when
-   * the artifact has its graph (ar_decoder), else Dec; nar = Dec; ar = ArDec (a model without it fails to load).
+   * the artifact has its graphs (ar_memory + ar_step, or ar_decoder), else Dec; nar = Dec; ar = ArDec (a model without it fails to load).
    */
   DECODER: z.enum(["auto", "nar", "ar"]).default("auto"),
   CORS_ORIGINS: list,

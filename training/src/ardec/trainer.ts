@@ -1,7 +1,7 @@
 // Training the autoregressive decoder ArDec (MODEL-SPEC "ArDec") on a trained model's frozen encoder
 // and denoiser: a stage after the joint training, like the Dif-only stage. Every other network stays
 // as the source shipped it; the checkpoint holds them all plus `ard.*`, so export writes an artifact
-// whose `ar_decoder` graph the server decodes with, and the main trainer can still continue Dif.
+// whose ArDec graphs (`ar_memory` + `ar_step`) the server decodes with, and the main trainer can still continue Dif.
 //
 // What ArDec sees: the latents sampling ends with are the denoiser's x̂0, not clean encodings, so each
 // batch mixes rows of clean x0 = Normalize(Enc(w)), rows of x0 noised at small t (configuration 3's

@@ -109,7 +109,7 @@ export function causalBias(len: number): tf.Tensor4D {
  * position and the previous token: h_i = tok_emb[y_{i−1}] + (z_i·in.w + in.b) with y_{−1} = BOS;
  * every block has causal self-attention and cross-attention to all L projected latents
  * m = z·in.w + in.b (so a token can read the latents after it, as the bidirectional Dec does).
- * Trained teacher-forced; decoded greedily, one token per call (export's `ar_decoder` graph).
+ * Trained teacher-forced; decoded greedily, one token per call (export's KV-cached `ar_memory` + `ar_step` graphs).
  */
 export class ArDecoder {
   readonly prefix = "ard";

@@ -752,7 +752,7 @@ export interface components {
         };
         ModelInfo: {
             /**
-             * @description How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with an ar_decoder graph, DECODER=auto|ar), `nar` = the one-call decoder Dec
+             * @description How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with its graphs: the KV-cached ar_memory + ar_step, or an older ar_decoder; DECODER=auto|ar), `nar` = the one-call decoder Dec
              * @enum {string}
              */
             decoder: "ar" | "nar";
