@@ -8,7 +8,7 @@ export { verifyArtifact, VerifyError, FP32_BOUND } from "./verify/verify.ts";
 export { measureInt8Parity, INT8_X0_RELATIVE_BOUND, INT8_TOKEN_AGREEMENT_BOUND } from "./verify/int8-parity.ts";
 export type { Int8ParityReport } from "./verify/int8-parity.ts";
 export type { VerifyReport, GraphReport, VerifyOptions } from "./verify/verify.ts";
-export { buildEncoder, buildDenoiser, buildDecoder, buildCondEncoder, buildArDecoder, graphsForTask, GRAPH_NAMES } from "./networks/graphs.ts";
+export { buildEncoder, buildDenoiser, buildDecoder, buildCondEncoder, buildArDecoder, buildArMemory, buildArStep, graphsForTask, GRAPH_NAMES, AR_CACHED_GRAPHS } from "./networks/graphs.ts";
 export type { GraphName } from "./networks/graphs.ts";
 export { randomWeights, checkWeights } from "./networks/weights.ts";
 export { GraphBuilder, OPSET } from "./onnx/graph.ts";
