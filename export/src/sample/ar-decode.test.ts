@@ -218,3 +218,14 @@ describe("ArDec greedy decoding (OrtModel over ar_memory + ar_step, and over ar_
     assert.notDeepEqual(a.ids, n.ids);
   });
 });
+
+test("an artifact with ArDec (the cached pair, default graphs) holds every ard weight: --init-from reads them back, so a later session continues ArDec", async () => {
+  const weights = randomWeights(cfg, 41);
+  const { dir } = await writeArtifact({ config: cfg, weights, vocabulary: placeholderVocabulary(V), norm, outDir: join(tmp(), "m"), graphs: ["encoder", "denoiser", "decoder", "ar_memory", "ar_step"], training: { command: "test", seconds: 0, steps: 0, finalLosses: {} } });
+  const { loadArtifactAsCheckpoint } = await import("@ldtext/training");
+  const ck = loadArtifactAsCheckpoint(dir);
+  const ard = [...weights.keys()].filter((n) => n.startsWith("ard."));
+  assert.ok(ard.length > 10);
+  for (const name of ard) assert.deepEqual(Array.from(ck.weights.get(name)!.data), Array.from(weights.get(name)!.data), `${name} did not come back`);
+  assert.deepEqual(ck.modelConfig.arDec, cfg.arDec);
+});

@@ -70,6 +70,21 @@ test("a stopped and resumed ArDec run ends where an uninterrupted one does", asy
   for (const [name, w] of a.weights) if (name.startsWith("ard.")) assert.deepEqual(b.weights.get(name)!.data, w.data, `${name} differs after resume`);
 });
 
+test("--init-from a source that already has ArDec continues it instead of starting again", async () => {
+  const first = join(dir, "first");
+  await trainArDecoder({ ...common, initFrom: join(base, "checkpoint"), out: first, steps: 60, valEvery: 1000, ckptEvery: 1000, init: "fresh", lr: 3e-3, warmupSteps: 10 }, () => false, quiet);
+  const lines: string[] = [];
+  const again = join(dir, "again");
+  await trainArDecoder({ ...common, initFrom: join(first, "checkpoint"), out: again, steps: 1, valEvery: 1000, ckptEvery: 1000, init: "fresh", lr: 1e-9, warmupSteps: 0 }, () => false, (l) => void lines.push(l));
+  assert.ok(lines.some((l) => l.includes("continued from the source's ArDec")), lines.join("\n"));
+  const val = (out: string) => readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string }).filter((r): r is ArDecValRecord => r.kind === "val");
+  const clean = (v: ArDecValRecord) => v.probes.find((p) => p.input === "clean x0")!.acc;
+  const [firstStart] = val(first);
+  const [againStart] = val(again);
+  // --init fresh is ignored for a source with ArDec: the second run starts where the first ended.
+  assert.ok(clean(againStart) > clean(firstStart) + 0.3, `step-0 accuracy ${clean(firstStart)} (fresh) vs ${clean(againStart)} (continued)`);
+});
+
 test("ArDec's init from Dec copies the trunk, latent projection, LM head and Enc's embedding; cross-attention stays fresh", () => {
   const cfg = withArDec({ task: "generate", vocabSize: 300, maxLen: 8, latentDim: 4, enc: { dModel: 8, heads: 2, layers: 1, ffn: 16 }, dec: { dModel: 8, heads: 2, layers: 1, ffn: 16 }, dif: { dModel: 8, heads: 2, layers: 1, ffn: 16 }, norm: "data", normAlpha: 0.01, schedule: { name: "tan-d", d: 9 } });
   const source = initWeights(cfg, 1);

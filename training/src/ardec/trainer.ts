@@ -166,10 +166,15 @@ async function setup(o: ArDecTrainOptions, print: (l: string) => void): Promise<
   else {
     // The frozen networks as the source ships them (its EMA weights for a checkpoint).
     const shipped = initWeightSet(source, source.ema && source.ema.size > 0 ? "ema" : "raw");
-    const fresh = new Map([...initWeights(modelConfig, cfg.seed)].map(([n, w]) => [n, n.startsWith("ard.") ? w : (shipped.get(n) ?? w)]));
-    const r = cfg.init === "dec" ? arDecInitFromDec(fresh, shipped) : { weights: fresh, copied: 0 };
+    const initial = initWeights(modelConfig, cfg.seed);
+    // A source that already has an ArDec of this shape (an artifact shipped by this trainer) is
+    // continued, not restarted: a later session on a new machine picks the run up from models/.
+    const continued = [...initial].every(([n, w]) => !n.startsWith("ard.") || shipped.get(n)?.shape.join(",") === w.shape.join(","));
+    const fresh = new Map([...initial].map(([n, w]) => [n, n.startsWith("ard.") && !continued ? w : (shipped.get(n) ?? w)]));
+    const r = !continued && cfg.init === "dec" ? arDecInitFromDec(fresh, shipped) : { weights: fresh, copied: 0 };
     weights = r.weights;
-    print(`[init] ${source.dir}: Enc/Dec/Dif frozen; ArDec ${cfg.init === "dec" ? `from Dec/Enc (${r.copied} weights copied)` : "fresh"}`);
+    const how = continued ? "continued from the source's ArDec" : cfg.init === "dec" ? `from Dec/Enc (${r.copied} weights copied)` : "fresh";
+    print(`[init] ${source.dir}: Enc/Dec/Dif frozen; ArDec ${how}`);
   }
   const model = new LatentDiffusionModel(modelConfig, weights);
   model.norm.load(source.norm);
