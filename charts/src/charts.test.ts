@@ -117,6 +117,19 @@ describe("scatter legend columns", () => {
   });
 });
 
+describe("line legend columns", () => {
+  test("legendColumns wraps a line chart's long legend into rows too", async () => {
+    const series = Array.from({ length: 8 }, (_, i) => ({ name: `probe series ${i}`, points: [[0, i], [1, i + 1]] as [number, number][] }));
+    const spec = { title: "t", xLabel: "x", yLabel: "y", series };
+    const enc = (lineChartToVegaLite({ ...spec, legendColumns: 4 }) as { encoding: { color: { legend: unknown } } }).encoding;
+    assert.deepEqual(enc.color.legend, { orient: "bottom", columns: 4 });
+    const width = (svg: string) => Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+    const wrapped = await renderLineChartSvg({ ...spec, legendColumns: 4 });
+    assert.ok(width(wrapped) < width(await renderLineChartSvg(spec)));
+    assert.ok(svgTexts(wrapped).includes("probe series 7"));
+  });
+});
+
 describe("PNG output", () => {
   test("text renders: a text-only SVG rasterises to dark pixels", async () => {
     // The packaged DejaVu Sans, so PNG text does not depend on the machine's fonts.

@@ -17,6 +17,8 @@ export interface LineChartSpec {
   /** Pixel size of the plotting area (defaults 640 × 360). */
   width?: number;
   height?: number;
+  /** Legend entries per row (default: all in one row, which widens the chart past the plot with many series). */
+  legendColumns?: number;
 }
 
 /** A labelled point, e.g. one load level: x = throughput, y = latency, label = "c=8". */

@@ -82,7 +82,7 @@ export function lineChartToVegaLite(spec: LineChartSpec): TopLevelSpec {
     encoding: {
       x: { field: "x", type: "quantitative", title: spec.xLabel, scale: axisScale(logX), axis: AXIS },
       y: { field: "y", type: "quantitative", title: spec.yLabel, scale: axisScale(logY), axis: AXIS },
-      color: { field: "series", type: "nominal", title: null, sort: seriesNames, legend: { orient: "bottom" } },
+      color: { field: "series", type: "nominal", title: null, sort: seriesNames, legend: legendOf(spec) },
       order: { field: "x", type: "quantitative" },
     },
   } as TopLevelSpec;
@@ -103,7 +103,7 @@ export function scatterChartToVegaLite(spec: ScatterChartSpec): TopLevelSpec {
   const seriesNames = spec.series.map((s) => s.name);
   const x = { field: "x", type: "quantitative", title: spec.xLabel, scale: axisScale(logX), axis: AXIS } as const;
   const y = { field: "y", type: "quantitative", title: spec.yLabel, scale: axisScale(logY), axis: AXIS } as const;
-  const legend = spec.legendColumns !== undefined ? { orient: "bottom", columns: spec.legendColumns } : { orient: "bottom" };
+  const legend = legendOf(spec);
   const color = { field: "series", type: "nominal", title: null, sort: seriesNames, legend } as const;
   const layers: object[] = [];
   if (spec.connect !== false) {
@@ -115,4 +115,9 @@ export function scatterChartToVegaLite(spec: ScatterChartSpec): TopLevelSpec {
     encoding: { x, y, text: { field: "label", type: "nominal" }, color },
   });
   return { ...base(spec, rows, subtitleFor(dropped, logX, logY)), layer: layers } as TopLevelSpec;
+}
+
+/** The legend under the plot, wrapped into `legendColumns` entries per row when given. */
+function legendOf(spec: { legendColumns?: number }): { orient: "bottom"; columns?: number } {
+  return spec.legendColumns !== undefined ? { orient: "bottom", columns: spec.legendColumns } : { orient: "bottom" };
 }

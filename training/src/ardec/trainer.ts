@@ -314,7 +314,7 @@ async function plot(s: Setup): Promise<void> {
     { name: `ArDec ${p.input}`, points: val.map((r) => [r.step, 100 * r.probes[k].acc] as [number, number]) },
     { name: `Dec ${p.input}`, points: val.map((r) => [r.step, 100 * r.probes[k].decAcc] as [number, number]) },
   ]);
-  await writeLineChart(join(s.cfg.out, "acc"), { title: "Token accuracy, teacher-forced ArDec vs Dec", xLabel: "step", yLabel: "token accuracy %", series });
+  await writeLineChart(join(s.cfg.out, "acc"), { title: "Token accuracy, teacher-forced ArDec vs Dec", xLabel: "step", yLabel: "token accuracy %", series, legendColumns: 4 });
 }
 
 export interface ArDecSummary { out: string; steps: number; stopped: "done" | "signal"; seconds: number; lastVal?: ArDecValRecord }
