@@ -45,18 +45,9 @@ async function makeArtifact(name: string): Promise<{ dir: string; manifest: Mani
   await writeDirAtomic(dir, async (tmp) => {
     for (const f of ["encoder.onnx", "denoiser.onnx", "decoder.onnx", "decoder.onnx.data"]) await writeFile(join(tmp, f), `bytes of ${f} `.repeat(100));
   });
-  const config = modelConfigFromPreset("tiny", "generate", 259);
   const graph = async (file: string) => ({ ...(await describeFile(dir, file)), dtype: "fp32" as const, inputs: io, outputs: io });
   const manifest: Manifest = {
-    schemaVersion: 1,
-    id: "tiny-generate",
-    version: "1",
-    task: "generate",
-    createdAt: new Date(0).toISOString(),
-    config,
-    vocabulary: { kind: "compact-bpe", version: 1, base: "gpt2", specials: { pad: 0, bos: 1, eos: 2 }, byteOffset: 3, bpeIds: [], tokenBytes: [] },
-    normalization: { kind: "data", alpha: 0.01, mean: new Array(config.latentDim).fill(0), sq: new Array(config.latentDim).fill(1) },
-    latent: { length: config.maxLen, dim: config.latentDim },
+    ...validManifest(),
     graphs: {
       encoder: await graph("encoder.onnx"),
       denoiser: await graph("denoiser.onnx"),

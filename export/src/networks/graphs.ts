@@ -143,8 +143,7 @@ export function buildCondEncoder(cfg: ModelConfig, weights: WeightMap): GraphBui
  * that only have it and as the independent whole-prefix computation the pair is tested against.
  */
 export function buildArDecoder(cfg: ModelConfig, weights: WeightMap): GraphBuilder {
-  if (!cfg.arDec) throw new Error("ar_decoder needs a model config with arDec");
-  const a: NetworkConfig = cfg.arDec;
+  const a = arDecConfig(cfg, "ar_decoder");
   const g = new GraphBuilder("ar_decoder");
   const n = new NetBuilder(g, weights);
   const D = a.dModel;
