@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { modelConfigFromPreset } from "./presets.ts";
-import { writeManifest, readArtifact, describeFile, parseManifest, arDecoderRoles, servedDecoder, ArtifactError, MANIFEST_FILE, type Manifest } from "./manifest.ts";
+import { writeManifest, readArtifact, describeFile, parseManifest, arDecoderRoles, servedDecoder, servedClamp, ArtifactError, MANIFEST_FILE, type Manifest } from "./manifest.ts";
 import { writeFileAtomic, writeDirAtomic } from "./atomic.ts";
 
 let root: string;
@@ -122,6 +122,16 @@ describe("artifact manifest", () => {
     assert.throws(() => parseManifest(withAr({ ar_step: g })), /graphs\.ar_memory: graphs "ar_memory" and "ar_step" come as a pair/);
     assert.throws(() => parseManifest(withAr({ ar_memory: g })), /graphs\.ar_step: graphs "ar_memory" and "ar_step" come as a pair/);
     assert.throws(() => parseManifest(withAr({ ar_memory: g, ar_step: g }, m.config)), /graphs\.ar_memory: graph "ar_memory" needs config\.arDec/);
+  });
+
+  test("sampling.clamp: a served clamping default needs the encoder graph; servedClamp reads it", () => {
+    const m = validManifest();
+    assert.equal(servedClamp(m), 0);
+    assert.throws(() => parseManifest({ ...m, sampling: { clamp: 0.5 } }), /sampling\.clamp: latent clamping re-encodes x̂0: it needs the encoder graph/);
+    const withEncoder = parseManifest({ ...m, graphs: { ...m.graphs, encoder: fakeGraph }, sampling: { clamp: 0.5 } });
+    assert.equal(servedClamp(withEncoder), 0.5);
+    assert.equal(servedClamp(parseManifest({ ...m, sampling: { clamp: 0 } })), 0, "0 (off) needs no encoder");
+    assert.throws(() => parseManifest({ ...withEncoder, sampling: { clamp: 1.5 } }), /sampling\.clamp/);
   });
 
   test("a writer killed between write and rename leaves the old manifest intact", async () => {

@@ -89,7 +89,7 @@ export const ManifestSchema = z
      * Served defaults for what a request leaves out, chosen by evaluation (e.g. the guidance weight
      * whose ROUGE and document dependence were best); absent fields fall back to the API's defaults.
      */
-    sampling: z.object({ guidance: z.number().min(0).max(100).optional() }).optional(),
+    sampling: z.object({ guidance: z.number().min(0).max(100).optional(), clamp: z.number().min(0).max(1).optional() }).optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -110,6 +110,7 @@ export const ManifestSchema = z
     if ((m.graphs.ar_memory === undefined) !== (m.graphs.ar_step === undefined)) {
       issue(["graphs", m.graphs.ar_memory ? "ar_step" : "ar_memory"], 'graphs "ar_memory" and "ar_step" come as a pair (ArDec\'s KV-cached decode)');
     }
+    if ((m.sampling?.clamp ?? 0) > 0 && !m.graphs.encoder) issue(["sampling", "clamp"], "latent clamping re-encodes x̂0: it needs the encoder graph");
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
       if (arr && arr.length !== m.config.latentDim) issue(["normalization", key], `has ${arr.length} values, expected latentDim ${m.config.latentDim}`);
@@ -124,6 +125,14 @@ export type Manifest = Omit<z.infer<typeof ManifestSchema>, "config"> & { config
 /** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
 export function servedGuidance(m: Pick<Manifest, "sampling">): number {
   return m.sampling?.guidance ?? 0;
+}
+
+/**
+ * The clamping threshold a request without one gets: the manifest's evaluated default, else 0 (off).
+ * Clamping replaces x̂0 by Enc(argmax Dec(x̂0)) at every step with t ≤ this value (core/src/onnx/model.ts).
+ */
+export function servedClamp(m: Pick<Manifest, "sampling">): number {
+  return m.sampling?.clamp ?? 0;
 }
 
 /** Which decoder decodes: `auto` = ArDec when the artifact has its graphs, else Dec. */

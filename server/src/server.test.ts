@@ -2,7 +2,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { modelsFolder, metricValue, parseSse, postJson, startTestServer } from "./testing/fixtures.ts";
+import { modelsFolder, metricValue, parseSse, postJson, startTestServer, writeModel } from "./testing/fixtures.ts";
 import type { RunningServer } from "./server.ts";
 
 let srv: RunningServer;
@@ -235,5 +235,67 @@ describe("served default guidance (manifest sampling.guidance)", () => {
     assert.notDeepEqual(off.json.texts, unset.json.texts, "guidance 2 and 0 sampled the same texts: the default was not applied");
     const models = (await (await fetch(`${own.url}/models`)).json()) as { models: { task: string; defaultGuidance: number | null }[] };
     assert.deepEqual(models.models.map((m) => [m.task, m.defaultGuidance]).sort(), [["generate", null], ["summarize", 2]]);
+  });
+});
+
+describe("latent clamping (request clamp, manifest sampling.clamp)", () => {
+  let own: RunningServer;
+  before(async () => {
+    const dir = await modelsFolder();
+    const { readdirSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    // The summarizer gets an evaluated default; a second generator ships without its encoder.
+    for (const folder of readdirSync(dir)) {
+      const path = join(dir, folder, "manifest.json");
+      const m = JSON.parse(readFileSync(path, "utf8")) as { task: string };
+      if (m.task === "summarize") writeFileSync(path, JSON.stringify({ ...m, sampling: { clamp: 0.4 } }));
+    }
+    await writeModel(dir, "generate", { folder: "plain", id: "no-encoder", encoder: false });
+    own = await startTestServer(dir, { RESPONSE_CACHE_SIZE: "64" });
+  });
+  after(async () => {
+    await own.shutdown();
+  });
+
+  test("/models says which models can clamp and their default", async () => {
+    const m = (await (await fetch(`${own.url}/models`)).json()) as { models: { id: string; clampable: boolean; defaultClamp: number }[] };
+    assert.deepEqual(m.models.map((x) => [x.id, x.clampable, x.defaultClamp]).sort(), [["no-encoder", false, 0], ["tiny-generate", true, 0], ["tiny-summarize", true, 0.4]]);
+  });
+
+  test("a request's clamp changes the samples and is echoed; the response cache keys on it", async () => {
+    const body = { n: 3, steps: 8, seed: 21, model: "tiny-generate" };
+    const off = await postJson(`${own.url}/generate`, body);
+    const on = await postJson(`${own.url}/generate`, { ...body, clamp: 0.6 });
+    assert.equal(on.status, 200, JSON.stringify(on.json));
+    assert.equal(off.json.clamp, 0);
+    assert.equal(on.json.clamp, 0.6);
+    assert.equal(on.json.cached, false, "a clamped request must not be answered from the unclamped one's cache entry");
+    assert.notDeepEqual(on.json.texts, off.json.texts);
+    const again = await postJson(`${own.url}/generate`, { ...body, clamp: 0.6 });
+    assert.equal(again.json.cached, true);
+    assert.deepEqual(again.json.texts, on.json.texts);
+  });
+
+  test("a summarizer's default clamp applies when the request gives none; 0 turns it off", async () => {
+    const doc = "The council approved the new budget on Tuesday.";
+    const unset = await postJson(`${own.url}/summarize`, { document: doc, steps: 6, seed: 5, n: 2 });
+    assert.equal(unset.status, 200, JSON.stringify(unset.json));
+    assert.equal(unset.json.clamp, 0.4);
+    const off = await postJson(`${own.url}/summarize`, { document: doc, steps: 6, seed: 5, n: 2, clamp: 0 });
+    assert.equal(off.json.clamp, 0);
+    assert.notDeepEqual(off.json.texts, unset.json.texts, "clamp 0.4 and 0 sampled the same texts: the default was not applied");
+  });
+
+  test("bad clamp values and a model without an encoder get 422 with the reason", async () => {
+    for (const clamp of [-0.1, 1.5, "0.3"]) {
+      const r = await postJson(`${own.url}/generate`, { steps: 2, clamp, model: "tiny-generate" });
+      assert.equal(r.status, 422, `clamp ${JSON.stringify(clamp)}`);
+      assert.equal((r.json.error as { fields: { path: string }[] }).fields[0].path, "clamp");
+    }
+    const r = await postJson(`${own.url}/generate`, { steps: 2, clamp: 0.3, model: "no-encoder" });
+    assert.equal(r.status, 422, JSON.stringify(r.json));
+    assert.match((r.json.error as { message: string }).message, /no-encoder@1 ships no encoder graph/);
+    const ok = await postJson(`${own.url}/generate`, { steps: 2, clamp: 0, model: "no-encoder" });
+    assert.equal(ok.status, 200);
   });
 });

@@ -6,11 +6,12 @@ import type { Sampler } from "@ldtext/sdk";
 export const USAGE = `diffusion-text — client for the ldtext inference server
 
 Usage:
-  diffusion-text generate  [--steps N] [--seed S] [--n N] [--sampler ddim|sde|ode] [--length L]
+  diffusion-text generate  [--steps N] [--seed S] [--n N] [--sampler ddim|sde|ode] [--length L] [--clamp T]
   diffusion-text summarize [--file PATH | < document.txt] [--guidance W] [--max-length L] [same as generate]
   diffusion-text models | health
 
 Options:
+  --clamp T           latent clamping at steps with t ≤ T, 0..1 (0 = off; default: the model's)
   --stream            show the text forming (step events); with --json: one JSON event per line
   --json              print the server's JSON response (for scripts)
   --model ID          a specific model id
@@ -43,6 +44,7 @@ export interface Command {
     sampler?: Sampler;
     length?: number;
     guidance?: number;
+    clamp?: number;
     maxLength?: number;
     model?: string;
   };
@@ -74,6 +76,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         sampler: { type: "string" },
         length: { type: "string" },
         guidance: { type: "string" },
+        clamp: { type: "string" },
         "max-length": { type: "string" },
         model: { type: "string" },
         file: { type: "string" },
@@ -125,6 +128,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       sampler: v.sampler as Sampler | undefined,
       length: num("length", v.length, { int: true, min: 1 }),
       guidance: num("guidance", v.guidance, { min: 0 }),
+      clamp: num("clamp", v.clamp, { min: 0 }),
       maxLength: num("max-length", v["max-length"], { int: true, min: 1 }),
       model: v.model,
     },

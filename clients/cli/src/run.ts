@@ -51,8 +51,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return EXIT.ok;
       }
       case "generate": {
-        const { steps, seed, n, sampler, length, model } = cmd.params;
-        const body = { steps, seed, n, sampler, length, model };
+        const { steps, seed, n, sampler, length, clamp, model } = cmd.params;
+        const body = { steps, seed, n, sampler, length, clamp, model };
         const r = cmd.stream ? await consume(client.generateStream(body, o), cmd, io) : await client.generate(body, o);
         printResult(r, cmd, io);
         return EXIT.ok;
@@ -60,8 +60,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "summarize": {
         const document = await readDocument(cmd, io);
         if (document === null) return EXIT.usage;
-        const { steps, seed, n, sampler, guidance, maxLength, model } = cmd.params;
-        const body = { document, steps, seed, n, sampler, guidance, maxLength, model };
+        const { steps, seed, n, sampler, guidance, clamp, maxLength, model } = cmd.params;
+        const body = { document, steps, seed, n, sampler, guidance, clamp, maxLength, model };
         const r = cmd.stream ? await consume(client.summarizeStream(body, o), cmd, io) : await client.summarize(body, o);
         printResult(r, cmd, io);
         return EXIT.ok;

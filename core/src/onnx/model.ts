@@ -20,6 +20,8 @@ export interface OrtSessions {
   decoder: ort.InferenceSession;
   /** Summarize models only. */
   condEncoder?: ort.InferenceSession;
+  /** The text encoder (tokens → normalized x0): only latent clamping runs it. */
+  encoder?: ort.InferenceSession;
   /** ArDec's uncached one-step graph (`ar_decoder`): when given (and no cached pair), `decode` decodes greedily with it. */
   arDecoder?: ort.InferenceSession;
   /** ArDec's KV-cached pair (`ar_memory` + `ar_step`): when given, `decode` decodes greedily with it (preferred over arDecoder). */
@@ -71,11 +73,44 @@ export class OrtModel implements ModelBackend {
     return out.x0_hat.data as Float32Array;
   }
 
+  /** Whether samples can ask for latent clamping (the encoder graph is loaded). */
+  get canClamp(): boolean {
+    return this.sessions.encoder !== undefined;
+  }
+
   /** Step 0's initial noise into `b.x` (in place), the denoiser, then every sample's update. */
   async step(b: StepBatch): Promise<StepResult> {
     const ld = this.L * this.d;
     initLatents(b, this.math, ld);
-    return applySampler(await this.denoise(b), b, this.math, ld);
+    const res = applySampler(await this.denoise(b), b, this.math, ld);
+    await this.clamp(b, res, ld);
+    return res;
+  }
+
+  /**
+   * Latent clamping, the latent analogue of Diffusion-LM's clamping trick (Li et al. 2022, §4.2):
+   * samples whose t ≤ their `clamp` step with x̂0 ← Enc(argmax Dec(x̂0)) instead of x̂0, i.e. the
+   * latent of the text x̂0 currently decodes to. The update of those samples is redone with it (same
+   * noise), and it is the x̂0 the next step self-conditions on and the last step decodes.
+   */
+  private async clamp(b: StepBatch, res: StepResult, ld: number): Promise<void> {
+    const picked = b.samples.flatMap((p, i) => (p.clamp > 0 && p.t <= p.clamp ? [i] : []));
+    if (picked.length === 0) return;
+    const encoder = this.sessions.encoder;
+    if (!encoder) throw new Error("latent clamping needs the encoder graph, which this model did not load");
+    const rows = picked.length;
+    const x0 = new Float32Array(rows * ld);
+    picked.forEach((i, j) => x0.set(res.x0.subarray(i * ld, (i + 1) * ld), j * ld));
+    const dec = await this.sessions.decoder.run({ latents: new ort.Tensor("float32", x0, [rows, this.L, this.d]) }, ["ids"]);
+    const enc = await encoder.run({ tokens: new ort.Tensor("int64", dec.ids.data as BigInt64Array, [rows, this.L]) }, ["x0"]);
+    const clamped = enc.x0.data as Float32Array;
+    picked.forEach((i, j) => {
+      const p = b.samples[i];
+      const x0i = res.x0.subarray(i * ld, (i + 1) * ld);
+      x0i.set(clamped.subarray(j * ld, (j + 1) * ld));
+      const noise = p.sampler === "sde" ? this.math.noise(p.seed, p.step + 1, p.sample, ld) : null;
+      this.math.step(p.sampler, b.x.subarray(p.row * ld, (p.row + 1) * ld), x0i, p.t, p.s, noise, res.x.subarray(i * ld, (i + 1) * ld));
+    });
   }
 
   /** The decoder `decode` runs: `ar` (ArDec, greedy, L calls at most) or `nar` (Dec, one call). */
@@ -175,8 +210,8 @@ export class OrtModel implements ModelBackend {
   }
 
   async release(): Promise<void> {
-    const { denoiser, decoder, condEncoder, arDecoder, arCached } = this.sessions;
-    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release(), arDecoder?.release(), arCached?.memory.release(), arCached?.step.release()]);
+    const { denoiser, decoder, condEncoder, encoder, arDecoder, arCached } = this.sessions;
+    await Promise.all([denoiser.release(), decoder.release(), condEncoder?.release(), encoder?.release(), arDecoder?.release(), arCached?.memory.release(), arCached?.step.release()]);
   }
 }
 
@@ -191,11 +226,13 @@ export interface ArtifactModelOptions extends SessionOptions {
    * (ar_memory + ar_step) when the artifact has it, else ar_decoder (core's arDecoderRoles).
    */
   decoder?: DecoderChoice;
+  /** Load the encoder graph so that samples can ask for latent clamping (throws when the artifact has none). */
+  encoder?: boolean;
 }
 
 /** An artifact folder's graphs (the ones its task samples with) as an OrtModel. */
 export async function openArtifactModel(dir: string, m: Manifest, math: SamplingMath, o: ArtifactModelOptions = {}): Promise<OrtModel> {
-  const { denoiser = "fp32", denoiserFile, decoder = "auto", ...session } = o;
+  const { denoiser = "fp32", denoiserFile, decoder = "auto", encoder = false, ...session } = o;
   let ar: boolean;
   try {
     ar = servedDecoder(m, decoder) === "ar";
@@ -218,6 +255,7 @@ export async function openArtifactModel(dir: string, m: Manifest, math: Sampling
       denoiser: await open(denoiserFile ?? path(denoiser === "int8" ? "denoiser_int8" : "denoiser")),
       decoder: await open(path("decoder")),
       ...(m.task === "summarize" ? { condEncoder: await open(path("cond_encoder")) } : {}),
+      ...(encoder ? { encoder: await open(path("encoder")) } : {}),
     };
     if (ar) {
       if (arDecoderRoles(m)[0] === "ar_memory") sessions.arCached = { memory: await open(path("ar_memory")), step: await open(path("ar_step")) };

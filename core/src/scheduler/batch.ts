@@ -5,7 +5,7 @@ import type { ConditionEncoding, JobSpec, SamplePlan, StepBatch } from "./types.
 
 /** What the batch needs of a running job. */
 export interface BatchJob {
-  spec: Pick<JobSpec, "n" | "guidance" | "sampler" | "seed" | "firstSample">;
+  spec: Pick<JobSpec, "n" | "guidance" | "clamp" | "sampler" | "seed" | "firstSample">;
   /** Denoiser rows: 2n when guided, else n. */
   rows: number;
   grid: ArrayLike<number>;
@@ -71,6 +71,7 @@ function samplePlans(jobs: readonly BatchJob[]): SamplePlan[] {
         row: row + r,
         uncondRow: a.rows > n ? row + n + r : -1,
         guidance: a.spec.guidance,
+        clamp: a.spec.clamp ?? 0,
         sampler: a.spec.sampler,
         t: a.grid[a.step],
         s: a.grid[a.step + 1],

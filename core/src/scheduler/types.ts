@@ -33,6 +33,8 @@ export interface SamplePlan {
   /** Batch row with the null-condition prediction (guided samples), else −1. */
   uncondRow: number;
   guidance: number;
+  /** Clamp x̂0 (Enc(argmax Dec(x̂0))) at this step when t ≤ clamp; 0 = never. */
+  clamp: number;
   sampler: SamplerKind;
   t: number;
   s: number;
@@ -98,6 +100,11 @@ export interface JobSpec {
   seed: number;
   /** Classifier-free guidance weight; > 0 doubles this request's rows. */
   guidance: number;
+  /**
+   * Latent clamping (default 0 = off): at steps with t ≤ clamp the x̂0 this request's samples step
+   * with is replaced by Enc(argmax Dec(x̂0)), its nearest point on the autoencoder's latents.
+   */
+  clamp?: number;
   /** Summarization: the document's tokens (already truncated) and a cache key for its encoding. */
   condition?: { key: string; tokens: Int32Array };
   /** Absolute time (ms, same clock as the scheduler's `now`) after which the job fails with a timeout; Infinity = none (offline sampling). */

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedGuidance, writeFileAtomic, type DecoderChoice, type SamplerKind, type Vocabulary } from "@ldtext/core";
+import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedClamp, servedGuidance, writeFileAtomic, type DecoderChoice, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
@@ -25,6 +25,8 @@ export interface EvalOptions {
   sampler?: SamplerKind;
   seed?: number;
   guidance?: number;
+  /** Latent clamping threshold (0 = off); unset: the artifact's served default. */
+  clamp?: number;
   reflm?: string;
   split?: string;
   /** MAUVE reference texts (default: as many as samples). */
@@ -48,7 +50,7 @@ export interface EvalResult {
   kind: "ldtext-eval";
   version: 1;
   createdAt: string;
-  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { references: number; reflm: string | null; denoiser?: DenoiserPrecision; decoder?: DecoderChoice };
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { clamp?: number; references: number; reflm: string | null; denoiser?: DenoiserPrecision; decoder?: DecoderChoice };
   artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
   reflm: { id: string; trainedOn: string; steps: number } | null;
   /** `decoder`: the one that decoded (ar = ArDec's greedy decode, nar = Dec); absent in results from before ArDec. */
@@ -84,7 +86,7 @@ export function resultMarkdown(r: EvalResult): string {
   const lines = [
     `# Evaluation: ${r.artifact.id}@${r.artifact.version}`,
     "",
-    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}${r.sampling.decoder === "ar" ? ", ArDec (greedy)" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
+    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${(r.config.clamp ?? 0) > 0 ? `, latent clamping at t ≤ ${r.config.clamp}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}${r.sampling.decoder === "ar" ? ", ArDec (greedy)" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
     "",
   ];
   if (r.unconditional) {
@@ -149,6 +151,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const seed = o.seed ?? 0;
   // Unset: what the server would use for a request without it (the manifest's served default).
   const guidance = o.guidance ?? servedGuidance(manifest);
+  const clamp = o.clamp ?? servedClamp(manifest);
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`--samples must be a positive integer, got ${o.samples}`);
   const nRefs = task === "summarize" ? o.samples : (o.references ?? o.samples);
@@ -166,6 +169,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     seed,
     batchSize,
     ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance } : {}),
+    clamp,
     threads: o.threads ?? 1,
     denoiser: o.denoiser ?? "fp32",
     decoder: o.decoder ?? "auto",
@@ -217,7 +221,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
       if (o.samples >= 2) {
         // The same noise for different documents: each as its own request with the one shared seed.
-        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
+        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
         dependence = { model: documentDependence(sampled.texts, split0.texts.slice(0, o.samples), shared), lead1: documentDependence(leads, split0.texts.slice(0, o.samples)) };
         if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
       }
@@ -231,7 +235,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     kind: "ldtext-eval",
     version: 1,
     createdAt: new Date().toISOString(),
-    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" },
+    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, clamp, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" },
     artifact: {
       id: manifest.id,
       version: manifest.version,

@@ -22,6 +22,7 @@ import { verifyArtifact } from "../verify/verify.ts";
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
          [--graphs encoder,denoiser,decoder,cond_encoder,ar_decoder|ar_memory,ar_step|ar_decoder_uncached] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
          [--train-command "…"] [--train-seconds N] [--guidance W]   (W: the served default guidance of a summarizer)
+         [--clamp T]   (T: the served default latent-clamping threshold; needs the encoder in --graphs)
        npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec] [...]`;
 
 /**
@@ -60,6 +61,7 @@ async function main(): Promise<number> {
       "train-command": { type: "string" },
       "train-seconds": { type: "string" },
       guidance: { type: "string" },
+      clamp: { type: "string" },
       random: { type: "string" },
       preset: { type: "string", default: "tiny" },
       task: { type: "string", default: "generate" },
@@ -74,7 +76,10 @@ async function main(): Promise<number> {
   if (values.graphs) graphs = cliGraphs(values.graphs) ?? fail(`unknown graph in --graphs ${values.graphs} (known: ${[...GRAPH_NAMES, "ar_decoder_uncached"].join(", ")})`);
   const guidance = values.guidance !== undefined ? Number(values.guidance) : undefined;
   if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 100)) fail(`--guidance needs a number in [0, 100], got ${values.guidance}`);
-  const common = { ...(guidance !== undefined ? { sampling: { guidance } } : {}), outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
+  const clamp = values.clamp !== undefined ? Number(values.clamp) : undefined;
+  if (clamp !== undefined && !(Number.isFinite(clamp) && clamp >= 0 && clamp <= 1)) fail(`--clamp needs a time in [0, 1], got ${values.clamp}`);
+  const sampling = { ...(guidance !== undefined ? { guidance } : {}), ...(clamp !== undefined ? { clamp } : {}) };
+  const common = { ...(Object.keys(sampling).length > 0 ? { sampling } : {}), outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
   const started = performance.now();
   let written: WrittenArtifact;
   let original: ReadonlyMap<string, WeightTensor> | undefined;

@@ -39,6 +39,8 @@ export interface SampleArtifactOptions {
   batchSize?: number;
   /** Classifier-free guidance weight w (summarize only; 0 = off). */
   guidance?: number;
+  /** Latent clamping at steps with t ≤ clamp (0 = off, the default); needs the artifact's encoder graph. */
+  clamp?: number;
   /** Source documents (summarize models). */
   documents?: readonly string[];
   /** Decoded length (≤ the model's L); tokens past it are ignored, as the server's `length`. */
@@ -76,6 +78,7 @@ interface Checked {
   n: number;
   sampler: SamplerKind;
   guidance: number;
+  clamp: number;
   length: number;
   batchSize: number;
 }
@@ -86,6 +89,9 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`steps must be a positive integer, got ${o.steps}`);
   const guidance = o.guidance ?? 0;
   if (!(guidance >= 0) || !Number.isFinite(guidance)) throw new RangeError(`guidance must be a finite number ≥ 0, got ${guidance}`);
+  const clamp = o.clamp ?? 0;
+  if (!(clamp >= 0 && clamp <= 1)) throw new RangeError(`clamp must be a time in [0, 1] (0 = off), got ${clamp}`);
+  if (clamp > 0 && !m.graphs.encoder) throw new Error(`${o.artifactDir} has no encoder graph: latent clamping (clamp ${clamp}) needs it`);
   const L = m.config.maxLen;
   const length = o.length ?? L;
   if (!Number.isInteger(length) || length < 1 || length > L) throw new RangeError(`length must be an integer in [1, ${L}], got ${length}`);
@@ -103,12 +109,12 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
     n = o.n ?? 0;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${o.n}`);
   }
-  return { n, sampler, guidance, length, batchSize };
+  return { n, sampler, guidance, clamp, length, batchSize };
 }
 
 /** The scheduler jobs of a call, in sample order (see the header for the seeding). */
 function jobsOf(o: SampleArtifactOptions, m: Manifest, c: Checked, tok: CompactTokenizer): Omit<JobSpec, "id" | "deadline">[] {
-  const base = { steps: o.steps, sampler: c.sampler, guidance: c.guidance };
+  const base = { steps: o.steps, sampler: c.sampler, guidance: c.guidance, clamp: c.clamp };
   if (m.task !== "summarize") {
     return Array.from({ length: Math.ceil(c.n / c.batchSize) }, (_, k) => ({ ...base, n: Math.min(c.batchSize, c.n - k * c.batchSize), seed: o.seed, firstSample: k * c.batchSize }));
   }
@@ -128,7 +134,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
   try {
     const jobs = jobsOf(o, manifest, checked, tok);
     const math = coreMath(manifest.config.schedule, o.tEnd ?? 0.01);
-    const model = await openArtifactModel(o.artifactDir, manifest, math, { threads: o.threads ?? 1, denoiser: o.denoiser, denoiserFile: o.denoiserFile, decoder: o.decoder });
+    const model = await openArtifactModel(o.artifactDir, manifest, math, { threads: o.threads ?? 1, denoiser: o.denoiser, denoiserFile: o.denoiserFile, decoder: o.decoder, encoder: checked.clamp > 0 });
     // One lane, every job queued at once: the lane admits them in order up to the row budget.
     const scheduler = new Scheduler({ lanes: [model], math, rowBudget: checked.batchSize, queueSize: jobs.length });
     const start = performance.now();

@@ -104,8 +104,8 @@ describe("worker round trip", () => {
     mask[5] = 0; // the null row has one real key
     // sample 0 guided (rows 0 and 1), sample 1 plain sde (row 2)
     const samples = [
-      { row: 0, uncondRow: 1, guidance: 2, sampler: "ddim" as const, t: 1, s: 0.7, seed: 9, step: 0, sample: 0, init: true },
-      { row: 2, uncondRow: -1, guidance: 0, sampler: "sde" as const, t: 0.3, s: 0.2, seed: 9, step: 7, sample: 1, init: false },
+      { row: 0, uncondRow: 1, guidance: 2, clamp: 0, sampler: "ddim" as const, t: 1, s: 0.7, seed: 9, step: 0, sample: 0, init: true },
+      { row: 2, uncondRow: -1, guidance: 0, clamp: 0, sampler: "sde" as const, t: 0.3, s: 0.2, seed: 9, step: 7, sample: 1, init: false },
     ];
     const batch = () => ({ rows, x: x.slice(), xsc: xsc.slice(), t: t.slice(), cond: { data: cond.slice(), mask: mask.slice(), S: 2 }, samples });
     const viaWorker = await b.step(batch());

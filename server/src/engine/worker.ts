@@ -53,7 +53,8 @@ async function handleInit(init: InitRequest): Promise<void> {
     // With ArDec's graphs (DECODER=auto|ar; the loader sends the cached pair when the artifact has
     // it, else ar_decoder), decode is ArDec's greedy loop.
     const arCached = arMemory && arStep ? { memory: arMemory, step: arStep } : undefined;
-    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder, arDecoder, arCached }, init.shape, coreMath(init.schedule));
+    const encoder = sessions.get("encoder");
+    if (denoiser && decoder) model = new OrtModel({ denoiser, decoder, condEncoder, encoder, arDecoder, arCached }, init.shape, coreMath(init.schedule));
     reply({ kind: "init", ok: true, ep, fallbackReason });
   } catch (e) {
     reply({ kind: "init", ok: false, error: firstLine(e), fallbackReason });

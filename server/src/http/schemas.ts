@@ -16,6 +16,10 @@ export function makeSchemas(lim: Limits) {
   const steps = z.number().int().min(1).max(lim.maxSteps).default(lim.defaultSteps).openapi({ description: "Denoising steps" });
   const n = z.number().int().min(1).max(lim.maxN).default(1).openapi({ description: "Number of samples" });
   const seed = z.number().int().min(0).max(MAX_SEED).optional().openapi({ description: "Random seed (echoed back); same seed and parameters give the same text" });
+  const clamp = z.number().min(0).max(1).optional().openapi({
+    description:
+      "Latent clamping: at denoising steps with t ≤ clamp, the predicted latent is replaced by the encoding of the text it decodes to (fewer invented words; costs an encoder and a decoder call per such step). 0 = off. Default: the model's evaluated default (`defaultClamp` in /models); needs a model with `clampable: true`",
+  });
   const model = z.string().min(1).max(200).optional().openapi({ description: "Model id (default: the first model serving the task)" });
 
   const GenerateRequest = z
@@ -25,6 +29,7 @@ export function makeSchemas(lim: Limits) {
       sampler,
       seed,
       length: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens per text (≤ the model's maximum length)" }),
+      clamp,
       model,
     })
     .strict()
@@ -39,6 +44,7 @@ export function makeSchemas(lim: Limits) {
       seed,
       guidance: z.number().min(0).max(100).optional().openapi({ description: "Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows). Default: the model's evaluated default (`sampling.guidance` in its manifest, shown in /models), else 0" }),
       maxLength: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens of the summary (≤ the model's maximum length)" }),
+      clamp,
       model,
     })
     .strict()
@@ -53,6 +59,7 @@ export function makeSchemas(lim: Limits) {
     steps: z.number().int(),
     sampler: z.enum(["ddim", "sde", "ode"]),
     length: z.number().int(),
+    clamp: z.number().openapi({ description: "The latent clamping threshold the samples used (0 = off)" }),
     model: ModelRef,
     timings: Timings,
     cached: z.boolean().openapi({ description: "Served from the response cache (identical seeded request)" }),
@@ -92,6 +99,8 @@ export function makeSchemas(lim: Limits) {
       loadedAt: z.string(),
       default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),
       defaultGuidance: z.number().nullable().openapi({ description: "Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators" }),
+      defaultClamp: z.number().openapi({ description: "The latent clamping threshold used when a request gives none (chosen by evaluation; 0 = off)" }),
+      clampable: z.boolean().openapi({ description: "Whether requests may ask for latent clamping (the model ships its encoder)" }),
     })
     .openapi("ModelInfo");
   const ModelsResponse = z.object({ models: z.array(ModelInfo), lastReload: z.unknown().optional() }).openapi("ModelsResponse");

@@ -3,7 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { DOCUMENT_POLICY, condMaxLenOf, documentHead, servedGuidance } from "@ldtext/core";
+import { DOCUMENT_POLICY, condMaxLenOf, documentHead, servedClamp, servedGuidance } from "@ldtext/core";
 import type { ServerSettings } from "../settings/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -40,6 +40,13 @@ export class InferenceService implements InferenceApi {
     throw new NotReadyError(`no ${task} model is loaded`);
   }
 
+  /** A request's clamping threshold (else the model's default); 422 when the model cannot clamp. */
+  private clampOf(m: LoadedModel, requested: number | undefined): number {
+    const clamp = requested ?? servedClamp(m.manifest);
+    if (clamp > 0 && !m.manifest.graphs.encoder) throw new RequestError(`clamp: ${m.label} ships no encoder graph, so it cannot clamp latents (use 0, or a model whose /models entry says clampable)`, 422, "clamp");
+    return clamp;
+  }
+
   private maxLength(m: LoadedModel, requested: number | undefined, field: string): number {
     const L = m.manifest.config.maxLen;
     if (requested === undefined) return L;
@@ -71,10 +78,11 @@ export class InferenceService implements InferenceApi {
     const m = this.pick("generate", p.model);
     const length = this.maxLength(m, p.length, "length");
     const seed = p.seed ?? randomInt(0, 2 ** 47);
-    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["generate", m.label, p.n, p.steps, p.sampler, seed, length]) : null;
+    const clamp = this.clampOf(m, p.clamp);
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["generate", m.label, p.n, p.steps, p.sampler, seed, length, clamp]) : null;
     const hit = this.cached<GenerateResult>(key);
     if (hit) return Promise.resolve(hit);
-    const pending = this.run(m, { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance: 0 }, o, length);
+    const pending = this.run(m, { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance: 0, clamp }, o, length);
     return pending.then((r) => {
       const res: GenerateResult = {
         texts: r.ids.map((row) => m.tokenizer.decodeSample(row.subarray(0, length))),
@@ -82,6 +90,7 @@ export class InferenceService implements InferenceApi {
         steps: p.steps,
         sampler: p.sampler,
         length,
+        clamp,
         model: { id: m.id, version: m.version },
         timings: { queueMs: r.queueMs, inferenceMs: r.inferenceMs, totalMs: performance.now() - start },
         cached: false,
@@ -102,13 +111,14 @@ export class InferenceService implements InferenceApi {
     const document = { tokens: tokens.length, truncated, policy: DOCUMENT_POLICY };
     const seed = p.seed ?? randomInt(0, 2 ** 47);
     const guidance = p.guidance ?? servedGuidance(m.manifest);
+    const clamp = this.clampOf(m, p.clamp);
     const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
-    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length]) : null;
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length, clamp]) : null;
     const hit = this.cached<SummarizeResult>(key);
     if (hit) return Promise.resolve(hit);
     const pending = this.run(
       m,
-      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance, condition: { key: `${m.label}:${docHash}`, tokens } },
+      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance, clamp, condition: { key: `${m.label}:${docHash}`, tokens } },
       o,
       length,
     );
@@ -119,6 +129,7 @@ export class InferenceService implements InferenceApi {
         steps: p.steps,
         sampler: p.sampler,
         length,
+        clamp,
         guidance,
         document,
         model: { id: m.id, version: m.version },
@@ -146,6 +157,8 @@ export class InferenceService implements InferenceApi {
       loadedAt: m.loadedAt,
       default: defaults.has(m),
       defaultGuidance: m.manifest.task === "summarize" ? servedGuidance(m.manifest) : null,
+      defaultClamp: servedClamp(m.manifest),
+      clampable: m.manifest.graphs.encoder !== undefined,
     }));
   }
 

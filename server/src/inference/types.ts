@@ -8,6 +8,8 @@ export interface GenerateParams {
   sampler: SamplerKind;
   seed?: number;
   length?: number;
+  /** Unset: the model's served default (manifest `sampling.clamp`), else 0 (off). */
+  clamp?: number;
   model?: string;
 }
 
@@ -19,6 +21,8 @@ export interface SummarizeParams {
   seed?: number;
   /** Unset: the model's served default (manifest `sampling.guidance`), else 0. */
   guidance?: number;
+  /** Unset: the model's served default (manifest `sampling.clamp`), else 0 (off). */
+  clamp?: number;
   maxLength?: number;
   model?: string;
 }
@@ -40,6 +44,8 @@ export interface GenerateResult {
   steps: number;
   sampler: SamplerKind;
   length: number;
+  /** Latent clamping threshold the samples used (0 = off). */
+  clamp: number;
   model: ModelRef;
   timings: Timings;
   cached: boolean;
@@ -85,6 +91,10 @@ export interface ModelInfo {
   default: boolean;
   /** Summarizers: the guidance weight a request without one gets (manifest `sampling.guidance`, else 0); null for generators. */
   defaultGuidance: number | null;
+  /** The clamping threshold a request without one gets (manifest `sampling.clamp`, else 0 = off). */
+  defaultClamp: number;
+  /** Whether requests may ask for latent clamping (the artifact ships its encoder graph). */
+  clampable: boolean;
 }
 
 export interface ReloadReport {

@@ -61,6 +61,8 @@ export class LoadedModel {
     const roles = manifest.task === "summarize" ? (["denoiser", "decoder", "cond_encoder"] as const) : (["denoiser", "decoder"] as const);
     const graphs: Record<string, string> = {};
     for (const r of roles) graphs[r] = join(dir, manifest.graphs[r]!.file);
+    // An artifact with its encoder can clamp latents (a request's `clamp`, or the manifest's default).
+    if (manifest.graphs.encoder) graphs.encoder = join(dir, manifest.graphs.encoder.file);
     // DECODER=ar on an artifact without ArDec's graphs throws here: the version fails to load, saying why.
     const decoder = servedDecoder(manifest, settings.DECODER);
     if (decoder === "ar") for (const r of arDecoderRoles(manifest)) graphs[r] = join(dir, manifest.graphs[r]!.file);
@@ -158,6 +160,12 @@ export class LoadedModel {
       if (x0.length !== L * d || !x0.every(Number.isFinite)) throw new Error("denoiser warm-up produced a wrong shape or non-finite values");
       const ids = await b.decode(x0, 1);
       if (ids.length !== L) throw new Error("decoder warm-up produced a wrong shape");
+    }
+    if (this.manifest.graphs.encoder) {
+      for (const w of this.workers) {
+        const out = await w.run("encoder", { tokens: { type: "int64", dims: [1, L], data: new BigInt64Array(L).buffer } }, ["x0"]);
+        if (out.x0.data.byteLength !== L * d * 4) throw new Error("encoder warm-up produced a wrong shape");
+      }
     }
   }
 

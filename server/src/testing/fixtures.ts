@@ -18,9 +18,10 @@ export function tempDir(prefix = "ldtext-server-"): string {
 /**
  * `arDec`: the model also has the autoregressive decoder ArDec — `true`: its KV-cached graphs
  * (ar_memory + ar_step, what export writes), `"uncached"`: only the whole-prefix ar_decoder (an
- * artifact exported before the cache).
+ * artifact exported before the cache). `encoder: false` leaves the encoder graph out (a model that
+ * cannot clamp latents, like the shipped ones exported with `--graphs denoiser,decoder`).
  */
-export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string; arDec?: boolean | "uncached" } = {}): Promise<string> {
+export async function writeModel(modelsDir: string, task: "generate" | "summarize", opts: { folder?: string; version?: string; seed?: number; quantize?: "int8"; id?: string; arDec?: boolean | "uncached"; encoder?: boolean } = {}): Promise<string> {
   const folder = opts.folder ?? `${task}-${opts.version ?? "1"}`;
   const { dir } = await writeRandomArtifact({
     config: tinyConfig(task, opts.arDec ? { arDec: { dModel: 32, heads: 2, layers: 1, ffn: 64 } } : {}),
@@ -31,6 +32,7 @@ export async function writeModel(modelsDir: string, task: "generate" | "summariz
     version: opts.version ?? "1",
     quantize: opts.quantize,
     ...(opts.arDec === "uncached" ? { graphs: task === "summarize" ? ["denoiser", "decoder", "cond_encoder", "ar_decoder"] : ["denoiser", "decoder", "ar_decoder"] } : {}),
+    ...(opts.encoder === false && !opts.arDec ? { graphs: task === "summarize" ? ["denoiser", "decoder", "cond_encoder"] : ["denoiser", "decoder"] } : {}),
   });
   return dir;
 }

@@ -713,6 +713,8 @@ export interface components {
             };
         };
         GenerateRequest: {
+            /** @description Latent clamping: at denoising steps with t ≤ clamp, the predicted latent is replaced by the encoding of the text it decodes to (fewer invented words; costs an encoder and a decoder call per such step). 0 = off. Default: the model's evaluated default (`defaultClamp` in /models); needs a model with `clampable: true` */
+            clamp?: number;
             /** @description Maximum tokens per text (≤ the model's maximum length) */
             length?: number;
             /** @description Model id (default: the first model serving the task) */
@@ -739,6 +741,8 @@ export interface components {
         GenerateResponse: {
             /** @description Served from the response cache (identical seeded request) */
             cached: boolean;
+            /** @description The latent clamping threshold the samples used (0 = off) */
+            clamp: number;
             /** @description Request id (X-Request-Id) */
             id: string;
             length: number;
@@ -751,6 +755,8 @@ export interface components {
             timings: components["schemas"]["Timings"];
         };
         ModelInfo: {
+            /** @description Whether requests may ask for latent clamping (the model ships its encoder) */
+            clampable: boolean;
             /**
              * @description How the final latents become tokens: `ar` = the autoregressive decoder ArDec, greedy (artifacts with its graphs: the KV-cached ar_memory + ar_step, or an older ar_decoder; DECODER=auto|ar), `nar` = the one-call decoder Dec
              * @enum {string}
@@ -758,6 +764,8 @@ export interface components {
             decoder: "ar" | "nar";
             /** @description Requests of this task that name no model are answered by this one */
             default: boolean;
+            /** @description The latent clamping threshold used when a request gives none (chosen by evaluation; 0 = off) */
+            defaultClamp: number;
             /** @description Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators */
             defaultGuidance: number | null;
             denoiser: string;
@@ -799,6 +807,8 @@ export interface components {
             unchanged: components["schemas"]["ModelRef"][];
         };
         SummarizeRequest: {
+            /** @description Latent clamping: at denoising steps with t ≤ clamp, the predicted latent is replaced by the encoding of the text it decodes to (fewer invented words; costs an encoder and a decoder call per such step). 0 = off. Default: the model's evaluated default (`defaultClamp` in /models); needs a model with `clampable: true` */
+            clamp?: number;
             /** @description Text to summarize; long documents keep their head (see `document.policy` in the response) */
             document: string;
             /** @description Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows). Default: the model's evaluated default (`sampling.guidance` in its manifest, shown in /models), else 0 */
@@ -829,6 +839,8 @@ export interface components {
         SummarizeResponse: {
             /** @description Served from the response cache (identical seeded request) */
             cached: boolean;
+            /** @description The latent clamping threshold the samples used (0 = off) */
+            clamp: number;
             document: components["schemas"]["DocumentReport"];
             guidance: number;
             /** @description Request id (X-Request-Id) */
