@@ -1,4 +1,4 @@
-// npm run bench:arena -w server -- [--artifact models/rocstories-generate/1.1.0] [--rows 32] [--calls 20] [--rounds 3]
+// npm run bench:arena -w server -- [--artifact models/rocstories-generate/1.2.0] [--rows 32] [--calls 20] [--rounds 3]
 // CPU cost of ORT's CPU arena and memory patterns: the artifact's denoiser and decoder at `rows` rows,
 // sessions with each setting, rounds interleaved; CPU ms per call of each graph from
 // process.cpuUsage (comparable on a shared machine, where wall time is not).
@@ -10,7 +10,7 @@ import * as ort from "onnxruntime-node";
 import { createSession } from "@ldtext/core/onnx";
 
 const root = new URL("../../", import.meta.url).pathname;
-const { values } = parseArgs({ options: { artifact: { type: "string", default: join(root, "models/rocstories-generate/1.1.0") }, rows: { type: "string", default: "32" }, calls: { type: "string", default: "20" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { artifact: { type: "string", default: join(root, "models/rocstories-generate/1.2.0") }, rows: { type: "string", default: "32" }, calls: { type: "string", default: "20" }, rounds: { type: "string", default: "3" } } });
 const manifest = JSON.parse(readFileSync(join(values.artifact, "manifest.json"), "utf8")) as { config: { maxLen: number; latentDim: number }; graphs: Record<string, { file: string }> };
 const { maxLen: L, latentDim: d } = manifest.config;
 const B = Number(values.rows);

@@ -55,5 +55,8 @@ test("fixed-SNR probe: ONNX Runtime on the artifact agrees with the TF.js networ
   // A denoiser that learned anything errs less at SNR 2 than at 0.05 (the tiny model's decoder still
   // reads most latents as the corpus's common tokens, so its accuracies barely differ).
   assert.ok(onnx[0].dif < 0.8 * onnx[3].dif, `L_dif does not fall with the noise: ${onnx.map((p) => p.dif.toFixed(3)).join(", ")}`);
-  await assert.rejects(probeArtifactSnr({ artifactDir: join(root, "models/rocstories-generate/1.1.0"), texts }), /no encoder graph/);
+  // The same run exported as a serving artifact without its encoder cannot be probed, and says so.
+  const noEncoder = join(dir, "no-encoder");
+  ok("export/src/cli/export.ts", ["--checkpoint", run, "--out", noEncoder, "--name", "ci-probe", "--version", "0.0.2", "--graphs", "denoiser,decoder", "--no-verify"]);
+  await assert.rejects(probeArtifactSnr({ artifactDir: noEncoder, texts }), /no encoder graph/);
 });
