@@ -82,6 +82,17 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
     assert.match((await page.locator('#timings tr[data-key="server inference"]').textContent()) ?? "", /\d+\.\d ms/);
     assert.match((await page.locator('#timings tr[data-key="seed"]').textContent()) ?? "", /7/);
     assert.match((await page.locator("#status").textContent()) ?? "", /Done: 12 steps/);
+    assert.equal(await page.locator('#timings tr[data-key="clamping"] td:nth-child(2)').textContent(), "off");
+
+    // The clamping slider: its value reaches the request (the texts are the server's for that clamp).
+    await page.locator("#clamp").fill("0.5");
+    assert.equal(await page.locator("#clamp-value").textContent(), "0.5");
+    await page.locator("#run").click();
+    await waitState("done");
+    const clamped = await sdk.generate({ steps: 12, seed: 7, sampler: "sde", n: 2, clamp: 0.5 });
+    assert.deepEqual(await texts(), clamped.texts.map(visible));
+    assert.equal(await page.locator('#timings tr[data-key="clamping"] td:nth-child(2)').textContent(), "t ≤ 0.5");
+    await page.locator("#clamp").fill("0");
   });
 
   test("Stop aborts a running request", async () => {

@@ -19,6 +19,8 @@ const sampler = $<HTMLSelectElement>("sampler");
 const n = $<HTMLInputElement>("n");
 const guidance = $<HTMLInputElement>("guidance");
 const guidanceValue = $<HTMLOutputElement>("guidance-value");
+const clamp = $<HTMLInputElement>("clamp");
+const clampValue = $<HTMLOutputElement>("clamp-value");
 const doc = $<HTMLTextAreaElement>("document");
 const apiKey = $<HTMLInputElement>("api-key");
 const run = $<HTMLButtonElement>("run");
@@ -31,6 +33,8 @@ const stepsLog = $<HTMLOListElement>("steps-log");
 
 const baseUrl = window.location.origin;
 let running: AbortController | null = null;
+/** Each task's default model's evaluated clamping (what the server uses when a request gives none). */
+const defaultClamp: Partial<Record<"generate" | "summarize", number>> = {};
 
 
 const task = (): "generate" | "summarize" => ((document.querySelector('input[name="task"]:checked') as HTMLInputElement | null)?.value === "summarize" ? "summarize" : "generate");
@@ -45,6 +49,8 @@ function setState(state: "idle" | "running" | "done" | "error", message: string)
 function syncTask(): void {
   document.body.classList.toggle("summarize", task() === "summarize");
   run.textContent = task() === "summarize" ? "Summarize" : "Generate";
+  // The clamping slider starts at what the server would use for this task without it.
+  clampValue.value = clamp.value = String(defaultClamp[task()] ?? 0);
 }
 
 function showTexts(texts: string[], final: boolean): void {
@@ -75,6 +81,7 @@ function showTimings(r: GenerateResponse | SummarizeResponse, client: { firstSte
     ["model", `${r.model.id}@${r.model.version}`],
     ["seed", String(r.seed)],
     ["sampler · steps", `${r.sampler} · ${r.steps}`],
+    ["clamping", r.clamp > 0 ? `t ≤ ${r.clamp}` : "off"],
     ["server queue", `${r.timings.queueMs.toFixed(1)} ms`],
     ["server inference", `${r.timings.inferenceMs.toFixed(1)} ms`],
     ["server total", `${r.timings.totalMs.toFixed(1)} ms${r.cached ? " (cached)" : ""}`],
@@ -100,7 +107,7 @@ function optionalInt(input: HTMLInputElement): number | undefined {
 
 async function submit(): Promise<void> {
   const client = new DiffusionTextClient({ baseUrl, apiKey: apiKey.value.trim() || undefined, retries: 2 });
-  const common = { steps: Number(steps.value), seed: optionalInt(seed), sampler: sampler.value as "ddim" | "sde" | "ode", n: optionalInt(n) };
+  const common = { steps: Number(steps.value), seed: optionalInt(seed), sampler: sampler.value as "ddim" | "sde" | "ode", n: optionalInt(n), clamp: Number(clamp.value) };
   if (task() === "summarize" && doc.value.trim() === "") {
     setState("error", "Paste a document to summarize.");
     return;
@@ -153,6 +160,11 @@ async function init(): Promise<void> {
     // The slider starts at what the server would use without it: the default summarizer's evaluated guidance.
     const g = m.models.find((x) => x.task === "summarize" && x.default)?.defaultGuidance;
     if (typeof g === "number") guidanceValue.value = guidance.value = String(g);
+    for (const t of ["generate", "summarize"] as const) {
+      const c = m.models.find((x) => x.task === t && x.default)?.defaultClamp;
+      if (typeof c === "number") defaultClamp[t] = c;
+    }
+    syncTask();
   } catch (err) {
     health.textContent = "unreachable";
     health.className = "pill bad";
@@ -171,6 +183,7 @@ async function init(): Promise<void> {
 
 steps.addEventListener("input", () => (stepsValue.value = steps.value));
 guidance.addEventListener("input", () => (guidanceValue.value = guidance.value));
+clamp.addEventListener("input", () => (clampValue.value = clamp.value));
 for (const r of document.querySelectorAll('input[name="task"]')) r.addEventListener("change", syncTask);
 $<HTMLButtonElement>("seed-random").addEventListener("click", () => (seed.value = String(Math.floor(Math.random() * 2 ** 31))));
 stop.addEventListener("click", () => running?.abort());
