@@ -47,7 +47,7 @@ describe("npm run eval", () => {
     const out = join(root, "eval-gen");
     const r = await evaluate({ artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, reflm: lm, out, cacheDir: join(root, "cache"), progress: false });
     const onDisk = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as EvalResult;
-    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, split: "test", batchSize: 32, references: 8, reflm: lm, denoiser: "fp32", decoder: "auto" });
+    assert.deepEqual(onDisk.config, { artifact: gen, data: corpus(), samples: 8, steps: 3, sampler: "sde", seed: 5, guidance: 0, clamp: 0, split: "test", batchSize: 32, references: 8, reflm: lm, denoiser: "fp32", decoder: "auto" });
     assert.equal(onDisk.sampling.decoder, "nar", "an artifact without ArDec decodes with Dec");
     assert.equal(onDisk.artifact.id, "random-generate");
     assert.match(onDisk.reflm!.id, /^reflm-/);
@@ -176,6 +176,11 @@ describe("npm run eval", () => {
     const ab = parseEvalArgs(["--artifact", "models/x", "--data", "rocstories", "--samples", "10", "--steps", "20", "--decoder", "nar"]);
     assert.equal(ab.decoder, "nar");
     assert.equal(ab.out, "runs/eval/x-ddim-s20-seed0-nar", "an explicit decoder gets its own output folder");
+    const clamped = parseEvalArgs(["--artifact", "models/x", "--data", "rocstories", "--samples", "10", "--steps", "20", "--clamp", "0.5"]);
+    assert.equal(clamped.clamp, 0.5);
+    assert.equal(clamped.out, "runs/eval/x-ddim-s20-seed0-clamp0.5", "an explicit clamp gets its own output folder");
+    assert.equal(o.clamp, undefined, "unset: the artifact's served default");
+    assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2", "--steps", "2", "--clamp", "half"]), /--clamp needs a number/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2", "--steps", "2", "--decoder", "beam"]), /--decoder must be one of auto, nar, ar/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "x", "--steps", "2"]), /--samples needs a number/);
     assert.throws(() => parseEvalArgs(["--artifact", "a", "--data", "b", "--samples", "2"]), /--steps is required/);
