@@ -110,7 +110,7 @@ export const ManifestSchema = z
     if ((m.graphs.ar_memory === undefined) !== (m.graphs.ar_step === undefined)) {
       issue(["graphs", m.graphs.ar_memory ? "ar_step" : "ar_memory"], 'graphs "ar_memory" and "ar_step" come as a pair (ArDec\'s KV-cached decode)');
     }
-    if ((m.sampling?.clamp ?? 0) > 0 && !m.graphs.encoder) issue(["sampling", "clamp"], "latent clamping re-encodes x̂0: it needs the encoder graph");
+    if ((m.sampling?.clamp ?? 0) > 0 && !clampable(m)) issue(["sampling", "clamp"], "latent clamping re-encodes x̂0: it needs the encoder graph");
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
       if (arr && arr.length !== m.config.latentDim) issue(["normalization", key], `has ${arr.length} values, expected latentDim ${m.config.latentDim}`);
@@ -133,6 +133,11 @@ export function servedGuidance(m: Pick<Manifest, "sampling">): number {
  */
 export function servedClamp(m: Pick<Manifest, "sampling">): number {
   return m.sampling?.clamp ?? 0;
+}
+
+/** Whether samples of this artifact can be clamped: clamping re-encodes x̂0, so it needs the encoder graph. */
+export function clampable(m: Pick<Manifest, "graphs">): boolean {
+  return m.graphs.encoder !== undefined;
 }
 
 /** Which decoder decodes: `auto` = ArDec when the artifact has its graphs, else Dec. */

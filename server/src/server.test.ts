@@ -2,7 +2,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { modelsFolder, metricValue, parseSse, postJson, startTestServer, writeModel } from "./testing/fixtures.ts";
+import { modelsFolder, metricValue, parseSse, postJson, setSampling, startTestServer, writeModel } from "./testing/fixtures.ts";
 import type { RunningServer } from "./server.ts";
 
 let srv: RunningServer;
@@ -212,13 +212,7 @@ describe("served default guidance (manifest sampling.guidance)", () => {
   let own: RunningServer;
   before(async () => {
     const dir = await modelsFolder();
-    const { readdirSync, readFileSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    for (const folder of readdirSync(dir)) {
-      const path = join(dir, folder, "manifest.json");
-      const m = JSON.parse(readFileSync(path, "utf8")) as { task: string; sampling?: { guidance: number } };
-      if (m.task === "summarize") writeFileSync(path, JSON.stringify({ ...m, sampling: { guidance: 2 } }));
-    }
+    setSampling(dir, "summarize", { guidance: 2 });
     own = await startTestServer(dir);
   });
   after(async () => {
@@ -242,14 +236,8 @@ describe("latent clamping (request clamp, manifest sampling.clamp)", () => {
   let own: RunningServer;
   before(async () => {
     const dir = await modelsFolder();
-    const { readdirSync, readFileSync, writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
     // The summarizer gets an evaluated default; a second generator ships without its encoder.
-    for (const folder of readdirSync(dir)) {
-      const path = join(dir, folder, "manifest.json");
-      const m = JSON.parse(readFileSync(path, "utf8")) as { task: string };
-      if (m.task === "summarize") writeFileSync(path, JSON.stringify({ ...m, sampling: { clamp: 0.4 } }));
-    }
+    setSampling(dir, "summarize", { clamp: 0.4 });
     await writeModel(dir, "generate", { folder: "plain", id: "no-encoder", encoder: false });
     own = await startTestServer(dir, { RESPONSE_CACHE_SIZE: "64" });
   });

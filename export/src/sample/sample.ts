@@ -18,6 +18,7 @@ import {
   type SamplerKind,
   SAMPLER_KINDS,
   Scheduler,
+  clampable,
   condMaxLenOf,
   coreMath,
   documentHead,
@@ -91,7 +92,7 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
   if (!(guidance >= 0) || !Number.isFinite(guidance)) throw new RangeError(`guidance must be a finite number ≥ 0, got ${guidance}`);
   const clamp = o.clamp ?? 0;
   if (!(clamp >= 0 && clamp <= 1)) throw new RangeError(`clamp must be a time in [0, 1] (0 = off), got ${clamp}`);
-  if (clamp > 0 && !m.graphs.encoder) throw new Error(`${o.artifactDir} has no encoder graph: latent clamping (clamp ${clamp}) needs it`);
+  if (clamp > 0 && !clampable(m)) throw new Error(`${o.artifactDir} has no encoder graph: latent clamping (clamp ${clamp}) needs it`);
   const L = m.config.maxLen;
   const length = o.length ?? L;
   if (!Number.isInteger(length) || length < 1 || length > L) throw new RangeError(`length must be an integer in [1, ${L}], got ${length}`);

@@ -3,7 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { DOCUMENT_POLICY, condMaxLenOf, documentHead, servedClamp, servedGuidance } from "@ldtext/core";
+import { DOCUMENT_POLICY, clampable, condMaxLenOf, documentHead, servedClamp, servedGuidance } from "@ldtext/core";
 import type { ServerSettings } from "../settings/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -43,7 +43,7 @@ export class InferenceService implements InferenceApi {
   /** A request's clamping threshold (else the model's default); 422 when the model cannot clamp. */
   private clampOf(m: LoadedModel, requested: number | undefined): number {
     const clamp = requested ?? servedClamp(m.manifest);
-    if (clamp > 0 && !m.manifest.graphs.encoder) throw new RequestError(`clamp: ${m.label} ships no encoder graph, so it cannot clamp latents (use 0, or a model whose /models entry says clampable)`, 422, "clamp");
+    if (clamp > 0 && !clampable(m.manifest)) throw new RequestError(`clamp: ${m.label} ships no encoder graph, so it cannot clamp latents (use 0, or a model whose /models entry says clampable)`, 422, "clamp");
     return clamp;
   }
 
@@ -158,7 +158,7 @@ export class InferenceService implements InferenceApi {
       default: defaults.has(m),
       defaultGuidance: m.manifest.task === "summarize" ? servedGuidance(m.manifest) : null,
       defaultClamp: servedClamp(m.manifest),
-      clampable: m.manifest.graphs.encoder !== undefined,
+      clampable: clampable(m.manifest),
     }));
   }
 

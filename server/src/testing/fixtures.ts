@@ -1,6 +1,6 @@
 // Test fixtures: real ONNX artifacts with random weights (the exporter's writeRandomArtifact at the
 // tiny preset's sizes) and an in-process server on a loopback port.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { placeholderVocabulary, tinyConfig, writeRandomArtifact } from "@ldtext/export";
@@ -35,6 +35,15 @@ export async function writeModel(modelsDir: string, task: "generate" | "summariz
     ...(opts.encoder === false && !opts.arDec ? { graphs: task === "summarize" ? ["denoiser", "decoder", "cond_encoder"] : ["denoiser", "decoder"] } : {}),
   });
   return dir;
+}
+
+/** Rewrites the manifest `sampling` (served defaults) of every model of `task` in a models folder. */
+export function setSampling(modelsDir: string, task: "generate" | "summarize", sampling: { guidance?: number; clamp?: number }): void {
+  for (const folder of readdirSync(modelsDir)) {
+    const path = join(modelsDir, folder, "manifest.json");
+    const m = JSON.parse(readFileSync(path, "utf8")) as { task: string };
+    if (m.task === task) writeFileSync(path, JSON.stringify({ ...m, sampling }));
+  }
 }
 
 /** A models folder holding one generate and one summarize model. */
