@@ -24,10 +24,13 @@ class RecordingBackend implements ModelBackend {
   decodes: number[] = [];
   encodes = 0;
   failNext = false;
-  constructor(readonly condDim = 0, private readonly delayMs: number | ((rows: number) => number) = 0) {}
+  /** With a `clock`, a call's delay advances that virtual clock instead of sleeping: timing tests then
+   *  do not depend on how busy the machine running them is (setTimeout overshoots under load). */
+  constructor(readonly condDim = 0, private readonly delayMs: number | ((rows: number) => number) = 0, private readonly clock?: VirtualClock) {}
   async denoise(b: DenoiseBatch): Promise<Float32Array> {
     const delay = typeof this.delayMs === "function" ? this.delayMs(b.rows) : this.delayMs;
-    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (delay && this.clock) this.clock.ms += delay;
+    if (delay && !this.clock) await new Promise((r) => setTimeout(r, delay));
     else await new Promise((r) => setImmediate(r));
     if (this.failNext) {
       this.failNext = false;
@@ -62,11 +65,22 @@ class RecordingBackend implements ModelBackend {
   }
 }
 
+/** A job without a wall-clock deadline, for tests on a virtual clock (its deadline timer would run in real time). */
+function offlineJob(over: Partial<JobSpec> = {}): JobSpec {
+  return job({ deadline: Infinity, ...over });
+}
+
+/** Time that passes only when a backend call says so. */
+class VirtualClock {
+  ms = 0;
+  readonly now = (): number => this.ms;
+}
+
 function job(over: Partial<JobSpec> = {}): JobSpec {
   return { id: "j", n: 1, steps: 3, sampler: "ddim", seed: 1, guidance: 0, deadline: performance.now() + 60_000, ...over };
 }
 
-function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?: number; math?: SamplingMath; admissionMs?: number } = {}) {
+function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?: number; math?: SamplingMath; admissionMs?: number; clock?: VirtualClock } = {}) {
   const cache = new Map<string, ConditionEncoding>();
   const rows: number[] = [];
   const s = new Scheduler({
@@ -75,6 +89,7 @@ function sched(backends: ModelBackend[], over: { rowBudget?: number; queueSize?:
     rowBudget: over.rowBudget ?? 8,
     queueSize: over.queueSize ?? 100,
     admissionMs: over.admissionMs,
+    now: over.clock?.now,
     condCache: { get: (k) => cache.get(k), set: (k, v) => void cache.set(k, v) },
     events: { runningRows: (r) => rows.push(r) },
   });
@@ -172,9 +187,11 @@ describe("Scheduler", () => {
   });
 
   test("Retry-After of a full queue is within 2x of the time the queue really takes to drain", async () => {
-    // A tick costs 10 ms + 2 ms per row (like a denoiser call); budget 8 rows, queue of 12.
-    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows);
-    const { s } = sched([b], { rowBudget: 8, queueSize: 12 });
+    // A tick costs 10 ms + 2 ms per row (like a denoiser call) on a virtual clock; budget 8 rows, queue of 12.
+    const clock = new VirtualClock();
+    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows, clock);
+    const { s } = sched([b], { rowBudget: 8, queueSize: 12, clock });
+    const job = (over: Partial<JobSpec>) => offlineJob(over);
     await Promise.all([1, 2, 3, 4].map((n) => s.submit(job({ n, steps: 4 })))); // some ticks measured
     const pending: Promise<unknown>[] = [];
     let refusal: QueueFullError | undefined;
@@ -187,26 +204,28 @@ describe("Scheduler", () => {
       }
     }
     assert.ok(refusal, "the queue filled up");
-    const refusedAt = performance.now();
+    const refusedAt = clock.now();
     await Promise.all(pending);
-    const actualMs = performance.now() - refusedAt;
+    const actualMs = clock.now() - refusedAt;
     const ratio = refusal.retryAfterMs / actualMs;
     assert.ok(ratio > 0.5 && ratio < 2, `Retry-After ${refusal.retryAfterMs.toFixed(0)} ms vs drained in ${actualMs.toFixed(0)} ms`);
     assert.equal(refusal.retryAfterS, Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)));
   });
 
   test("admission by estimated completion: what cannot finish within the limit is refused at once, what is admitted finishes in time", async () => {
-    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows);
+    const clock = new VirtualClock();
+    const b = new RecordingBackend(0, (rows) => 10 + 2 * rows, clock);
     const limitMs = 600;
-    const { s } = sched([b], { rowBudget: 8, queueSize: 1000, admissionMs: limitMs });
+    const { s } = sched([b], { rowBudget: 8, queueSize: 1000, admissionMs: limitMs, clock });
+    const job = (over: Partial<JobSpec>) => offlineJob(over);
     await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.submit(job({ n, steps: 3 }))));
     const took: number[] = [];
     const refused: OverloadedError[] = [];
     const done: Promise<void>[] = [];
     for (let i = 0; i < 60; i++) {
-      const start = performance.now();
+      const start = clock.now();
       try {
-        done.push(s.submit(job({ n: 2, steps: 10, seed: i })).then(() => void took.push(performance.now() - start)));
+        done.push(s.submit(job({ n: 2, steps: 10, seed: i })).then(() => void took.push(clock.now() - start)));
       } catch (e) {
         if (e instanceof OverloadedError) refused.push(e);
         else throw e;
