@@ -41,7 +41,9 @@ export function probeFixedSnr(
     // memory is capped at 4 GB, so nothing from one SNR may outlive it.
     const x0 = tf.tidy(() => norm.apply(enc.forward(tf.tensor2d(batch.tokens, [b, L], "int32"), W)));
     const noise = tf.tensor3d(eps, [b, L, d]);
-    const c = batch.cond ? objective.condition(batch, undefined) : null;
+    // In a tidy: the condition encoder's intermediates (attention maps over the document among them)
+    // would otherwise outlive the probe — 1.7 GB a validation at batch 64, until wasm's 4 GB ran out.
+    const c = batch.cond ? tf.tidy(() => objective.condition(batch, undefined)) : null;
     const condArgs = c ? { cond: c.cond, condMask: c.mask } : {};
     snrs.forEach((snr, k) => {
       const t = tAtLogSnr(schedule, Math.log(snr));

@@ -196,10 +196,15 @@ export class Trainer {
         const c = batch.cond ? objective.condition(batch, undefined) : null;
         const xhat = objective.denoise(xt, tf.zerosLike(xt), tf.tensor1d(tv), c, W);
         dSum += tf.mean(tf.square(tf.sub(x0, xhat))).dataSync()[0] * b;
-        ceSum += softmaxCrossEntropy(objective.logits(xhat, W), labels).dataSync()[0] * b;
-        const logits = objective.logits(x0, W);
-        rceSum += softmaxCrossEntropy(logits, labels).dataSync()[0] * b;
-        const pred = tf.argMax(logits, -1).dataSync();
+        // Each [B·L, V] logits tensor and its softmax in a tidy of its own: the outer tidy would keep
+        // them all to the end of the batch, and the wasm heap never shrinks from its high-water mark.
+        ceSum += tf.tidy(() => softmaxCrossEntropy(objective.logits(xhat, W), labels)).dataSync()[0] * b;
+        const [rce, predT] = tf.tidy(() => {
+          const logits = objective.logits(x0, W);
+          return [softmaxCrossEntropy(logits, labels), tf.argMax(logits, -1)];
+        });
+        rceSum += rce.dataSync()[0] * b;
+        const pred = predT.dataSync();
         for (let i = 0; i < pred.length; i++) {
           if (batch.tokens[i] === 0) continue;
           counted++;
