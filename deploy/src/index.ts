@@ -7,7 +7,7 @@ export { checkDockerfile, readDockerfile } from "./dockerfile-rules.ts";
 export type { DockerfileFacts } from "./dockerfile-rules.ts";
 export { parseDockerignore, isIgnored } from "./dockerignore.ts";
 export { qualityGate, extractMetrics, formatGate, GateInputError, DEFAULT_DIRECTIONS, judge, formatJudgement } from "./quality-gate.ts";
-export type { GateResult, GateOptions, MetricVerdict, Direction, Judgement, JudgeInput, ServedScores } from "./quality-gate.ts";
+export type { GateResult, GateOptions, MetricVerdict, Direction, Judged, Judgement, JudgeInput, ServedScores } from "./quality-gate.ts";
 export { FLOORS, FLOOR_NAMES, defaultFloors, parseFloors, checkFloors, readEvaluation, corpusVocabulary, inventedWordRate, documentDependence, distinctShare, FloorInputError } from "./floors.ts";
 export type { Floors, FloorName, FloorVerdict, EvalEvidence } from "./floors.ts";
 export { checkWorkflow } from "./workflow-check.ts";

@@ -71,6 +71,34 @@ describe("qualityGate", () => {
     assert.equal(qualityGate(extractMetrics(result(0.7, 0.3, 500, 100)), deployed, { tolerance: 0.02 }).pass, false);
     assert.equal(qualityGate(extractMetrics(result(0.8, 0.25, 500, 100)), deployed, { tolerance: 0.02 }).pass, false);
   });
+
+  test("Div and Mem are judged by their distance to real text's when the evaluation writes it, by direction when not", () => {
+    // Numbers of rocstories-generate 1.2.0 (served) and the same model with clamp 0.5: fewer invented
+    // words lower Div and raise Mem — towards the real stories' 0.593 / 0.241.
+    const evalResult = (div: number, mem: number, withReference: boolean) => ({
+      unconditional: { mauve: { mauve: 0.45 }, div: { div }, mem: { mem }, ...(withReference ? { referenceTexts: { div: 0.593, mem: 0.241, count: 500 } } : {}) },
+    });
+    const served = extractMetrics(evalResult(0.71, 0.036, true));
+    const towardReal = qualityGate(extractMetrics(evalResult(0.506, 0.074, true)), served, { tolerance: 0.02 });
+    assert.equal(towardReal.pass, true, towardReal.reason);
+    const div = towardReal.verdicts.find((v) => v.metric === "unconditional.div.div")!;
+    assert.equal(div.direction, "closer");
+    assert.equal(div.reference, 0.593);
+    assert.ok(Math.abs(div.relativeChange! - (0.117 - 0.087) / 0.593) < 1e-9);
+    assert.equal(towardReal.verdicts.length, 3, "the reference values themselves are not judged");
+    // Overshooting real text by more than the served model missed it by is worse.
+    const collapsed = qualityGate(extractMetrics(evalResult(0.3, 0.036, true)), served, { tolerance: 0.02 });
+    assert.equal(collapsed.pass, false);
+    assert.match(collapsed.reason, /div\.div: 0\.3 vs deployed 0\.71 \(-[\d.]+ %, closer to real text's 0\.593 is better\)/);
+    assert.match(formatGate(collapsed), /closer to real text's 0\.593 is better \| 0\.71 \| 0\.3 \| .* \| WORSE/);
+    // Without the real texts' values (older evaluations): higher Div, lower Mem.
+    const plain = qualityGate(extractMetrics(evalResult(0.506, 0.074, false)), extractMetrics(evalResult(0.71, 0.036, false)), { tolerance: 0.02 });
+    assert.equal(plain.pass, false);
+    assert.deepEqual(plain.verdicts.filter((v) => !v.pass).map((v) => `${v.metric} ${v.direction}`).sort(), ["unconditional.div.div higher", "unconditional.mem.mem lower"]);
+    // An explicit direction for the metric wins over the reference.
+    const forced = qualityGate(extractMetrics(evalResult(0.506, 0.074, true)), served, { tolerance: 0.02, directions: { "unconditional.div.div": "higher" } });
+    assert.equal(forced.verdicts.find((v) => v.metric === "unconditional.div.div")!.direction, "higher");
+  });
 });
 
 /** A generate evaluation (result.json + samples) as `npm run eval` writes it. */

@@ -2,9 +2,17 @@
 // those of the model that serves its task now; fails when any shared metric is worse beyond a
 // relative tolerance, or when a metric the served model was judged on is missing. `judge`: that
 // comparison plus the absolute floors of ./floors.ts, which also hold for a first deployment.
+//
+// Div and Mem of generated stories are judged by their distance to the same statistic of the real
+// texts (`referenceTexts.div` / `.mem` in the evaluation) when the evaluation has it: real stories
+// have Div 0.59 and Mem 0.24, and a model that invents words scores Div 0.71 and Mem 0.04 — "higher
+// Div, lower Mem is better" would reward exactly that. Without the reference value they keep the
+// plain direction.
 import { checkFloors, type EvalEvidence, type FloorVerdict, type Floors } from "./floors.ts";
 
 export type Direction = "higher" | "lower";
+/** How a verdict judged: a Direction, or "closer" to the real texts' value of the same statistic. */
+export type Judged = Direction | "closer";
 
 /** Which way is better for the metrics the evaluation writes (matched case-insensitively by name). */
 export const DEFAULT_DIRECTIONS: Record<string, Direction> = {
@@ -33,7 +41,9 @@ export interface GateOptions {
 
 export interface MetricVerdict {
   metric: string;
-  direction: Direction;
+  direction: Judged;
+  /** With direction "closer": the real texts' value the distance is measured to. */
+  reference?: number;
   baseline: number;
   candidate: number | null;
   /** Signed relative change in the "better" direction (positive = better). */
@@ -84,6 +94,26 @@ const PATH_RULES: [RegExp, Direction][] = [
   [/(^|\.)bertscore\.f1$/i, "higher"],
 ];
 
+// Statistics that real text has a value of, by path, and where the evaluation writes that value.
+const REFERENCE_RULES: [RegExp, string][] = [
+  [/(^|\.)div\.div$/i, "referenceTexts.div"],
+  [/(^|\.)mem\.mem$/i, "referenceTexts.mem"],
+];
+
+/**
+ * The real texts' value for `metric`: from the served model's scores (they define the distance the
+ * candidate must not exceed; both are taken with the same evaluation settings), else the candidate's.
+ */
+function referenceOf(metric: string, candidate: Record<string, number>, baseline: Record<string, number>): number | undefined {
+  for (const [re, leaf] of REFERENCE_RULES) {
+    const m = re.exec(metric);
+    if (!m) continue;
+    const key = `${metric.slice(0, m.index)}${m[1]}${leaf}`;
+    return baseline[key] ?? candidate[key];
+  }
+  return undefined;
+}
+
 function directionOf(metric: string, directions: Record<string, Direction>): Direction | undefined {
   const explicit = directions[metric] ?? directions[metric.toLowerCase()];
   if (explicit !== undefined) return explicit;
@@ -105,6 +135,13 @@ export function qualityGate(candidate: Record<string, number>, baseline: Record<
       verdicts.push({ metric, direction, baseline: base, candidate: null, relativeChange: null, pass: false });
       continue;
     }
+    const reference = options.directions?.[metric] === undefined ? referenceOf(metric, candidate, baseline) : undefined;
+    if (reference !== undefined) {
+      // Change of the distance to real text, relative to real text's value.
+      const relativeChange = (Math.abs(base - reference) - Math.abs(cand - reference)) / Math.max(Math.abs(reference), 1e-12);
+      verdicts.push({ metric, direction: "closer", reference, baseline: base, candidate: cand, relativeChange, pass: relativeChange >= -options.tolerance });
+      continue;
+    }
     const scale = Math.max(Math.abs(base), 1e-12);
     const better = direction === "higher" ? cand - base : base - cand;
     const relativeChange = better / scale;
@@ -121,16 +158,20 @@ export function qualityGate(candidate: Record<string, number>, baseline: Record<
           .map((v) =>
             v.candidate === null
               ? `${v.metric}: missing from the candidate`
-              : `${v.metric}: ${v.candidate} vs deployed ${v.baseline} (${(v.relativeChange! * 100).toFixed(2)} %, ${v.direction} is better)`,
+              : `${v.metric}: ${v.candidate} vs deployed ${v.baseline} (${(v.relativeChange! * 100).toFixed(2)} %, ${betterText(v)})`,
           )
           .join("; ");
   return { pass: failed.length === 0, verdicts, reason };
 }
 
+function betterText(v: MetricVerdict): string {
+  return v.direction === "closer" ? `closer to real text's ${fmt(v.reference ?? Number.NaN)} is better` : `${v.direction} is better`;
+}
+
 /** Human table of the verdicts. */
 export function formatGate(result: GateResult): string {
   const rows = result.verdicts.map((v) =>
-    [v.metric, v.direction, String(v.baseline), v.candidate === null ? "—" : String(v.candidate), v.relativeChange === null ? "—" : `${(v.relativeChange * 100).toFixed(2)} %`, v.pass ? "ok" : "WORSE"].join(" | "),
+    [v.metric, betterText(v), String(v.baseline), v.candidate === null ? "—" : String(v.candidate), v.relativeChange === null ? "—" : `${(v.relativeChange * 100).toFixed(2)} %`, v.pass ? "ok" : "WORSE"].join(" | "),
   );
   return ["metric | better | deployed | candidate | change | verdict", "---|---|---|---|---|---", ...rows, "", `${result.pass ? "PASS" : "FAIL"}: ${result.reason}`].join("\n");
 }
@@ -189,7 +230,7 @@ export function formatJudgement(j: Judgement): string {
     "|---|---|---|---|---|",
     ...j.floors.map((f) => `| floor: ${f.floor} | ${f.bound === "min" ? "≥" : "≤"} ${f.threshold} | | ${fmt(f.value)} | ${f.status}${f.note ? ` (${f.note})` : ""} |`),
     ...(j.comparison?.verdicts ?? []).map(
-      (v) => `| ${v.metric} | ${v.direction} is better | ${fmt(v.baseline)} | ${fmt(v.candidate)} | ${v.pass ? "ok" : "WORSE"}${v.relativeChange === null ? " (missing)" : ` (${(v.relativeChange * 100).toFixed(2)} %)`} |`,
+      (v) => `| ${v.metric} | ${betterText(v)} | ${fmt(v.baseline)} | ${fmt(v.candidate)} | ${v.pass ? "ok" : "WORSE"}${v.relativeChange === null ? " (missing)" : ` (${(v.relativeChange * 100).toFixed(2)} %)`} |`,
     ),
   ];
   const head = j.served ? `Compared with ${j.served.label} (${j.served.source}).` : "First deployment: no model serves this task; only the floors apply.";

@@ -105,8 +105,9 @@ const versionFolders = () => readdirSync(join(modelsDir, "stories")).sort();
 const state = () => JSON.parse(readFileSync(join(runDir, "pipeline.json"), "utf8")) as PipelineState;
 
 test("a candidate under a new model id is judged against the model serving its task, and refused: nothing changes", async (t) => {
-  // The served model's recorded Div is out of reach (no sample set has more than all its n-grams distinct).
-  await recordServedScores({ "unconditional.div.div": 1.5, "unconditional.mem.mem": 0.9 });
+  // The served model's recorded Div is out of reach: exactly the real texts' recorded value, so any
+  // candidate is farther from it (Div is judged by its distance to real text's).
+  await recordServedScores({ "unconditional.div.div": 1.5, "unconditional.referenceTexts.div": 1.5, "unconditional.mem.mem": 0.9 });
   const newRun = join(work, "run-new-id");
   const r = await pipeline(["--model", "stories-v2", "--run-dir", newRun, ...LOW_FLOORS, "--floor", "decodable=off"]);
   assert.equal(r.code, 1, r.stderr);
@@ -116,7 +117,7 @@ test("a candidate under a new model id is judged against the model serving its t
   const gate = readFileSync(join(newRun, "gate.md"), "utf8");
   t.diagnostic(gate);
   assert.match(gate, /Compared with stories@2026\.11\.1 \(scores recorded in its manifest, same evaluation settings\)/);
-  assert.match(gate, /\| unconditional\.div\.div \| higher is better \| 1\.5 \| [\d.]+ \| WORSE/);
+  assert.match(gate, /\| unconditional\.div\.div \| closer to real text's 1\.5 is better \| 1\.5 \| [\d.]+ \| WORSE/);
   assert.match(r.stderr, /stories-v2 is a new model id: judged against stories@2026\.11\.1/);
   assert.match(r.stderr, /gate failed .*refused: vs stories@2026\.11\.1: unconditional\.div\.div/);
   assert.deepEqual(modelFolders(), ["stories"], "nothing was installed");
