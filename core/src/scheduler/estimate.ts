@@ -66,6 +66,12 @@ export class TickModel {
 export interface JobLoad {
   rows: number;
   steps: number;
+  /**
+   * What one of its steps costs, in denoiser rows (default `rows`): more than its rows when some of
+   * its steps clamp (each clamped sample-step adds a decoder and an encoder call). The row budget
+   * counts `rows`; tick time counts `cost`.
+   */
+  cost?: number;
 }
 
 export interface SimulateOptions {
@@ -86,12 +92,13 @@ export interface SimulateResult {
  * and one step per tick for every job a lane holds, from now until everything is done.
  */
 export function simulate(lanes: JobLoad[][], waiting: JobLoad[], o: SimulateOptions): SimulateResult {
-  type Job = { rows: number; left: number; queueIndex: number };
-  const state = lanes.map((active) => ({ t: 0, jobs: active.filter((j) => j.steps > 0).map((j) => ({ rows: j.rows, left: j.steps, queueIndex: -1 }) as Job) }));
-  const queue: Job[] = waiting.map((w, i) => ({ rows: w.rows, left: Math.max(1, w.steps), queueIndex: i }));
+  type Job = { rows: number; cost: number; left: number; queueIndex: number };
+  const state = lanes.map((active) => ({ t: 0, jobs: active.filter((j) => j.steps > 0).map((j) => ({ rows: j.rows, cost: j.cost ?? j.rows, left: j.steps, queueIndex: -1 }) as Job) }));
+  const queue: Job[] = waiting.map((w, i) => ({ rows: w.rows, cost: w.cost ?? w.rows, left: Math.max(1, w.steps), queueIndex: i }));
   const finishMs = new Array<number>(waiting.length).fill(0);
   let head = 0;
   const rowsOf = (jobs: Job[]) => jobs.reduce((s, j) => s + j.rows, 0);
+  const costOf = (jobs: Job[]) => jobs.reduce((s, j) => s + j.cost, 0);
   const admit = (lane: (typeof state)[number]) => {
     let waitingRows = 0;
     for (let i = head; i < queue.length; i++) waitingRows += queue[i].rows;
@@ -120,7 +127,7 @@ export function simulate(lanes: JobLoad[][], waiting: JobLoad[], o: SimulateOpti
       const l = state[i];
       if (l.jobs.length === 0) continue;
       const k = Math.min(...l.jobs.map((j) => j.left));
-      const at = l.t + k * o.tickMs(rowsOf(l.jobs));
+      const at = l.t + k * o.tickMs(costOf(l.jobs));
       if (at < bestAt) {
         bestAt = at;
         best = i;

@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { Scheduler, rowsOf } from "./scheduler.ts";
+import { Scheduler, clampedStepsLeft, rowsOf } from "./scheduler.ts";
 import type { ConditionEncoding, DenoiseBatch, JobSpec, ModelBackend, SamplingMath } from "./types.ts";
 import { CancelledError, DeadlineError, DrainingError, EngineError, OverloadedError, QueueFullError } from "./errors.ts";
 import { coreMath } from "./math.ts";
@@ -26,9 +26,9 @@ class RecordingBackend implements ModelBackend {
   failNext = false;
   /** With a `clock`, a call's delay advances that virtual clock instead of sleeping: timing tests then
    *  do not depend on how busy the machine running them is (setTimeout overshoots under load). */
-  constructor(readonly condDim = 0, private readonly delayMs: number | ((rows: number) => number) = 0, private readonly clock?: VirtualClock) {}
+  constructor(readonly condDim = 0, private readonly delayMs: number | ((rows: number, b: DenoiseBatch) => number) = 0, private readonly clock?: VirtualClock) {}
   async denoise(b: DenoiseBatch): Promise<Float32Array> {
-    const delay = typeof this.delayMs === "function" ? this.delayMs(b.rows) : this.delayMs;
+    const delay = typeof this.delayMs === "function" ? this.delayMs(b.rows, b) : this.delayMs;
     if (delay && this.clock) this.clock.ms += delay;
     if (delay && !this.clock) await new Promise((r) => setTimeout(r, delay));
     else await new Promise((r) => setImmediate(r));
@@ -238,6 +238,47 @@ describe("Scheduler", () => {
     assert.ok(refused.every((e) => e.retryAfterMs > 0 && e.code === "overloaded"));
     // an idle scheduler admits a job even when it alone needs longer than the limit
     assert.equal((await s.submit(job({ n: 1, steps: 80 }))).ids.length, 1);
+  });
+
+  test("admission counts the clamped steps a job has left: clamped jobs after unclamped traffic are not admitted on the unclamped cost", async () => {
+    // A tick costs 10 ms + 2 ms per row + 10 ms per clamped sample (a clamped sample-step = 5 rows);
+    // the tick model has seen only unclamped traffic when 60 clamped jobs (half their steps clamp) arrive.
+    const clampedIn = (b: DenoiseBatch) => ("samples" in b ? (b as StepBatch).samples.filter((p) => p.clamp > 0 && p.t <= p.clamp).length : 0);
+    const run = async (clampCostRows: number) => {
+      const clock = new VirtualClock();
+      const b = new RecordingBackend(0, (rows, batch) => 10 + 2 * rows + 10 * clampedIn(batch), clock);
+      const limitMs = 600;
+      const s = new Scheduler({ lanes: [b], math: coreMath({ name: "tan-d", d: 9 }), rowBudget: 8, queueSize: 1000, admissionMs: limitMs, now: clock.now, clampCostRows });
+      await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.submit(offlineJob({ n, steps: 3 }))));
+      const took: number[] = [];
+      let refused = 0;
+      const done: Promise<void>[] = [];
+      for (let i = 0; i < 60; i++) {
+        const start = clock.now();
+        try {
+          done.push(s.submit(offlineJob({ n: 2, steps: 10, clamp: 0.5, seed: i })).then(() => void took.push(clock.now() - start)));
+        } catch (e) {
+          if (e instanceof OverloadedError) refused++;
+          else throw e;
+        }
+      }
+      await Promise.all(done);
+      return { worst: Math.max(...took), admitted: took.length, refused, limitMs };
+    };
+    const counted = await run(5);
+    assert.ok(counted.refused > 0 && counted.admitted > 0);
+    assert.ok(counted.worst < 1.5 * counted.limitMs, `with the clamp cost counted an admitted job took ${counted.worst.toFixed(0)} ms (limit ${counted.limitMs})`);
+    // The same traffic judged on rows alone admits about twice as many jobs and misses the limit.
+    const ignored = await run(0);
+    assert.ok(ignored.admitted > counted.admitted && ignored.worst > 1.5 * ignored.limitMs, `clamp cost ignored: ${ignored.admitted} admitted, worst ${ignored.worst.toFixed(0)} ms`);
+  });
+
+  test("clampedStepsLeft counts the grid's steps at or below the threshold from a step on", () => {
+    const grid = [1, 0.8, 0.6, 0.4, 0.2, 0];
+    assert.equal(clampedStepsLeft(grid, 0, 5, 0.5), 2);
+    assert.equal(clampedStepsLeft(grid, 4, 5, 0.5), 1);
+    assert.equal(clampedStepsLeft(grid, 0, 5, 0), 0);
+    assert.equal(clampedStepsLeft(grid, 0, 5, 1), 5);
   });
 
   test("cancelling a queued job rejects it at once; cancelling a running one frees its rows next tick", async () => {

@@ -43,6 +43,27 @@ export interface SchedulerOptions {
   condCache?: ConditionCache;
   events?: SchedulerEvents;
   now?: () => number;
+  /**
+   * What clamping one sample at one step adds to a tick, in denoiser rows (a decoder and an encoder
+   * call on its x̂0). Default CLAMP_COST_ROWS. Ticks are measured and predicted in these units, so
+   * Retry-After and admission by estimate count the clamped steps a job has left.
+   */
+  clampCostRows?: number;
+}
+
+/**
+ * Default SchedulerOptions.clampCostRows: bench:clamp on rocstories-generate 1.2.0 (Zen 2, 50 DDIM
+ * steps) measured 413 ms of CPU per sample unclamped, 732 with clamp 0.3 and 1,020 with clamp 0.5,
+ * i.e. 2.6 and 2.9 denoiser rows per clamped step.
+ */
+export const CLAMP_COST_ROWS = 2.8;
+
+/** Steps of `grid` from `step` on whose t is at or below `clamp` (the ones that clamp). */
+export function clampedStepsLeft(grid: ArrayLike<number>, step: number, steps: number, clamp: number): number {
+  if (!(clamp > 0)) return 0;
+  let k = 0;
+  for (let i = step; i < steps; i++) if (grid[i] <= clamp) k++;
+  return k;
 }
 
 interface Waiting {
@@ -120,12 +141,12 @@ export class Scheduler {
     if (this.waiting.length >= this.opts.queueSize) throw new QueueFullError(this.estimate().drainMs);
     const admissionMs = this.opts.admissionMs ?? 0;
     if (admissionMs > 0 && this.ticks.observations >= Scheduler.MIN_TICKS_FOR_ADMISSION) {
-      const own = { rows: rowsOf(spec), steps: spec.steps };
+      const own = this.load(spec, 0);
       const est = this.estimate(own);
       const limit = Math.min(admissionMs, spec.deadline - this.now());
       // A job that alone needs longer than the limit is not refused for that (the estimate of an
       // idle server is not what overload means): it is admitted when it would start at once.
-      const alone = own.steps * this.ticks.predict(own.rows);
+      const alone = own.steps * this.ticks.predict(own.cost);
       if (est.finishMs > Math.max(limit, 1.5 * alone)) throw new OverloadedError(est.drainMs, est.finishMs, limit);
     }
     return new Promise<JobResult>((resolve, reject) => {
@@ -161,8 +182,8 @@ export class Scheduler {
    * job appended to the queue now would finish (`finishMs`).
    */
   estimate(extra?: JobLoad): { drainMs: number; finishMs: number } {
-    const lanes = this.lanes.map((l) => l.active.map((a) => ({ rows: a.rows, steps: a.spec.steps - a.step })));
-    const waiting: JobLoad[] = this.waiting.map((w) => ({ rows: rowsOf(w.spec), steps: w.spec.steps }));
+    const lanes = this.lanes.map((l) => l.active.map((a) => this.load(a.spec, a.step, a.grid)));
+    const waiting: JobLoad[] = this.waiting.map((w) => this.load(w.spec, 0));
     const withExtra = extra ? [...waiting, extra] : waiting;
     const r = simulate(lanes, withExtra, { rowBudget: this.opts.rowBudget, tickMs: (rows) => this.ticks.predict(rows) });
     if (!extra) return { drainMs: r.drainMs, finishMs: r.drainMs };
@@ -171,7 +192,21 @@ export class Scheduler {
     return { drainMs: ahead.drainMs, finishMs: r.finishMs[withExtra.length - 1] };
   }
 
-  /** @internal a lane's tick (denoiser call, sampler update, decoding) over `rows` rows took `ms`. */
+  /** A job from `step` on as the estimate sees it: its rows, steps left, and their mean cost with its clamped steps. */
+  private load(spec: JobSpec, step: number, grid?: ArrayLike<number>): Required<JobLoad> {
+    const rows = rowsOf(spec);
+    const steps = Math.max(0, spec.steps - step);
+    const clamp = spec.clamp ?? 0;
+    const clamped = clamp > 0 && steps > 0 ? clampedStepsLeft(grid ?? this.opts.math.timeGrid(spec.steps), step, spec.steps, clamp) : 0;
+    return { rows, steps, cost: rows + (steps > 0 ? (this.clampCostRows * spec.n * clamped) / steps : 0) };
+  }
+
+  /** @internal */
+  get clampCostRows(): number {
+    return this.opts.clampCostRows ?? CLAMP_COST_ROWS;
+  }
+
+  /** @internal a lane's tick (denoiser call, sampler update, clamping, decoding) over `rows` cost rows took `ms`. */
   observeTick(rows: number, ms: number): void {
     this.ticks.observe(rows, ms);
   }
@@ -343,14 +378,17 @@ class Lane {
     const ld = L * d;
     const jobs = this.active.slice();
     const batch = buildStepBatch(jobs, ld, condDim);
+    // The tick's cost in denoiser rows: its rows plus the decoder + encoder calls of clamped samples.
+    const clamped = batch.samples.reduce((k, p) => k + (p.clamp > 0 && p.t <= p.clamp ? 1 : 0), 0);
+    const cost = batch.rows + this.sched.clampCostRows * clamped;
     const t0 = performance.now();
     const tickStart = this.sched.clock();
     const res = await this.backend.step(batch);
     this.opts.events?.tick?.(batch.rows, performance.now() - t0);
     const { finished, snapshots } = this.advance(jobs, res, ld);
     for (const a of finished) this.active.splice(this.active.indexOf(a), 1);
-    if (finished.length + snapshots.length > 0) await this.decode(finished, snapshots, batch.rows, tickStart);
-    else this.sched.observeTick(batch.rows, this.sched.clock() - tickStart);
+    if (finished.length + snapshots.length > 0) await this.decode(finished, snapshots, cost, tickStart);
+    else this.sched.observeTick(cost, this.sched.clock() - tickStart);
   }
 
   /** Takes each job's new latents and x̂0 (the next step's self-conditioning input); says who finished. */
@@ -372,7 +410,7 @@ class Lane {
   }
 
   /** One decoder call over finished jobs and streaming snapshots; settles the finished ones. */
-  private async decode(finished: Active[], snapshots: Active[], rows: number, tickStart: number): Promise<void> {
+  private async decode(finished: Active[], snapshots: Active[], cost: number, tickStart: number): Promise<void> {
     const { L, d } = this.backend;
     const ld = L * d;
     const toDecode = [...finished, ...snapshots];
@@ -392,7 +430,7 @@ class Lane {
       throw e;
     }
     const end = this.sched.clock();
-    this.sched.observeTick(rows, end - tickStart);
+    this.sched.observeTick(cost, end - tickStart);
     off = 0;
     for (const a of toDecode) {
       const perRow: Int32Array[] = [];
