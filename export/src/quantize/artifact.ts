@@ -5,7 +5,7 @@
 // old manifest or the new one with every file it names present.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describeFile, readArtifact, weightShapes, writeManifest } from "@ldtext/core";
+import { describeFile, networkOf, readArtifact, weightShapes, writeManifest } from "@ldtext/core";
 import type { GraphEntry, Manifest } from "@ldtext/core";
 import { buildDenoiser } from "../networks/graphs.ts";
 import { DEFAULT_INT8_SCHEME, defaultQuantizeWeight } from "../onnx/blocks.ts";
@@ -52,7 +52,8 @@ export async function quantizeArtifact(dirIn: string, o: QuantizeArtifactOptions
     const { report, check } = await measureInt8Parity(dir, { int8File: join(tmp, INT8_FILE), steps: o.steps, samples: o.samples });
     if (!report.ok && !o.force) return { installed: false, parity: report, manifest: m };
     writeFileSync(join(tmp, INT8_CHECK_FILE), JSON.stringify(check) + "\n");
-    const fp32Names = [...weightShapes(m.config, EXPORT_ORDER).keys()].filter((n) => n.includes(".blocks.") && /\.w[a-z0-9]*$/.test(n) && !quantizeWeight(n));
+    // The denoiser's block matmuls left in fp32 (the graph holds only Dif's weights).
+    const fp32Names = [...weightShapes(m.config, EXPORT_ORDER).keys()].filter((n) => networkOf(n) === "dif" && n.includes(".blocks.") && /\.w[a-z0-9]*$/.test(n) && !quantizeWeight(n));
     const entry: GraphEntry = {
       ...(await describeFile(tmp, INT8_FILE)),
       dtype: "int8",
