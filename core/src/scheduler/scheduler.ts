@@ -206,9 +206,9 @@ export class Scheduler {
     return this.opts.clampCostRows ?? CLAMP_COST_ROWS;
   }
 
-  /** @internal a lane's tick (denoiser call, sampler update, clamping, decoding) over `rows` cost rows took `ms`. */
-  observeTick(rows: number, ms: number): void {
-    this.ticks.observe(rows, ms);
+  /** @internal a lane's tick (denoiser call, sampler update, clamping, decoding) of `cost` rows (see load) took `ms`. */
+  observeTick(cost: number, ms: number): void {
+    this.ticks.observe(cost, ms);
   }
 
   /** Stops admitting new jobs; resolves once every queued and running job has finished. */
