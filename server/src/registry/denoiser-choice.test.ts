@@ -9,9 +9,14 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { decodeTensor, encodeTensor, hashFile, parseInt8Check, readArtifact } from "@ldtext/core";
+import { cpuInfo, decodeTensor, encodeTensor, hashFile, parseInt8Check, readArtifact } from "@ldtext/core";
 import type { Int8Check, Manifest } from "@ldtext/core";
 import { startTestServer, tempDir, writeModel } from "../testing/fixtures.ts";
+import { loadSettings } from "../settings/index.ts";
+import { initialChoice } from "./denoiser-choice.ts";
+
+// This CPU's int8 kernel is listed (or left out) explicitly, so what is asserted holds on AVX2 and VNNI alike.
+const THIS_KERNEL = cpuInfo().int8Kernel;
 
 async function rewriteCheck(dir: string, scale: number): Promise<void> {
   const m = await readArtifact(dir);
@@ -41,7 +46,7 @@ describe("DENOISER=auto (the default)", () => {
     const models = tempDir("ldtext-auto-");
     const dir = await writeModel(models, "generate", { quantize: "int8" });
     await rewriteCheck(dir, 1);
-    const srv = await startTestServer(models);
+    const srv = await startTestServer(models, { INT8_AUTO_KERNELS: THIS_KERNEL });
     try {
       const m = (await (await fetch(`${srv.url}/models`)).json()) as ModelsBody;
       assert.equal(m.models[0].denoiser, "int8", m.models[0].denoiserReason);
@@ -53,7 +58,7 @@ describe("DENOISER=auto (the default)", () => {
     }
 
     await rewriteCheck(dir, 1.1);
-    const srv2 = await startTestServer(models);
+    const srv2 = await startTestServer(models, { INT8_AUTO_KERNELS: THIS_KERNEL });
     try {
       const m = (await (await fetch(`${srv2.url}/models`)).json()) as ModelsBody;
       assert.equal(m.models[0].denoiser, "fp32");
@@ -63,6 +68,31 @@ describe("DENOISER=auto (the default)", () => {
     } finally {
       await srv2.shutdown();
     }
+  });
+
+  test("on a CPU whose int8 kernel is not in INT8_AUTO_KERNELS, fp32 is served without running the check, and /models says why", async () => {
+    const models = tempDir("ldtext-auto-");
+    const dir = await writeModel(models, "generate", { quantize: "int8" });
+    await rewriteCheck(dir, 1); // a check that would pass
+    const other = THIS_KERNEL === "avx2" ? "avx512_vnni" : "avx2";
+    const srv = await startTestServer(models, { INT8_AUTO_KERNELS: other });
+    try {
+      const m = (await (await fetch(`${srv.url}/models`)).json()) as ModelsBody;
+      assert.equal(m.models[0].denoiser, "fp32");
+      assert.equal(m.models[0].denoiserReason, `auto: this CPU's int8 kernel is ${THIS_KERNEL}, not in INT8_AUTO_KERNELS (${other}): int8 measured no faster than fp32 there`);
+    } finally {
+      await srv.shutdown();
+    }
+  });
+
+  test("the default INT8_AUTO_KERNELS leave out AVX2 without VNNI (measured no faster), and a kernel name that does not exist is refused", () => {
+    const manifest = { graphs: { denoiser: { file: "d.onnx" }, denoiser_int8: { file: "q.onnx", check: { file: "c.json" } } } } as unknown as Manifest;
+    const allowed = loadSettings({}).INT8_AUTO_KERNELS;
+    assert.deepEqual(allowed, ["amx_int8", "avx512_vnni", "avx_vnni", "other"]);
+    assert.equal(initialChoice("auto", manifest, "cpu", { kernel: "avx2", allowed }).try, "fp32");
+    for (const kernel of ["avx512_vnni", "amx_int8", "avx_vnni"] as const) assert.equal(initialChoice("auto", manifest, "cpu", { kernel, allowed }).try, "int8", kernel);
+    assert.equal(initialChoice("int8", manifest, "cpu", { kernel: "avx2", allowed }).try, "int8", "DENOISER=int8 is not second-guessed");
+    assert.throws(() => loadSettings({ INT8_AUTO_KERNELS: "avx2,vnni" }), /INT8_AUTO_KERNELS/);
   });
 
   test("an artifact without an int8 graph serves fp32 and says why", async () => {

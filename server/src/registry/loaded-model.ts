@@ -1,6 +1,6 @@
 // One verified, warmed model version: its manifest, tokenizer, engine workers and scheduler.
 import { join } from "node:path";
-import { CompactTokenizer, Scheduler, arDecoderRoles, coreMath, modelShape, readArtifact, servedDecoder } from "@ldtext/core";
+import { CompactTokenizer, Scheduler, arDecoderRoles, coreMath, cpuInfo, modelShape, readArtifact, servedDecoder } from "@ldtext/core";
 import type { ConditionCache, Manifest } from "@ldtext/core";
 import type { Logger } from "pino";
 import type { ServerSettings } from "../settings/index.ts";
@@ -66,7 +66,7 @@ export class LoadedModel {
     // DECODER=ar on an artifact without ArDec's graphs throws here: the version fails to load, saying why.
     const decoder = servedDecoder(manifest, settings.DECODER);
     if (decoder === "ar") for (const r of arDecoderRoles(manifest)) graphs[r] = join(dir, manifest.graphs[r]!.file);
-    const first = initialChoice(settings.DENOISER, manifest, settings.EP);
+    const first = initialChoice(settings.DENOISER, manifest, settings.EP, { kernel: cpuInfo().int8Kernel, allowed: settings.INT8_AUTO_KERNELS });
     let denoiser: DenoiserChoice = { served: first.try, reason: first.reason };
     if (first.try === "int8") {
       const q = manifest.graphs.denoiser_int8;

@@ -114,6 +114,17 @@ export const ServerSettingsSchema = z.object({
    */
   DENOISER: z.enum(["auto", "fp32", "int8"]).default("auto"),
   /**
+   * DENOISER=auto considers int8 only on CPUs whose int8 kernel (core's cpuInfo().int8Kernel) is
+   * listed: on AVX2 without VNNI the int8 denoiser was measured no faster than fp32 (bench:serve
+   * 2026-12-06, Zen 2: int8/fp32 0.94 at concurrency 32), so auto serves fp32 there. Add `avx2` to
+   * let its parity check decide on such a CPU too.
+   */
+  INT8_AUTO_KERNELS: z
+    .string()
+    .default("amx_int8,avx512_vnni,avx_vnni,other")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
+    .pipe(z.array(z.enum(["amx_int8", "avx512_vnni", "avx_vnni", "avx2", "other"]))),
+  /**
    * Which decoder turns the final latents into tokens: auto (default) = ArDec's greedy decode when
    * the artifact has its graphs (ar_memory + ar_step, or ar_decoder), else Dec; nar = Dec; ar = ArDec (a model without it fails to load).
    */
