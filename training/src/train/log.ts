@@ -34,6 +34,8 @@ export interface ValRecord {
   reconAcc: number;
   /** L_dif and Dec(x̂0) token accuracy at fixed SNRs (snr-probe.ts): the curves that decide recipes. */
   snr?: SnrProbe[];
+  /** Summarize: the same probes with the null condition in place of every document (snr − snrNull = what the document adds). */
+  snrNull?: SnrProbe[];
   /** Seconds of training so far (this run and, with --init-from, the runs before it), for plots against hours. */
   trainSec?: number;
 }

@@ -14,7 +14,8 @@ import type { JointObjective } from "./objective.ts";
 export { PROBE_SNRS, type SnrProbe };
 
 /**
- * Probe `split` (its first `maxRows` rows, in batches of `batch`) at each SNR. Noise is keyed by
+ * Probe `split` (its first `maxRows` rows, in batches of `batch`) at each SNR (a summarizer's rows
+ * with their own documents, or with `nullCondition` all with the null condition). Noise is keyed by
  * (seed, row), so consecutive validations and different runs see the same ε.
  */
 export function probeFixedSnr(
@@ -22,7 +23,7 @@ export function probeFixedSnr(
   objective: JointObjective,
   norm: Normalizer,
   split: TokenizedSplit,
-  o: { batch: number; seed: number; maxRows?: number; snrs?: readonly number[] },
+  o: { batch: number; seed: number; maxRows?: number; snrs?: readonly number[]; nullCondition?: boolean },
 ): SnrProbe[] {
   const schedule: NoiseSchedule = makeSchedule(model.cfg.schedule);
   const W = model.weights();
@@ -43,7 +44,10 @@ export function probeFixedSnr(
     const noise = tf.tensor3d(eps, [b, L, d]);
     // In a tidy: the condition encoder's intermediates (attention maps over the document among them)
     // would otherwise outlive the probe — 1.7 GB a validation at batch 64, until wasm's 4 GB ran out.
-    const c = batch.cond ? tf.tidy(() => objective.condition(batch, undefined)) : null;
+    // nullCondition: every row gets the learned null condition instead of its document (what
+    // classifier-free guidance's unconditional branch sees), so own − null is what the document adds.
+    const keep = o.nullCondition ? new Float32Array(b) : undefined;
+    const c = batch.cond ? tf.tidy(() => objective.condition(batch, keep)) : null;
     const condArgs = c ? { cond: c.cond, condMask: c.mask } : {};
     snrs.forEach((snr, k) => {
       const t = tAtLogSnr(schedule, Math.log(snr));

@@ -130,7 +130,7 @@ export class Trainer {
       progress.log(`[val] step 0: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}`);
       return;
     }
-    progress.log(`[val] step ${step}: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}, acc ${(100 * val.reconAcc).toFixed(1)} % · ${fmtProbe(val.snr)}`);
+    progress.log(`[val] step ${step}: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}, acc ${(100 * val.reconAcc).toFixed(1)} % · ${fmtProbe(val.snr)}${val.snrNull ? ` · document adds ${fmtCondGain(val.snr, val.snrNull)}` : ""}`);
     if (cfg.samples > 0) {
       const rec = await log.append(await this.samples(s.model, s.optimizer, s.tokenizer, s.valSplit, cfg, step));
       rec.texts.forEach((text, i) => progress.log(`[sample ${i + 1}] ${text}`));
@@ -214,7 +214,8 @@ export class Trainer {
       rows += b;
     }
     const snr = probeFixedSnr(model, objective, norm, split, { batch: cfg.batch, seed: cfg.seed + 3 });
-    return { kind: "val", step, dif: dSum / rows, ce: ceSum / rows, reconCe: rceSum / rows, reconAcc: counted > 0 ? correct / counted : 0, snr };
+    const snrNull = split.cond ? probeFixedSnr(model, objective, norm, split, { batch: cfg.batch, seed: cfg.seed + 3, nullCondition: true }) : undefined;
+    return { kind: "val", step, dif: dSum / rows, ce: ceSum / rows, reconCe: rceSum / rows, reconAcc: counted > 0 ? correct / counted : 0, snr, ...(snrNull ? { snrNull } : {}) };
   }
 }
 
@@ -266,6 +267,12 @@ async function saveRun(s: TrainingSetup, step: number): Promise<void> {
 export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
   if (!probes) return "";
   return `acc@SNR ${probes.map((p) => `${p.snr} ${(100 * p.acc).toFixed(1)}/${(100 * p.accSc).toFixed(1)}`).join(" · ")} %`;
+}
+
+/** Accuracy points the documents add over the null condition at each probe SNR (one call). */
+export function fmtCondGain(own: readonly SnrProbe[] | undefined, none: readonly SnrProbe[]): string {
+  if (!own) return "";
+  return `${own.map((p, i) => `${p.snr} ${(100 * (p.acc - none[i].acc)) >= 0 ? "+" : ""}${(100 * (p.acc - none[i].acc)).toFixed(1)}`).join(" · ")} points`;
 }
 
 function fmtLoss(x: number): string {

@@ -11,7 +11,7 @@ import { LatentDiffusionModel } from "../model/model.ts";
 import { JointObjective } from "./objective.ts";
 import type { TokenizedSplit } from "./data.ts";
 import { probeFixedSnr } from "./snr-probe.ts";
-import { Trainer } from "./trainer.ts";
+import { Trainer, fmtCondGain } from "./trainer.ts";
 
 const L = 16;
 const S = 32;
@@ -27,7 +27,7 @@ before(async () => {
   await initBackend("wasm", { log: null });
 });
 
-test("validation and the SNR probes of a summarize model leave no tensor behind", () => {
+test("validation and the SNR probes of a summarize model (own documents and null condition) leave no tensor behind", () => {
   // "layer" normalization needs no running statistics, so the probes can run on a fresh model.
   const cfg = { ...modelConfigFromPreset("tiny", "summarize", 300), norm: "layer" as const };
   const model = LatentDiffusionModel.create(cfg, 7);
@@ -44,6 +44,12 @@ test("validation and the SNR probes of a summarize model leave no tensor behind"
     const val = trainer.validate(model, objective, split, trainer.cfg, i + 1);
     assert.ok(Number.isFinite(val.dif) && Number.isFinite(val.ce));
     assert.equal(tf.memory().numTensors, n, `validation ${i + 1} freed what it made`);
+    // A summarizer's validation also probes with the null condition: same SNRs, other numbers.
+    assert.deepEqual(val.snrNull?.map((p) => p.snr), val.snr?.map((p) => p.snr));
+    assert.ok(val.snrNull!.some((p, k) => p.dif !== val.snr![k].dif), "the documents change the denoiser's output");
   }
+  const nullProbe = probeFixedSnr(model, objective, model.norm, split, { batch: 4, seed: trainer.cfg.seed + 3, nullCondition: true });
+  assert.deepEqual(nullProbe, trainer.validate(model, objective, split, trainer.cfg, 3).snrNull, "validation's snrNull is the null-condition probe");
+  assert.match(fmtCondGain([{ ...probes[0], acc: 0.5 }], [{ ...probes[0], acc: 0.48 }]), /^2 \+2\.0 points$/);
   model.dispose();
 });
