@@ -11,6 +11,7 @@ import type { ModelShape } from "../config.ts";
 import { type DecoderChoice, type GraphRole, type Manifest, arDecoderRoles, servedDecoder } from "../manifest.ts";
 import { BOS_ID, EOS_ID, PAD_ID } from "../tokenizer.ts";
 import { applySampler, initLatents } from "../scheduler/apply.ts";
+import { clampsAt } from "../scheduler/batch.ts";
 import type { ConditionEncoding, DenoiseBatch, ModelBackend, SamplingMath, StepBatch, StepResult } from "../scheduler/types.ts";
 import { createSession } from "./session.ts";
 import type { SessionOptions } from "./session.ts";
@@ -94,7 +95,7 @@ export class OrtModel implements ModelBackend {
    * noise), and it is the x̂0 the next step self-conditions on and the last step decodes.
    */
   private async clamp(b: StepBatch, res: StepResult, ld: number): Promise<void> {
-    const picked = b.samples.flatMap((p, i) => (p.clamp > 0 && p.t <= p.clamp ? [i] : []));
+    const picked = b.samples.flatMap((p, i) => (clampsAt(p.clamp, p.t) ? [i] : []));
     if (picked.length === 0) return;
     const encoder = this.sessions.encoder;
     if (!encoder) throw new Error("latent clamping needs the encoder graph, which this model did not load");

@@ -59,6 +59,11 @@ export function buildStepBatch(jobs: readonly BatchJob[], ld: number, condDim: n
   return { rows, x, xsc, t, cond: cond && mask ? { data: cond, mask, S } : undefined, samples: samplePlans(jobs) };
 }
 
+/** Whether a sample with threshold `clamp` (0 = off) clamps at time `t`: the one rule for the backend and the estimate. */
+export function clampsAt(clamp: number, t: number): boolean {
+  return clamp > 0 && t <= clamp;
+}
+
 /** Each sample's update: its x sits in its conditional row; guided samples also name their null row. */
 function samplePlans(jobs: readonly BatchJob[]): SamplePlan[] {
   const samples: SamplePlan[] = [];

@@ -11,7 +11,7 @@ import type { ConditionEncoding, JobResult, JobSpec, ModelBackend, SamplingMath,
 import { CancelledError, DeadlineError, DrainingError, EngineError, OverloadedError, QueueFullError, SchedulerError } from "./errors.ts";
 import { TickModel, simulate } from "./estimate.ts";
 import type { JobLoad } from "./estimate.ts";
-import { buildStepBatch } from "./batch.ts";
+import { buildStepBatch, clampsAt } from "./batch.ts";
 
 export interface SchedulerEvents {
   queueSize?(size: number): void;
@@ -60,9 +60,8 @@ export const CLAMP_COST_ROWS = 2.8;
 
 /** Steps of `grid` from `step` on whose t is at or below `clamp` (the ones that clamp). */
 export function clampedStepsLeft(grid: ArrayLike<number>, step: number, steps: number, clamp: number): number {
-  if (!(clamp > 0)) return 0;
   let k = 0;
-  for (let i = step; i < steps; i++) if (grid[i] <= clamp) k++;
+  for (let i = step; i < steps; i++) if (clampsAt(clamp, grid[i])) k++;
   return k;
 }
 
@@ -379,7 +378,7 @@ class Lane {
     const jobs = this.active.slice();
     const batch = buildStepBatch(jobs, ld, condDim);
     // The tick's cost in denoiser rows: its rows plus the decoder + encoder calls of clamped samples.
-    const clamped = batch.samples.reduce((k, p) => k + (p.clamp > 0 && p.t <= p.clamp ? 1 : 0), 0);
+    const clamped = batch.samples.reduce((k, p) => k + (clampsAt(p.clamp, p.t) ? 1 : 0), 0);
     const cost = batch.rows + this.sched.clampCostRows * clamped;
     const t0 = performance.now();
     const tickStart = this.sched.clock();
