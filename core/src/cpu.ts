@@ -9,6 +9,10 @@ import { cpus } from "node:os";
 /** The /proc/cpuinfo flags that matter for int8 matmuls. */
 export const INT8_CPU_FLAGS = ["avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8"] as const;
 
+/** The int8 kernel families cpuInfo() tells apart (see CpuInfo.int8Kernel). */
+export const INT8_KERNELS = ["amx_int8", "avx512_vnni", "avx_vnni", "avx2", "other"] as const;
+export type Int8Kernel = (typeof INT8_KERNELS)[number];
+
 export interface CpuInfo {
   model: string;
   /** vendor_id ("AuthenticAMD", "GenuineIntel"), or null when /proc/cpuinfo does not say. */
@@ -21,7 +25,7 @@ export interface CpuInfo {
   /** The INT8_CPU_FLAGS this CPU has (empty when /proc/cpuinfo is unreadable, e.g. not Linux). */
   int8Flags: string[];
   /** "avx2" (saturating u8×s8 pairs), "avx512_vnni"/"avx_vnni"/"amx_int8" (no saturation), or "other". */
-  int8Kernel: "amx_int8" | "avx512_vnni" | "avx_vnni" | "avx2" | "other";
+  int8Kernel: Int8Kernel;
 }
 
 /** Parses /proc/cpuinfo text (first processor) into a CpuInfo. */

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareInt8Check, cpuInfo, decodeTensor, parseInt8Check } from "@ldtext/core";
-import type { CpuInfo, Int8CheckResult, Manifest } from "@ldtext/core";
+import type { Int8CheckResult, Int8Kernel, Manifest } from "@ldtext/core";
 import type { EngineWorker } from "../engine/engine-worker.ts";
 
 export type DenoiserSetting = "auto" | "fp32" | "int8";
@@ -22,8 +22,8 @@ export interface DenoiserChoice {
 
 /** This CPU's int8 kernel, and the kernels on which DENOISER=auto considers int8 (INT8_AUTO_KERNELS). */
 export interface Int8KernelPolicy {
-  kernel: CpuInfo["int8Kernel"];
-  allowed: readonly CpuInfo["int8Kernel"][];
+  kernel: Int8Kernel;
+  allowed: readonly Int8Kernel[];
 }
 
 /** Before any worker starts: the graph to try, or the final fp32 answer. */

@@ -2,6 +2,7 @@
 // deployment fails loudly before the first request instead of surfacing as odd behaviour later.
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { INT8_KERNELS } from "@ldtext/core";
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -10,10 +11,8 @@ const bool = (def: boolean) =>
     .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
     .default(def ? "true" : "false")
     .transform((v) => ["1", "true", "yes", "on"].includes(v));
-const list = z
-  .string()
-  .default("")
-  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0));
+const splitList = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
+const list = z.string().default("").transform(splitList);
 
 /**
  * `DEFAULT_MODELS=generate=rocstories-generate,summarize=xsum-summarize`: the model id that serves
@@ -119,11 +118,7 @@ export const ServerSettingsSchema = z.object({
    * 2026-12-06, Zen 2: int8/fp32 0.94 at concurrency 32), so auto serves fp32 there. Add `avx2` to
    * let its parity check decide on such a CPU too.
    */
-  INT8_AUTO_KERNELS: z
-    .string()
-    .default("amx_int8,avx512_vnni,avx_vnni,other")
-    .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
-    .pipe(z.array(z.enum(["amx_int8", "avx512_vnni", "avx_vnni", "avx2", "other"]))),
+  INT8_AUTO_KERNELS: z.string().default("amx_int8,avx512_vnni,avx_vnni,other").transform(splitList).pipe(z.array(z.enum(INT8_KERNELS))),
   /**
    * Which decoder turns the final latents into tokens: auto (default) = ArDec's greedy decode when
    * the artifact has its graphs (ar_memory + ar_step, or ar_decoder), else Dec; nar = Dec; ar = ArDec (a model without it fails to load).
