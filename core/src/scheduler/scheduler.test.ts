@@ -191,13 +191,12 @@ describe("Scheduler", () => {
     const clock = new VirtualClock();
     const b = new RecordingBackend(0, (rows) => 10 + 2 * rows, clock);
     const { s } = sched([b], { rowBudget: 8, queueSize: 12, clock });
-    const job = (over: Partial<JobSpec>) => offlineJob(over);
-    await Promise.all([1, 2, 3, 4].map((n) => s.submit(job({ n, steps: 4 })))); // some ticks measured
+    await Promise.all([1, 2, 3, 4].map((n) => s.submit(offlineJob({ n, steps: 4 })))); // some ticks measured
     const pending: Promise<unknown>[] = [];
     let refusal: QueueFullError | undefined;
     for (let i = 0; i < 30 && !refusal; i++) {
       try {
-        pending.push(s.submit(job({ n: 1 + (i % 4), steps: 5 + ((i * 7) % 16), seed: i })));
+        pending.push(s.submit(offlineJob({ n: 1 + (i % 4), steps: 5 + ((i * 7) % 16), seed: i })));
       } catch (e) {
         if (e instanceof QueueFullError) refusal = e;
         else throw e;
@@ -217,15 +216,14 @@ describe("Scheduler", () => {
     const b = new RecordingBackend(0, (rows) => 10 + 2 * rows, clock);
     const limitMs = 600;
     const { s } = sched([b], { rowBudget: 8, queueSize: 1000, admissionMs: limitMs, clock });
-    const job = (over: Partial<JobSpec>) => offlineJob(over);
-    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.submit(job({ n, steps: 3 }))));
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.submit(offlineJob({ n, steps: 3 }))));
     const took: number[] = [];
     const refused: OverloadedError[] = [];
     const done: Promise<void>[] = [];
     for (let i = 0; i < 60; i++) {
       const start = clock.now();
       try {
-        done.push(s.submit(job({ n: 2, steps: 10, seed: i })).then(() => void took.push(clock.now() - start)));
+        done.push(s.submit(offlineJob({ n: 2, steps: 10, seed: i })).then(() => void took.push(clock.now() - start)));
       } catch (e) {
         if (e instanceof OverloadedError) refused.push(e);
         else throw e;
@@ -237,7 +235,7 @@ describe("Scheduler", () => {
     assert.ok(worst < 1.5 * limitMs, `an admitted job took ${worst.toFixed(0)} ms (limit ${limitMs})`);
     assert.ok(refused.every((e) => e.retryAfterMs > 0 && e.code === "overloaded"));
     // an idle scheduler admits a job even when it alone needs longer than the limit
-    assert.equal((await s.submit(job({ n: 1, steps: 80 }))).ids.length, 1);
+    assert.equal((await s.submit(offlineJob({ n: 1, steps: 80 }))).ids.length, 1);
   });
 
   test("admission counts the clamped steps a job has left: clamped jobs after unclamped traffic are not admitted on the unclamped cost", async () => {

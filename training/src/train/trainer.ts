@@ -272,7 +272,8 @@ export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
 /** Accuracy points the documents add over the null condition at each probe SNR (one call). */
 export function fmtCondGain(own: readonly SnrProbe[] | undefined, none: readonly SnrProbe[]): string {
   if (!own) return "";
-  return `${own.map((p, i) => `${p.snr} ${(100 * (p.acc - none[i].acc)) >= 0 ? "+" : ""}${(100 * (p.acc - none[i].acc)).toFixed(1)}`).join(" · ")} points`;
+  const gain = (p: SnrProbe, i: number) => 100 * (p.acc - none[i].acc);
+  return `${own.map((p, i) => `${p.snr} ${gain(p, i) >= 0 ? "+" : ""}${gain(p, i).toFixed(1)}`).join(" · ")} points`;
 }
 
 function fmtLoss(x: number): string {
