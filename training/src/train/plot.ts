@@ -48,3 +48,28 @@ export async function writeSnrPlot(pathWithoutExt: string, records: readonly Log
   });
   await writeLineChart(pathWithoutExt, { title: "Dec(x̂0) token accuracy at fixed SNR", xLabel: "training hours", yLabel: "token accuracy %", series });
 }
+
+/**
+ * Per probe SNR, the accuracy points the documents add over the null condition (`snr` − `snrNull`,
+ * one call) against training hours: whether a summarizer learns to read its document, which its
+ * losses hide (a denoiser that ignores the condition still lowers them).
+ */
+export function documentGainSeries(records: readonly LogRecord[]): { name: string; points: [number, number][] }[] {
+  const val = records.flatMap((r) => (r.kind === "val" && r.snr && r.snrNull && r.trainSec !== undefined ? [r] : []));
+  const snrs = [...new Set(val.flatMap((r) => (r.snr ?? []).map((p) => p.snr)))];
+  return snrs.map((snr) => ({
+    name: `SNR ${snr}`,
+    points: val.flatMap((r) => {
+      const own = r.snr?.find((q) => q.snr === snr);
+      const none = r.snrNull?.find((q) => q.snr === snr);
+      return own && none ? [[(r.trainSec ?? 0) / 3600, 100 * (own.acc - none.acc)] as [number, number]] : [];
+    }),
+  }));
+}
+
+/** `<out>/docgain.svg`: documentGainSeries, for summarize runs (nothing for generate runs). */
+export async function writeDocumentGainPlot(pathWithoutExt: string, records: readonly LogRecord[]): Promise<void> {
+  const series = documentGainSeries(records);
+  if (series.every((s) => s.points.length < 2)) return;
+  await writeLineChart(pathWithoutExt, { title: "What the documents add: token accuracy, own document − null condition", xLabel: "training hours", yLabel: "accuracy points", series });
+}

@@ -20,7 +20,7 @@ import type { Batch, JointObjective, StepNoise, StepResult } from "./objective.t
 import { type AdamW, learningRate } from "./optimizer.ts";
 import { Progress } from "./progress.ts";
 import type { TimestepSampler } from "./timesteps.ts";
-import { writeLossPlot, writeSnrPlot } from "./plot.ts";
+import { writeDocumentGainPlot, writeLossPlot, writeSnrPlot } from "./plot.ts";
 import { sampleTexts } from "./samples.ts";
 import { buildNetworks } from "../model/inference.ts";
 import { probeFixedSnr, type SnrProbe } from "./snr-probe.ts";
@@ -126,17 +126,17 @@ export class Trainer {
   private async evaluate(s: TrainingSetup, progress: Progress, step: number, trainSec: () => number): Promise<void> {
     const { cfg, log } = s;
     const val = await log.append<ValRecord>({ ...this.validate(s.model, s.objective, s.valSplit, cfg, step), trainSec: trainSec() });
-    if (step === 0) {
-      progress.log(`[val] step 0: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}`);
-      return;
-    }
+    // Step 0 prints the probes too: of a run started from a checkpoint they are the baseline the
+    // run's later validations (the documents' gain above all) are read against.
     progress.log(`[val] step ${step}: dif ${fmtLoss(val.dif)} · ce ${fmtLoss(val.ce)} · clean-latent recon ce ${fmtLoss(val.reconCe)}, acc ${(100 * val.reconAcc).toFixed(1)} % · ${fmtProbe(val.snr)}${val.snrNull ? ` · document adds ${fmtCondGain(val.snr, val.snrNull)}` : ""}`);
+    if (step === 0) return;
     if (cfg.samples > 0) {
       const rec = await log.append(await this.samples(s.model, s.optimizer, s.tokenizer, s.valSplit, cfg, step));
       rec.texts.forEach((text, i) => progress.log(`[sample ${i + 1}] ${text}`));
     }
     await writeLossPlot(join(cfg.out, "loss"), log.history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
     await writeSnrPlot(join(cfg.out, "snr"), log.history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
+    await writeDocumentGainPlot(join(cfg.out, "docgain"), log.history).catch((e: unknown) => progress.log(`[plot] not written: ${String(e)}`));
   }
 
   /** The last plot, `summary.json`, and the model and optimizer freed. */
