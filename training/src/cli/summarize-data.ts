@@ -1,5 +1,5 @@
 // `npm run data:summarize -- [--out-dir runs/data] [--sentences 250000] [--wiki-pairs 24000] [--xsum-repeat 3]
-//   [--xsum-splits train_superni] [--seed 1]`
+//   [--xsum-splits train_superni] [--copy-pairs 0] [--seed 1]`
 // Writes <out-dir>/news-sentences.jsonl (autoencoder stage, lines {text}) and <out-dir>/sum-mix.jsonl
 // (denoiser stage, lines {id, summary, document}) from the shared corpora (DATA_DIR): Wikipedia
 // paragraph pairs of the train split and the XSum pairs of --xsum-splits (comma-separated; evaluation
@@ -11,7 +11,7 @@ import { collect, readXsum, wikiParagraphPairs, writeFileAtomic } from "@ldtext/
 import { pairMix, sentenceCorpus } from "../train/news-data.ts";
 
 const { values } = parseArgs({
-  options: { "out-dir": { type: "string", default: "runs/data" }, sentences: { type: "string", default: "250000" }, "wiki-pairs": { type: "string", default: "24000" }, "xsum-repeat": { type: "string", default: "3" }, "xsum-splits": { type: "string", default: "train_superni" }, seed: { type: "string", default: "1" } },
+  options: { "out-dir": { type: "string", default: "runs/data" }, sentences: { type: "string", default: "250000" }, "wiki-pairs": { type: "string", default: "24000" }, "xsum-repeat": { type: "string", default: "3" }, "xsum-splits": { type: "string", default: "train_superni" }, "copy-pairs": { type: "string", default: "0" }, seed: { type: "string", default: "1" } },
 });
 const num = (k: keyof typeof values) => {
   const n = Number(values[k]);
@@ -26,8 +26,8 @@ const allowedSplits = ["train_superni", "validation"];
 for (const split of xsumSplits) if (!allowedSplits.includes(split)) throw new Error(`--xsum-splits takes ${allowedSplits.join(" and/or ")} (xsum/test is kept for evaluation), got ${split}`);
 const xsum = (await Promise.all(xsumSplits.map((split) => collect(readXsum(split))))).flat().map((p) => ({ id: p.id, summary: p.summary, document: p.document }));
 const sentences = sentenceCorpus([...wiki, ...xsum], num("sentences"), seed);
-const mix = pairMix(wiki, xsum, { wikiCount: num("wiki-pairs"), xsumRepeat: num("xsum-repeat"), seed: seed + 1 });
+const mix = pairMix(wiki, xsum, { wikiCount: num("wiki-pairs"), xsumRepeat: num("xsum-repeat"), seed: seed + 1, copyCount: num("copy-pairs") });
 await mkdir(outDir, { recursive: true });
 await writeFileAtomic(join(outDir, "news-sentences.jsonl"), sentences.map((text) => JSON.stringify({ text })).join("\n") + "\n");
 await writeFileAtomic(join(outDir, "sum-mix.jsonl"), mix.map((p) => JSON.stringify(p)).join("\n") + "\n");
-console.log(JSON.stringify({ wikiParagraphPairs: wiki.length, xsumPairs: xsum.length, xsumSplits, sentences: sentences.length, mixPairs: mix.length, outDir }));
+console.log(JSON.stringify({ wikiParagraphPairs: wiki.length, copyPairs: num("copy-pairs"), xsumPairs: xsum.length, xsumSplits, sentences: sentences.length, mixPairs: mix.length, outDir }));

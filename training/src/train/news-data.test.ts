@@ -26,3 +26,16 @@ test("pairMix: the drawn Wikipedia pairs plus every XSum pair repeated", () => {
   assert.equal(new Set(mix.filter((p) => p.id.startsWith("w")).map((p) => p.id)).size, 20);
   assert.deepEqual(pairMix(wiki, xsum, { wikiCount: 20, xsumRepeat: 3, seed: 5 }), mix);
 });
+
+test("pairMix: copy pairs keep their first sentence in the document and are distinct from the drawn pairs", () => {
+  const mix = pairMix(wiki, xsum, { wikiCount: 20, xsumRepeat: 3, seed: 5, copyCount: 10 });
+  assert.equal(mix.length, 33);
+  const copies = mix.filter((p) => p.id.endsWith("#copy"));
+  assert.equal(copies.length, 10);
+  for (const c of copies) assert.ok(c.document.startsWith(`${c.summary} It flows north`), c.document);
+  const plain = new Set(mix.filter((p) => p.id.startsWith("w") && !p.id.endsWith("#copy")).map((p) => p.id));
+  assert.equal(plain.size, 20);
+  for (const c of copies) assert.ok(!plain.has(c.id.slice(0, -"#copy".length)), "a copy pair's paragraph is not also a plain pair");
+  const noCopies = pairMix(wiki, xsum, { wikiCount: 20, xsumRepeat: 3, seed: 5 });
+  assert.deepEqual(noCopies.filter((p) => p.id.startsWith("w")).map((p) => p.id).sort(), [...plain].sort(), "the same plain pairs with or without copies");
+});

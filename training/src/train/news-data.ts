@@ -33,9 +33,21 @@ export function sentenceCorpus(pairs: readonly Pair[], limit: number, seed: numb
   return shuffled([...texts], seed).slice(0, limit);
 }
 
-/** `wikiCount` Wikipedia pairs drawn by `seed` plus every XSum pair `xsumRepeat` times, shuffled. */
-export function pairMix(wiki: readonly Pair[], xsum: readonly Pair[], o: { wikiCount: number; xsumRepeat: number; seed: number }): Pair[] {
-  const picked = shuffled([...wiki], o.seed).slice(0, o.wikiCount);
+/**
+ * `wikiCount` Wikipedia pairs drawn by `seed`, plus `copyCount` more (distinct) whose document keeps
+ * its first sentence — the summary is then in the document, word for word — plus every XSum pair
+ * `xsumRepeat` times, shuffled.
+ *
+ * Why copy pairs: in a (rest of paragraph → first sentence) pair the document says little about
+ * which sentence to write, so a denoiser trained on them learns to mostly ignore it (xsum-summarize
+ * 1.2.0: +0.4 to +2.2 accuracy points over the null condition). When the target is in the document,
+ * reading the document is the only way to lower the loss: a curriculum for the cross-attention
+ * (issue 15's "keep the denoiser from solving the task without the condition").
+ */
+export function pairMix(wiki: readonly Pair[], xsum: readonly Pair[], o: { wikiCount: number; xsumRepeat: number; seed: number; copyCount?: number }): Pair[] {
+  const drawn = shuffled([...wiki], o.seed);
+  const picked = drawn.slice(0, o.wikiCount);
+  const copies = drawn.slice(o.wikiCount, o.wikiCount + (o.copyCount ?? 0)).map((p) => ({ id: `${p.id}#copy`, summary: p.summary, document: `${p.summary} ${p.document}` }));
   const repeated = Array.from({ length: o.xsumRepeat }, () => xsum).flat();
-  return shuffled([...picked, ...repeated], o.seed + 1);
+  return shuffled([...picked, ...copies, ...repeated], o.seed + 1);
 }
