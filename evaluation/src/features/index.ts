@@ -3,3 +3,4 @@ export { unconditionalMetrics, WORD_TOKENIZATION, type UnconditionalMetrics, typ
 export { summarizationMetrics, type SummarizationMetrics } from "./summary.ts";
 export { memIndexFor, type MemIndexOptions } from "./mem-index.ts";
 export { documentDependence, shuffledIndex, DEPENDENCE_FLOOR, type DocumentDependence } from "./dependence.ts";
+export { extractiveness, type Extractiveness } from "./extractiveness.ts";

@@ -99,6 +99,14 @@ describe("npm run eval", () => {
     assert.equal(dep.model.sharedSeedDocuments, 4);
     assert.ok(dep.model.sharedSeedSimilarity !== null && dep.model.sharedSeedSimilarity >= 0 && dep.model.sharedSeedSimilarity <= 1);
     assert.match(readFileSync(join(out, "result.md"), "utf8"), /Document dependence/);
+    // Copying: the fixture references are their documents' first sentences, so they and lead-1 copy
+    // everything (no novel words, lead R-L 1), and the table says so.
+    const ex = r.extractiveness!;
+    assert.equal(ex.lead1.novelBigrams, 0);
+    assert.equal(ex.reference.leadRougeL, 1);
+    assert.equal(ex.model.summaries, 4);
+    assert.ok(ex.model.novelUnigrams >= 0 && ex.model.novelUnigrams <= 1);
+    assert.match(readFileSync(join(out, "result.md"), "utf8"), /\| lead-1 \| 0\.0 % \| 0\.0 % \| 1\.000 \|/);
   });
 
   test("documentDependence on known cases: copies of the own reference vs one fixed text for every document", () => {

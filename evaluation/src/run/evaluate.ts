@@ -11,7 +11,7 @@ import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedCla
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
-import { documentDependence, memIndexFor, summarizationMetrics, unconditionalMetrics, type DocumentDependence, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
+import { documentDependence, extractiveness, memIndexFor, summarizationMetrics, unconditionalMetrics, type DocumentDependence, type Extractiveness, type SummarizationMetrics, type UnconditionalMetrics } from "../features/index.ts";
 import { METEOR_NOTE } from "../metrics/index.ts";
 import { progressBar } from "../progress.ts";
 import { initBackend } from "@ldtext/training";
@@ -66,6 +66,8 @@ export interface EvalResult {
   dependence?: { model: DocumentDependence; lead1: DocumentDependence };
   /** The lead-1 baseline (each document's first sentence as its summary) on the same pairs: what "no model" scores. */
   lead1?: SummarizationMetrics;
+  /** Summaries: novel words / word pairs (absent from the document) and ROUGE-L against the lead, for the model, the references and lead-1. */
+  extractiveness?: { model: Extractiveness; reference: Extractiveness; lead1: Extractiveness };
   notes: string[];
   seconds: number;
 }
@@ -114,6 +116,12 @@ export function resultMarkdown(r: EvalResult): string {
         `| ${label} | ${f(x.rougeL.own)} | ${f(x.rougeL.shuffled)} | **${f(x.rougeL.dependence)}** | ${f(x.rouge1.dependence)} | ${x.sharedSeedSimilarity === null ? "–" : f(x.sharedSeedSimilarity)} | ${x.verdict} |`;
       lines.push("", "Document dependence (ROUGE stemmed; shuffled = another document's reference, a fixed permutation; similarity = mean pairwise ROUGE-L of summaries of different documents from one shared seed):", "", "| | R-L own | R-L shuffled | R-L dependence | R-1 dependence | shared-seed similarity | verdict |", "|---|---:|---:|---:|---:|---:|---|");
       lines.push(d("model", r.dependence.model), d("lead-1", r.dependence.lead1));
+    }
+    if (r.extractiveness) {
+      const pc = (x: number) => `${(100 * x).toFixed(1)} %`;
+      const e = (label: string, x: Extractiveness) => `| ${label} | ${pc(x.novelUnigrams)} | ${pc(x.novelBigrams)} | ${f(x.leadRougeL)} |`;
+      lines.push("", "Copying (words and word pairs of the summary absent from its document; ROUGE-L against the document's first sentence):", "", "| | novel words | novel word pairs | R-L vs lead |", "|---|---:|---:|---:|");
+      lines.push(e("model", r.extractiveness.model), e("reference", r.extractiveness.reference), e("lead-1", r.extractiveness.lead1));
     }
   }
   lines.push("", ...r.notes.map((n) => `- ${n}`), "");
@@ -187,6 +195,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   let lead1: SummarizationMetrics | undefined;
   let snrProbe: EvalResult["snrProbe"];
   let dependence: EvalResult["dependence"];
+  let extract: EvalResult["extractiveness"];
   try {
     if (task === "generate") {
       let memIndex;
@@ -219,6 +228,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
       const leads = split0.documents!.slice(0, o.samples).map(leadSentence);
       lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
+      const docs = split0.documents!.slice(0, o.samples);
+      extract = { model: extractiveness(sampled.texts, docs, leads), reference: extractiveness(split0.texts.slice(0, o.samples), docs, leads), lead1: extractiveness(leads, docs, leads) };
       if (o.samples >= 2) {
         // The same noise for different documents: each as its own request with the one shared seed.
         const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
@@ -252,6 +263,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     ...(lead1 ? { lead1 } : {}),
     ...(snrProbe ? { snrProbe } : {}),
     ...(dependence ? { dependence } : {}),
+    ...(extract ? { extractiveness: extract } : {}),
     notes: [...new Set(notes)],
     seconds: (performance.now() - t0) / 1000,
   };
