@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import type { EvalResult } from "../run/evaluate.ts";
-import type { DocumentDependence, SummarizationMetrics } from "../features/index.ts";
+import type { DocumentDependence, Extractiveness, SummarizationMetrics } from "../features/index.ts";
 import type { RougeScores } from "../metrics/index.ts";
 import {
   anyRowFromEval,
@@ -78,6 +78,10 @@ function dep(own: number, shuffled: number, similarity: number | null): Document
   return { rouge1: { own: own + 0.05, shuffled: shuffled + 0.05, dependence }, rougeL: { own, shuffled, dependence }, sharedSeedSimilarity: similarity, sharedSeedDocuments: similarity === null ? 0 : 12, verdict: dependence < 0.01 ? "ignores the document" : "reads the document" };
 }
 
+function copying(novelBigrams: number): Extractiveness {
+  return { novelUnigrams: novelBigrams / 2, novelBigrams, leadRougeL: 1 - novelBigrams, summaries: 200 };
+}
+
 function summaryResult(version: string, guidance: number, rougeL: number, rougeLPlain: number, reads: boolean): EvalResult {
   return {
     kind: "ldtext-eval", version: 1, createdAt: "2026-12-05T00:00:00.000Z",
@@ -88,6 +92,7 @@ function summaryResult(version: string, guidance: number, rougeL: number, rougeL
     summarization: metrics(rouges(0.3, 0.09, rougeLPlain), rouges(0.32, 0.1, rougeL)),
     lead1: metrics(rouges(0.2, 0.03, 0.15), rouges(0.21, 0.035, 0.16)),
     dependence: { model: reads ? dep(rougeL, rougeL - 0.125, 0.375) : dep(rougeL, rougeL - 0.005, 0.875), lead1: dep(0.25, 0.15625, null) },
+    extractiveness: { model: copying(reads ? 0.75 : 0.975), reference: copying(0.8125), lead1: copying(0) },
     notes: [], seconds: 60,
   };
 }
@@ -100,7 +105,7 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
     trainingHours: 2.5, trainingFlops: 3e15, recipe: "cond-from gen, 6,000 steps", cpu: "2 × test", data: "xsum/test", samples: 200, steps: 50,
     rouge1: 0.32, rouge2: 0.1, rougeL: 0.25, rougeLPlain: 0.24, lead1RougeL: 0.16,
     rougeLDependence: 0.125, lead1RougeLDependence: 0.09375, sharedSeedSimilarity: 0.375, verdict: "reads the document",
-    bertScoreF1: 0.61, evaluatedAt: "2026-12-05T00:00:00.000Z",
+    novelBigrams: 0.75, referenceNovelBigrams: 0.8125, bertScoreF1: 0.61, evaluatedAt: "2026-12-05T00:00:00.000Z",
   });
   // The task picks the kind; each builder refuses the other task's result.
   assert.equal(anyRowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute).task, "summarize");
@@ -108,8 +113,8 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
   assert.throws(() => rowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute), /generate models/);
   assert.throws(() => summaryRowFromEval(result("1.2.0", 4.1), compute), /summarize models/);
   // Without a dependence measurement (one sample) the verdict is unknown, not guessed.
-  const noDep = summaryRowFromEval({ ...summaryResult("0.9.0", 0, 0.2, 0.19, true), dependence: undefined, lead1: undefined }, { ...compute, trainingHours: 1 });
-  assert.deepEqual([noDep.rougeLDependence, noDep.lead1RougeL, noDep.sharedSeedSimilarity, noDep.verdict], [null, null, null, null]);
+  const noDep = summaryRowFromEval({ ...summaryResult("0.9.0", 0, 0.2, 0.19, true), dependence: undefined, lead1: undefined, extractiveness: undefined }, { ...compute, trainingHours: 1 });
+  assert.deepEqual([noDep.rougeLDependence, noDep.lead1RougeL, noDep.sharedSeedSimilarity, noDep.verdict, noDep.novelBigrams], [null, null, null, null, null]);
 
   // Same version and guidance: replaced; another guidance: its own row.
   const ignores = summaryRowFromEval(summaryResult("1.0.0", 1, 0.2, 0.19, false), compute);
@@ -123,10 +128,10 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
   assert.match(md, /\| m@1\.2\.0 \| 5\.50 \| 1\.20e\+16 \| d 3, blocks \| 4\.10 \| 227\.5 \/ 55\.5 \| 5\.00 % \|/);
   assert.equal(md.slice(0, md.indexOf("## Summarizers")), `${reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen })}\n`);
   assert.match(md, /## Summarizers/);
-  assert.match(md, /\| model \| hours \| FLOPs \| recipe \| samples \| steps \| guidance \| R-1 \| R-2 \| R-L \| R-L \(plain\) \| lead-1 R-L \| R-L dependence \| lead-1 dependence \| shared-seed similarity \| verdict \|/);
-  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| cond-from gen, 6,000 steps \| 200 \| 50 \| 2 \| 0\.320 \| 0\.100 \| 0\.270 \| 0\.260 \| 0\.160 \| 0\.125 \| 0\.094 \| 0\.375 \| reads the document \|/);
-  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| [^|]+ \| 200 \| 50 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| 0\.160 \| 0\.005 \| 0\.094 \| 0\.875 \| ignores the document \|/);
-  assert.match(md, /\| xsum-summarize@0\.9\.0 \| 1\.00 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 0 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| – \| – \| – \| – \| – \|/);
+  assert.match(md, /\| model \| hours \| FLOPs \| recipe \| samples \| steps \| guidance \| R-1 \| R-2 \| R-L \| R-L \(plain\) \| lead-1 R-L \| R-L dependence \| lead-1 dependence \| shared-seed similarity \| novel word pairs \| verdict \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| cond-from gen, 6,000 steps \| 200 \| 50 \| 2 \| 0\.320 \| 0\.100 \| 0\.270 \| 0\.260 \| 0\.160 \| 0\.125 \| 0\.094 \| 0\.375 \| 75\.0 % \/ 81\.3 % \| reads the document \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| [^|]+ \| 200 \| 50 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| 0\.160 \| 0\.005 \| 0\.094 \| 0\.875 \| 97\.5 % \/ 81\.3 % \| ignores the document \|/);
+  assert.match(md, /\| xsum-summarize@0\.9\.0 \| 1\.00 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 0 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| – \| – \| – \| – \| – \| – \|/);
   assert.doesNotMatch(reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen }), /Summarizers/);
 
   // An old report (generate rows only, no task fields, no summarizers) loads, takes summarizer rows and keeps both.

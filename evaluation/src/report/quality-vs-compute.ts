@@ -75,6 +75,9 @@ export interface SummaryQualityRow {
   sharedSeedSimilarity: number | null;
   /** The eval's verdict (ROUGE-L dependence < 0.01 → "ignores the document"); null without a dependence measurement. */
   verdict: DocumentDependence["verdict"] | null;
+  /** Share of the summaries' word pairs absent from their documents, model and references (absent or null: not in the result). */
+  novelBigrams?: number | null;
+  referenceNovelBigrams?: number | null;
   bertScoreF1: number | null;
   evaluatedAt: string;
 }
@@ -148,6 +151,8 @@ export function summaryRowFromEval(r: EvalResult, o: RowCompute): SummaryQuality
     lead1RougeLDependence: d?.lead1.rougeL.dependence ?? null,
     sharedSeedSimilarity: d?.model.sharedSeedSimilarity ?? null,
     verdict: d?.model.verdict ?? null,
+    novelBigrams: r.extractiveness?.model.novelBigrams ?? null,
+    referenceNovelBigrams: r.extractiveness?.reference.novelBigrams ?? null,
     bertScoreF1: s.bertScore?.f1 ?? null,
     evaluatedAt: r.createdAt,
   };
@@ -207,6 +212,11 @@ export function reportMarkdown(rep: QualityReport): string {
   return lines.join("\n");
 }
 
+function novelPair(r: SummaryQualityRow): string {
+  const pc = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(100 * x).toFixed(1)} %`);
+  return r.novelBigrams === null || r.novelBigrams === undefined ? "–" : `${pc(r.novelBigrams)} / ${pc(r.referenceNovelBigrams)}`;
+}
+
 function summarizerMarkdown(rows: readonly SummaryQualityRow[]): string[] {
   const lines = [
     "## Summarizers",
@@ -217,13 +227,15 @@ function summarizerMarkdown(rows: readonly SummaryQualityRow[]): string[] {
     "(stemmed) against the own reference minus against another document's (a fixed permutation); the verdict is the eval's",
     `("ignores the document" when the model's R-L dependence is below ${DEPENDENCE_FLOOR}, whatever its ROUGE). Shared-seed similarity: mean`,
     "pairwise R-L between summaries of different documents sampled from one seed (1 = the same summary for every document).",
+    "Novel word pairs: share of the summaries' word pairs that are not in their documents, model / references (lead-1: 0 %;",
+    "– for results from before the eval measured it).",
     "",
-    "| model | hours | FLOPs | recipe | samples | steps | guidance | R-1 | R-2 | R-L | R-L (plain) | lead-1 R-L | R-L dependence | lead-1 dependence | shared-seed similarity | verdict |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| model | hours | FLOPs | recipe | samples | steps | guidance | R-1 | R-2 | R-L | R-L (plain) | lead-1 R-L | R-L dependence | lead-1 dependence | shared-seed similarity | novel word pairs | verdict |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.model}@${r.version} | ${f(r.trainingHours)} | ${r.trainingFlops === null ? "–" : r.trainingFlops.toExponential(2)} | ${r.recipe} | ${r.samples} | ${r.steps} | ${r.guidance} | ${f(r.rouge1, 3)} | ${f(r.rouge2, 3)} | ${f(r.rougeL, 3)} | ${f(r.rougeLPlain, 3)} | ${f(r.lead1RougeL, 3)} | ${f(r.rougeLDependence, 3)} | ${f(r.lead1RougeLDependence, 3)} | ${f(r.sharedSeedSimilarity, 3)} | ${r.verdict ?? "–"} |`,
+      `| ${r.model}@${r.version} | ${f(r.trainingHours)} | ${r.trainingFlops === null ? "–" : r.trainingFlops.toExponential(2)} | ${r.recipe} | ${r.samples} | ${r.steps} | ${r.guidance} | ${f(r.rouge1, 3)} | ${f(r.rouge2, 3)} | ${f(r.rougeL, 3)} | ${f(r.rougeLPlain, 3)} | ${f(r.lead1RougeL, 3)} | ${f(r.rougeLDependence, 3)} | ${f(r.lead1RougeLDependence, 3)} | ${f(r.sharedSeedSimilarity, 3)} | ${novelPair(r)} | ${r.verdict ?? "–"} |`,
     );
   }
   return lines;
