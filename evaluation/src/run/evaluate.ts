@@ -225,15 +225,16 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       } else notes.push("Fixed-SNR probe: not computed (the artifact has no encoder graph).");
       notes.push(...unconditional.notes, `MAUVE references: the first ${nRefs} texts of ${o.data}/${split}, cut to the model's ${manifest.config.maxLen - 1} tokens.`);
     } else {
-      summarization = summarizationMetrics(sampled.texts, split0.texts.slice(0, o.samples), reflm);
-      const leads = split0.documents!.slice(0, o.samples).map(leadSentence);
-      lead1 = summarizationMetrics(leads, split0.texts.slice(0, o.samples), reflm);
+      const refs = split0.texts.slice(0, o.samples);
       const docs = split0.documents!.slice(0, o.samples);
-      extract = { model: extractiveness(sampled.texts, docs, leads), reference: extractiveness(split0.texts.slice(0, o.samples), docs, leads), lead1: extractiveness(leads, docs, leads) };
+      const leads = docs.map(leadSentence);
+      summarization = summarizationMetrics(sampled.texts, refs, reflm);
+      lead1 = summarizationMetrics(leads, refs, reflm);
+      extract = { model: extractiveness(sampled.texts, docs, leads), reference: extractiveness(refs, docs, leads), lead1: extractiveness(leads, docs, leads) };
       if (o.samples >= 2) {
         // The same noise for different documents: each as its own request with the one shared seed.
-        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: split0.documents!.slice(0, Math.min(12, o.samples)), sharedSeed: true, guidance, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
-        dependence = { model: documentDependence(sampled.texts, split0.texts.slice(0, o.samples), shared), lead1: documentDependence(leads, split0.texts.slice(0, o.samples)) };
+        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: docs.slice(0, 12), sharedSeed: true, guidance, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
+        dependence = { model: documentDependence(sampled.texts, refs, shared), lead1: documentDependence(leads, refs) };
         if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
       }
       notes.push(...summarization.notes.filter((n) => n !== METEOR_NOTE), METEOR_NOTE);

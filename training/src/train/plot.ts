@@ -1,6 +1,7 @@
 // The loss-curve plot (`<out>/loss.svg` and `.png`) from the JSONL log records.
 import { writeLineChart } from "@ldtext/charts";
 import type { LogRecord } from "./trainer.ts";
+import { documentGain } from "./snr-probe.ts";
 
 /** Window means so long runs plot ≤ ~500 points per curve. */
 function downsample(points: [number, number][], max = 500): [number, number][] {
@@ -55,15 +56,11 @@ export async function writeSnrPlot(pathWithoutExt: string, records: readonly Log
  * losses hide (a denoiser that ignores the condition still lowers them).
  */
 export function documentGainSeries(records: readonly LogRecord[]): { name: string; points: [number, number][] }[] {
-  const val = records.flatMap((r) => (r.kind === "val" && r.snr && r.snrNull && r.trainSec !== undefined ? [r] : []));
-  const snrs = [...new Set(val.flatMap((r) => (r.snr ?? []).map((p) => p.snr)))];
+  const gains = records.flatMap((r) => (r.kind === "val" && r.snr && r.snrNull && r.trainSec !== undefined ? [{ hours: r.trainSec / 3600, gain: documentGain(r.snr, r.snrNull) }] : []));
+  const snrs = [...new Set(gains.flatMap((v) => v.gain.map((g) => g.snr)))];
   return snrs.map((snr) => ({
     name: `SNR ${snr}`,
-    points: val.flatMap((r) => {
-      const own = r.snr?.find((q) => q.snr === snr);
-      const none = r.snrNull?.find((q) => q.snr === snr);
-      return own && none ? [[(r.trainSec ?? 0) / 3600, 100 * (own.acc - none.acc)] as [number, number]] : [];
-    }),
+    points: gains.flatMap((v) => v.gain.filter((g) => g.snr === snr).map((g): [number, number] => [v.hours, g.points])),
   }));
 }
 

@@ -14,6 +14,17 @@ import type { JointObjective } from "./objective.ts";
 export { PROBE_SNRS, type SnrProbe };
 
 /**
+ * What the documents add: accuracy points (one call) of the own-document probe over the
+ * null-condition probe, per SNR both measured — the one rule the log line and docgain.svg read.
+ */
+export function documentGain(own: readonly SnrProbe[], none: readonly SnrProbe[]): { snr: number; points: number }[] {
+  return own.flatMap((p) => {
+    const q = none.find((x) => x.snr === p.snr);
+    return q ? [{ snr: p.snr, points: 100 * (p.acc - q.acc) }] : [];
+  });
+}
+
+/**
  * Probe `split` (its first `maxRows` rows, in batches of `batch`) at each SNR (a summarizer's rows
  * with their own documents, or with `nullCondition` all with the null condition). Noise is keyed by
  * (seed, row), so consecutive validations and different runs see the same ε.

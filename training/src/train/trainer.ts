@@ -23,7 +23,7 @@ import type { TimestepSampler } from "./timesteps.ts";
 import { writeDocumentGainPlot, writeLossPlot, writeSnrPlot } from "./plot.ts";
 import { sampleTexts } from "./samples.ts";
 import { buildNetworks } from "../model/inference.ts";
-import { probeFixedSnr, type SnrProbe } from "./snr-probe.ts";
+import { documentGain, probeFixedSnr, type SnrProbe } from "./snr-probe.ts";
 import { prepareTraining, type TrainingSetup } from "./setup.ts";
 import { captureTrainerState } from "./resume-state.ts";
 import type { SamplesRecord, TrainRecord, ValRecord } from "./log.ts";
@@ -272,8 +272,7 @@ export function fmtProbe(probes: readonly SnrProbe[] | undefined): string {
 /** Accuracy points the documents add over the null condition at each probe SNR (one call). */
 export function fmtCondGain(own: readonly SnrProbe[] | undefined, none: readonly SnrProbe[]): string {
   if (!own) return "";
-  const gain = (p: SnrProbe, i: number) => 100 * (p.acc - none[i].acc);
-  return `${own.map((p, i) => `${p.snr} ${gain(p, i) >= 0 ? "+" : ""}${gain(p, i).toFixed(1)}`).join(" · ")} points`;
+  return `${documentGain(own, none).map((g) => `${g.snr} ${g.points >= 0 ? "+" : ""}${g.points.toFixed(1)}`).join(" · ")} points`;
 }
 
 function fmtLoss(x: number): string {
