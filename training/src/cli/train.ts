@@ -30,7 +30,9 @@ const USAGE = `usage: npm run train -- --data <rocstories|wikipedia|xsum|wiki-pa
   --init-weights raw|ema        with --init-from: start from its raw weights (default) or its EMA
                                 weights (what an export of it ships)
   --freeze-ae                   with --init-from: train Dif only, on the checkpoint's frozen Enc/Dec
-  --no-cache-encodings          with --freeze-ae: encode every batch instead of the split once
+  --decoder-only                with --init-from: train Dec only, on what the checkpoint's frozen
+                                Dif predicts (and noised x0 at small t): the latents do not move
+  --no-cache-encodings          with --freeze-ae/--decoder-only: encode every batch instead of the split once
   --cond-from fresh|encoder     summarize: CondEnc starts fresh (default) or as a copy of the text
                                 encoder's trunk (CondEnc then has Enc's shape)
   --freeze-cond                 summarize: train only CondEnc's null condition; its document features
@@ -57,7 +59,7 @@ const NUMERIC: Record<string, keyof TrainConfigInput> = {
 export function parseTrainArgs(argv: string[]): TrainConfigInput {
   const options = {
     task: { type: "string" }, data: { type: "string" }, "cond-from": { type: "string" }, "freeze-cond": { type: "boolean" }, schedule: { type: "string" }, "time-cond": { type: "string" }, preset: { type: "string" }, norm: { type: "string" }, out: { type: "string" },
-    backend: { type: "string" }, "init-from": { type: "string" }, "init-weights": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, help: { type: "boolean", short: "h" },
+    backend: { type: "string" }, "init-from": { type: "string" }, "init-weights": { type: "string" }, resume: { type: "boolean" }, "freeze-ae": { type: "boolean" }, "decoder-only": { type: "boolean" }, help: { type: "boolean", short: "h" },
     "decoder-noise": { type: "boolean" }, "no-decoder-noise": { type: "boolean" }, "ae-warmup": { type: "boolean" }, "no-ae-warmup": { type: "boolean" },
     "adaptive-t": { type: "boolean" }, "no-adaptive-t": { type: "boolean" }, "no-progress": { type: "boolean" }, "no-cache-encodings": { type: "boolean" },
     ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" }])),
@@ -75,6 +77,7 @@ export function parseTrainArgs(argv: string[]): TrainConfigInput {
   if (v["time-cond"] !== undefined) cfg.timeCond = v["time-cond"];
   if (v.resume) cfg.resume = true;
   if (v["freeze-ae"]) cfg.freezeAe = true;
+  if (v["decoder-only"]) cfg.decoderOnly = true;
   if (v["cond-from"] !== undefined) cfg.condFrom = v["cond-from"];
   if (v["freeze-cond"]) cfg.freezeCond = true;
   for (const [flag, key] of Object.entries(NUMERIC)) {

@@ -68,6 +68,13 @@ export const TrainConfigSchema = z
      */
     freezeAe: z.boolean().default(false),
     /**
+     * Train only Dec on the --init-from checkpoint's frozen Enc, Dif and CondEnc: the decoder learns
+     * to read what the denoiser predicts (CE of Dec(x̂0), the configuration-1 decoder term) and, on a
+     * share of the rows, noised x0 at small t. The latent space does not move, so the denoiser stays
+     * valid; this lifts a decoder that reconstructs poorly (a short joint stage) without retraining Dif.
+     */
+    decoderOnly: z.boolean().default(false),
+    /**
      * With --freeze-ae: encode the training split once with the frozen encoder and keep the outputs
      * in memory (count × L × d floats: 1.1 GB for ROCStories at the small preset), so a step is
      * denoiser-only. Off: encode every batch (the result is the same up to float rounding).
@@ -115,7 +122,7 @@ export const TrainConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.config !== 3) {
       for (const k of ["decoderNoise", "aeWarmup", "adaptiveT"] as const) {
-        if (c[k] === true) ctx.addIssue({ code: "custom", path: [k], message: `${k} is a configuration-3 option (use --config 3)` });
+        if (c[k] === true && !(k === "decoderNoise" && c.decoderOnly)) ctx.addIssue({ code: "custom", path: [k], message: `${k} is a configuration-3 option (use --config 3)` });
       }
     }
     if (!c.resume && c.data === undefined) ctx.addIssue({ code: "custom", path: ["data"], message: "--data is required (unless --resume)" });
@@ -124,6 +131,11 @@ export const TrainConfigSchema = z
       for (const k of ["decoderNoise", "aeWarmup"] as const) {
         if (c[k] === true) ctx.addIssue({ code: "custom", path: [k], message: `${k} trains the autoencoder, which --freeze-ae freezes` });
       }
+    }
+    if (c.decoderOnly) {
+      if (!c.resume && c.initFrom === undefined) ctx.addIssue({ code: "custom", path: ["decoderOnly"], message: "--decoder-only trains the decoder of a trained model: pass --init-from <checkpoint>" });
+      if (c.freezeAe) ctx.addIssue({ code: "custom", path: ["freezeAe"], message: "--decoder-only trains Dec, which --freeze-ae freezes: pass one of them" });
+      if (c.aeWarmup === true) ctx.addIssue({ code: "custom", path: ["aeWarmup"], message: "aeWarmup trains the encoder, which --decoder-only freezes" });
     }
     if (c.task !== "summarize") {
       if (c.condFrom !== "fresh") ctx.addIssue({ code: "custom", path: ["condFrom"], message: "--cond-from is a summarization option (--task summarize)" });
@@ -164,8 +176,8 @@ export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig
     lr: c.lr ?? p.lr,
     warmupSteps: c.warmupSteps ?? Math.min(500, Math.ceil(steps * 0.05)),
     ...(c.initFrom !== undefined ? { initWeights: c.initWeights ?? "raw" } : {}),
-    decoderNoise: three && !c.freezeAe && (c.decoderNoise ?? true),
-    aeWarmup: three && !c.freezeAe && (c.aeWarmup ?? true),
+    decoderNoise: (three || c.decoderOnly) && !c.freezeAe && (c.decoderNoise ?? true),
+    aeWarmup: three && !c.freezeAe && !c.decoderOnly && (c.aeWarmup ?? true),
     adaptiveT: three && (c.adaptiveT ?? true),
     aeWarmupSteps: c.aeWarmupSteps ?? Math.round(steps * 0.1),
     aeRampSteps: c.aeRampSteps ?? Math.round(steps * 0.1),

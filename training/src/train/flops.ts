@@ -12,6 +12,8 @@ export interface StepShape {
   selfCondProb: number;
   /** Dif-only steps (--freeze-ae): no Enc/Dec training; with cached encodings no Enc forward either. */
   freezeAe: boolean;
+  /** Dec-only steps (--decoder-only): Dif forward only (its x̂0 feeds Dec), Dec forward and backward. */
+  decoderOnly?: boolean;
   cachedEncodings: boolean;
   /** Configuration 3's extra decoder pass over a share of the rows. */
   decoderNoiseRows: number;
@@ -21,6 +23,7 @@ export interface StepShape {
 export function stepFlops(s: StepShape): number {
   const fwd = (p: number, share = 1) => 2 * p * s.tokens * share;
   const fwdBwd = (p: number, share = 1) => 6 * p * s.tokens * share;
+  if (s.decoderOnly) return fwd(s.params.dif, 1 + s.selfCondProb) + fwdBwd(s.params.dec, 1 + s.decoderNoiseRows) + (s.cachedEncodings ? 0 : fwd(s.params.enc + s.params.cond));
   const dif = fwdBwd(s.params.dif + s.params.cond) + fwd(s.params.dif, s.selfCondProb);
   if (s.freezeAe) return dif + (s.cachedEncodings ? 0 : fwd(s.params.enc));
   // Joint: Enc and Dec forward and backward; Dec also on x̂0 (through the frozen Dif pass) and on noised rows.

@@ -106,8 +106,13 @@ export class JointObjective {
   readonly schedule: NoiseSchedule;
   /** What L_dif trains: Dif and CondEnc, or (trainCondEncoder false) Dif and only CondEnc's null condition. */
   private readonly difVars: tf.Variable[];
-  constructor(readonly model: LatentDiffusionModel, opts: { trainCondEncoder?: boolean } = {}) {
+  /** What the decoder losses train: Enc and Dec, or (trainEncoder false, --decoder-only) Dec alone. */
+  private readonly aeVars: tf.Variable[];
+  private readonly trainsEncoder: boolean;
+  constructor(readonly model: LatentDiffusionModel, opts: { trainCondEncoder?: boolean; trainEncoder?: boolean } = {}) {
     this.schedule = makeSchedule(model.cfg.schedule);
+    this.trainsEncoder = opts.trainEncoder !== false;
+    this.aeVars = this.trainsEncoder ? model.variablesOf("enc", "dec") : model.variablesOf("dec");
     const nullCond = model.vars.get("cond.null");
     this.difVars = opts.trainCondEncoder === false ? [...model.variablesOf("dif"), ...(nullCond ? [nullCond] : [])] : model.variablesOf("dif", "cond");
   }
@@ -193,9 +198,10 @@ export class JointObjective {
       return x0;
     };
 
-    if (opts.want.ae && batch.encodings) throw new Error("cached encodings are for a frozen encoder: a step that trains Enc must encode");
+    const { trainsEncoder } = this;
+    if (opts.want.ae && trainsEncoder && batch.encodings) throw new Error("cached encodings are for a frozen encoder: a step that trains Enc must encode");
     if (opts.want.ae) {
-      const aeVars = model.variablesOf("enc", "dec");
+      const aeVars = this.aeVars;
       const r = tf.variableGrads(() => {
         const x0 = forwardLatents();
         const xt = this.noised(x0, alpha, sigma, eps);
@@ -203,10 +209,16 @@ export class JointObjective {
         const ceOf = (latents: tf.Tensor3D) => softmaxCrossEntropy(this.logits(latents, W), labels);
         if (lambda > 0) {
           const xhat = this.denoise(xt, kept!.xsc, t, frozenCond, W);
+          // Dif frozen (--decoder-only): this pass is the step's L_dif too, no second one below.
+          if (!opts.want.dif) {
+            const rows = tf.mean(tf.square(tf.sub(kept!.x0, xhat)), [1, 2]);
+            difPerRow = Float32Array.from(rows.dataSync() as Float32Array);
+            losses.dif = tf.mean(rows).dataSync()[0];
+          }
           const ce = ceOf(xhat);
           losses.ce = ce.dataSync()[0];
           terms.push(lambda === 1 ? ce : tf.mul(ce, lambda));
-          if (opts.lossConfig >= 2) {
+          if (opts.lossConfig >= 2 && trainsEncoder) {
             const align = mse(x0, detach(xhat));
             losses.align = align.dataSync()[0];
             terms.push(lambda === 1 ? align : tf.mul(align, lambda));
@@ -217,7 +229,7 @@ export class JointObjective {
           losses.ceClean = ceClean.dataSync()[0];
           terms.push(tf.mul(ceClean, 1 - lambda));
         }
-        if (opts.lossConfig === 3 && noise.decT && noise.decEps) {
+        if ((opts.lossConfig === 3 || !trainsEncoder) && noise.decT && noise.decEps) {
           const k = noise.decT.length;
           const { alpha: a, sigma: s } = this.rowScales(noise.decT);
           const x0k = k === b ? x0 : tf.slice(x0, [0, 0, 0], [k, len, d]);
@@ -253,7 +265,7 @@ export class JointObjective {
       difPerRow = Float32Array.from(perRow!.dataSync() as Float32Array);
       tf.dispose([r.value, perRow!]);
       for (const [varName, g] of Object.entries(r.grads)) difGrads.set(model.byVarName.get(varName)!, g);
-    } else {
+    } else if (!opts.want.ae || lambda === 0) {
       // Report L_dif even when only the AE gradient is wanted.
       tf.tidy(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;

@@ -75,10 +75,11 @@ export async function prepareTraining(input: TrainConfigInput, resolved: Resolve
   const sampler = new BatchSampler(trainSplit, cfg.batch, cfg.seed, state ? state.data : { epoch: 0, index: 0 });
   const timesteps = new TimestepSampler(cfg.tMin, cfg.adaptiveT);
   if (state) timesteps.load(state.timesteps);
-  const objective = new JointObjective(model, { trainCondEncoder: !cfg.freezeCond });
+  const objective = new JointObjective(model, { trainCondEncoder: !cfg.freezeCond, trainEncoder: !cfg.decoderOnly });
   const startStep = resumeFrom?.step ?? 0;
-  // --freeze-ae: Enc/Dec never change, so only Dif's (and CondEnc's) EMA needs updating each step.
-  const emaNames = (cfg.freezeAe ? model.namesOf("dif", "cond") : model.names).filter((n) => !cfg.freezeCond || !n.startsWith("cond.") || n === "cond.null");
+  // --freeze-ae: Enc/Dec never change, so only Dif's (and CondEnc's) EMA needs updating each step;
+  // --decoder-only: only Dec's.
+  const emaNames = (cfg.decoderOnly ? model.namesOf("dec") : cfg.freezeAe ? model.namesOf("dif", "cond") : model.names).filter((n) => !cfg.freezeCond || !n.startsWith("cond.") || n === "cond.null");
 
   const log = await RunLog.open(join(out, "log.jsonl"), startStep, resumeFrom !== null);
   const tokensPerStep = cfg.batch * modelConfig.maxLen;
@@ -87,7 +88,7 @@ export async function prepareTraining(input: TrainConfigInput, resolved: Resolve
   const priorFlops = resumeFrom ? (log.lastTrain?.trainFlops ?? 0) : (initFrom ? priorTrainFlops(initFrom) : 0);
   const flopsPerStep = stepFlops({
     params: { enc: parameters.enc, dec: parameters.dec, dif: parameters.dif, cond: parameters.cond },
-    tokens: tokensPerStep, selfCondProb: cfg.selfCondProb, freezeAe: cfg.freezeAe,
+    tokens: tokensPerStep, selfCondProb: cfg.selfCondProb, freezeAe: cfg.freezeAe, decoderOnly: cfg.decoderOnly,
     cachedEncodings: trainSplit.encodings !== undefined, decoderNoiseRows: cfg.decoderNoise ? cfg.decoderNoiseRows : 0,
   });
   return {
@@ -183,7 +184,7 @@ function buildModel(cfg: ResolvedTrainConfig, modelConfig: ModelConfig, resumeFr
     optimizer.load({ m: resumeFrom.adamM, v: resumeFrom.adamV, ...(resumeFrom.ema ? { ema: resumeFrom.ema } : {}) });
   }
   const parameters: ParameterCounts = { enc: model.parameterCount("enc"), dec: model.parameterCount("dec"), dif: model.parameterCount("dif"), cond: model.parameterCount("cond"), total: model.parameterCount() };
-  print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}${cfg.freezeAe ? ", Enc/Dec frozen (Dif-only steps)" : ""}; parameters ${JSON.stringify(parameters)}`);
+  print(`[model] preset ${cfg.preset}, task ${cfg.task}, config ${cfg.config}, norm ${cfg.norm}${cfg.freezeAe ? ", Enc/Dec frozen (Dif-only steps)" : cfg.decoderOnly ? ", Enc/Dif/CondEnc frozen (Dec-only steps)" : ""}; parameters ${JSON.stringify(parameters)}`);
   return { model, optimizer, parameters };
 }
 
@@ -195,8 +196,9 @@ function cacheFrozenEncodings(cfg: ResolvedTrainConfig, model: LatentDiffusionMo
     print(`[cache] ${trainSplit.count} ${what} (${(r.data.byteLength / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - t) / 1000).toFixed(0)} s)${after}`);
     return r;
   };
-  if (cfg.freezeAe && cfg.cacheEncodings) trainSplit.encodings = timed("training texts encoded once by the frozen encoder", ": steps are denoiser-only", () => encodeSplit(model, trainSplit));
-  if (cfg.freezeCond && cfg.cacheEncodings && trainSplit.cond) trainSplit.condFeatures = timed("training documents encoded once by the frozen condition encoder", "", () => encodeDocuments(model, trainSplit));
+  const encoderFrozen = cfg.freezeAe || cfg.decoderOnly;
+  if (encoderFrozen && cfg.cacheEncodings) trainSplit.encodings = timed("training texts encoded once by the frozen encoder", cfg.decoderOnly ? "" : ": steps are denoiser-only", () => encodeSplit(model, trainSplit));
+  if ((cfg.freezeCond || cfg.decoderOnly) && cfg.cacheEncodings && trainSplit.cond) trainSplit.condFeatures = timed("training documents encoded once by the frozen condition encoder", "", () => encodeDocuments(model, trainSplit));
 }
 
 /** Training FLOPs recorded in an --init-from source, 0 if unknown. */

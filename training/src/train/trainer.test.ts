@@ -125,6 +125,39 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   assert.throws(() => Trainer.create({ ...base, out: join(dir, "freeze-bad"), freezeAe: true }), /--init-from/);
 });
 
+test("--decoder-only trains Dec only: Enc/Dif stay bit-identical, L_dif does not move, the decoder's CE on Dif's predictions falls", async () => {
+  const base = { data: corpus, preset: "tiny", config: 1, norm: "sphere", valExamples: 12, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
+  const init = join(dir, "dec-init");
+  await Object.assign(Trainer.create({ ...base, out: init, steps: 30, valEvery: 30, seed: 2 }), { print: () => {} }).run();
+  const out = join(dir, "dec-only");
+  const printed: string[] = [];
+  await Object.assign(Trainer.create({ ...base, out, initFrom: join(init, "checkpoint"), decoderOnly: true, adaptiveT: false, lr: 3e-3, steps: 40, valEvery: 40, seed: 4 }), { print: (l: string) => printed.push(l) }).run();
+  assert.ok(printed.some((l) => /Dec-only steps/.test(l)), printed.join("\n"));
+  assert.ok(printed.some((l) => /training texts encoded once/.test(l)), "the frozen encoder's outputs were not cached");
+  const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
+  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  let frozen = 0;
+  let moved = 0;
+  for (const [name, w] of b.weights) {
+    const before = a.weights.get(name)!.data;
+    if (name.startsWith("dec.")) {
+      if (!same(w.data, before)) moved++;
+    } else {
+      assert.ok(same(w.data, before), `${name} changed under --decoder-only`);
+      assert.ok(same(b.ema!.get(name)!.data, before), `the EMA of frozen ${name} drifted`);
+      frozen++;
+    }
+  }
+  assert.ok(frozen > 10 && moved > 10, `${frozen} frozen, ${moved} Dec weights moved`);
+  const train = readLog(out).filter((r): r is TrainRecord => r.kind === "train");
+  assert.ok(train.every((r) => Number.isFinite(r.ae) && r.ceNoisy !== undefined && r.gradNormDif === 0), "a decoder-only step trains Dec on x̂0 and noised x0, and Dif not at all");
+  const val = readLog(out).filter((r): r is ValRecord => r.kind === "val");
+  assert.equal(val[1].dif, val[0].dif, "the frozen denoiser's validation L_dif moved");
+  assert.ok(val[1].ce < 0.9 * val[0].ce, `the decoder's CE on Dif's predictions did not fall: ${val[0].ce} → ${val[1].ce}`);
+  assert.throws(() => Trainer.create({ ...base, out: join(dir, "dec-bad"), decoderOnly: true }), /--init-from/);
+  assert.throws(() => Trainer.create({ ...base, out: join(dir, "dec-bad2"), initFrom: init, decoderOnly: true, freezeAe: true }), /one of them/);
+});
+
 test("--init-weights ema: a --freeze-ae stage starts from, and keeps, the init checkpoint's EMA autoencoder; the choice is recorded", async () => {
   const base = { data: corpus, preset: "tiny", config: 1, norm: "sphere", valExamples: 8, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
   const init = join(dir, "ema-init");

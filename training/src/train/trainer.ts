@@ -85,7 +85,7 @@ export class Trainer {
         const noise = drawNoise(cfg, s.modelConfig, rng, timesteps, batch, step);
         // Forward and backward of the joint objective.
         const coupling = cfg.config === 3 ? couplingAt(cfg, step) : 1;
-        const r = objective.step(batch, noise, { lossConfig: cfg.config, coupling, want: { dif: true, ae: !cfg.freezeAe } });
+        const r = objective.step(batch, noise, { lossConfig: cfg.config, coupling, want: { dif: !cfg.decoderOnly, ae: !cfg.freezeAe } });
         assertFinite(r, step, cfg.freezeAe);
         timesteps.observe(noise.t, r.difPerRow);
         // Optimizer (one AdamW update per gradient set), then the EMA.
