@@ -15,3 +15,9 @@ test("step FLOPs: 6 per parameter-token for trained passes, 2 for forward-only o
   assert.equal(joint, frozen + 6 * 7.6e6 * 2048 + 6 * 7.6e6 * 2048 * 1.25 + 6 * 3.6e6 * 2048);
   assert.ok(joint / frozen > 4, "the frozen stage is the cheap one");
 });
+
+test("step FLOPs of --decoder-only: Dif forward (and its self-conditioning pre-pass), Dec trained on 1.25 × the rows", () => {
+  const dec = stepFlops({ ...small, decoderOnly: true, cachedEncodings: true });
+  assert.equal(dec, 2 * 3.6e6 * 2048 * 1.5 + 6 * 7.6e6 * 2048 * 1.25);
+  assert.ok(dec < stepFlops(small));
+});
