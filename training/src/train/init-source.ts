@@ -25,6 +25,18 @@ export function initWeightSet(ckpt: Pick<LoadedCheckpoint, "dir" | "weights" | "
   return new Map([...ckpt.weights, ...ckpt.ema]);
 }
 
+/** Training FLOPs recorded in a checkpoint or artifact (its last training record), 0 if unknown. */
+export function priorTrainFlops(ckpt: Pick<LoadedCheckpoint, "losses">): number {
+  const train = ckpt.losses?.train as { trainFlops?: number } | undefined;
+  return train?.trainFlops ?? 0;
+}
+
+/** Training seconds recorded in a checkpoint or artifact (its last training record), 0 if unknown. */
+export function priorTrainSeconds(ckpt: Pick<LoadedCheckpoint, "losses">): number {
+  const train = ckpt.losses?.train as { trainSec?: number; elapsedSec?: number } | undefined;
+  return train?.trainSec ?? train?.elapsedSec ?? 0;
+}
+
 /** A checkpoint (folder or `--out` folder), or an artifact folder read as one. */
 export async function loadInitSource(path: string): Promise<LoadedCheckpoint> {
   return isArtifactDir(path) ? loadArtifactAsCheckpoint(path) : loadCheckpoint(path);

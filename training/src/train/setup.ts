@@ -10,7 +10,7 @@ import { CompactTokenizer, PRESETS, type FloatWeights, type LoadedCheckpoint, ty
 import { initBackend, type BackendInfo } from "../backend/index.ts";
 import { LatentDiffusionModel, initWeights } from "../model/model.ts";
 import { type InitWeights, type ResolvedTrainConfig, type TrainConfigInput, resolveTrainConfig } from "./config.ts";
-import { initWeightSet, loadInitSource } from "./init-source.ts";
+import { initWeightSet, loadInitSource, priorTrainFlops, priorTrainSeconds } from "./init-source.ts";
 import { condConfigFromEncoder, copyEncoderIntoCondition } from "./cond-init.ts";
 import { BatchSampler, type TokenizedSplit, loadCorpus, tokenizeSplit } from "./data.ts";
 import { JointObjective } from "./objective.ts";
@@ -199,18 +199,6 @@ function cacheFrozenEncodings(cfg: ResolvedTrainConfig, model: LatentDiffusionMo
   const encoderFrozen = cfg.freezeAe || cfg.decoderOnly;
   if (encoderFrozen && cfg.cacheEncodings) trainSplit.encodings = timed("training texts encoded once by the frozen encoder", cfg.decoderOnly ? "" : ": steps are denoiser-only", () => encodeSplit(model, trainSplit));
   if ((cfg.freezeCond || cfg.decoderOnly) && cfg.cacheEncodings && trainSplit.cond) trainSplit.condFeatures = timed("training documents encoded once by the frozen condition encoder", "", () => encodeDocuments(model, trainSplit));
-}
-
-/** Training FLOPs recorded in an --init-from source, 0 if unknown. */
-function priorTrainFlops(ckpt: LoadedCheckpoint): number {
-  const train = ckpt.losses?.train as { trainFlops?: number } | undefined;
-  return train?.trainFlops ?? 0;
-}
-
-/** Training seconds recorded in an --init-from source (its last training record), 0 if unknown. */
-function priorTrainSeconds(ckpt: LoadedCheckpoint): number {
-  const train = ckpt.losses?.train as { trainSec?: number; elapsedSec?: number } | undefined;
-  return train?.trainSec ?? train?.elapsedSec ?? 0;
 }
 
 /**
