@@ -10,6 +10,11 @@ const EPS = 1e-5;
 export class Normalizer {
   mean: Float32Array | null = null;
   sq: Float32Array | null = null;
+  /**
+   * Statistics fixed (train() normalizes as inference does): set by --decoder-only, whose frozen
+   * denoiser was trained on latents normalized by exactly these statistics.
+   */
+  frozen = false;
 
   constructor(readonly kind: NormKind, readonly latentDim: number, readonly alpha: number) {}
 
@@ -23,6 +28,7 @@ export class Normalizer {
    * (`data` with the updated running statistics, `batch` with the batch's own statistics).
    */
   train(e: tf.Tensor3D, tokens: tf.Tensor2D): tf.Tensor3D {
+    if (this.frozen && this.stateful) return this.apply(e);
     switch (this.kind) {
       case "sphere":
       case "layer":

@@ -178,6 +178,8 @@ function buildModel(cfg: ResolvedTrainConfig, modelConfig: ModelConfig, resumeFr
   const model = new LatentDiffusionModel(modelConfig, weights);
   if (resumeFrom) model.norm.load(resumeFrom.norm);
   else if (initFrom && initFrom.modelConfig.norm === modelConfig.norm) model.norm.load(initFrom.norm);
+  // --decoder-only: the latents must stay the ones the frozen denoiser was trained on, statistics included.
+  if (cfg.decoderOnly) model.norm.frozen = true;
   const optimizer = new AdamW(model, { ...DEFAULT_OPTIMIZER, lr: cfg.lr, totalSteps: cfg.totalSteps, warmupSteps: cfg.warmupSteps, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, emaDecay: cfg.emaDecay });
   if (resumeFrom) {
     if (!resumeFrom.adamM || !resumeFrom.adamV) throw new Error(`${resumeFrom.dir}: no optimizer state to resume from`);

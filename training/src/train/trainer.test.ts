@@ -125,8 +125,9 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   assert.throws(() => Trainer.create({ ...base, out: join(dir, "freeze-bad"), freezeAe: true }), /--init-from/);
 });
 
-test("--decoder-only trains Dec only: Enc/Dif stay bit-identical, L_dif does not move, the decoder's CE on Dif's predictions falls", async () => {
-  const base = { data: corpus, preset: "tiny", config: 1, norm: "sphere", valExamples: 12, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
+test("--decoder-only trains Dec only: Enc/Dif and the normalization statistics stay bit-identical, L_dif does not move, the decoder's CE on Dif's predictions falls", async () => {
+  // DataNorm: its running statistics would drift under training; --decoder-only must hold them.
+  const base = { data: corpus, preset: "tiny", config: 1, norm: "data", valExamples: 12, ckptEvery: 1000, backend: "wasm", progress: false, samples: 0 } as const;
   const init = join(dir, "dec-init");
   await Object.assign(Trainer.create({ ...base, out: init, steps: 30, valEvery: 30, seed: 2 }), { print: () => {} }).run();
   const out = join(dir, "dec-only");
@@ -149,6 +150,7 @@ test("--decoder-only trains Dec only: Enc/Dif stay bit-identical, L_dif does not
     }
   }
   assert.ok(frozen > 10 && moved > 10, `${frozen} frozen, ${moved} Dec weights moved`);
+  assert.deepEqual([b.norm.mean, b.norm.sq], [a.norm.mean, a.norm.sq], "the normalization statistics moved");
   const train = readLog(out).filter((r): r is TrainRecord => r.kind === "train");
   assert.ok(train.every((r) => Number.isFinite(r.ae) && r.ceNoisy !== undefined && r.gradNormDif === 0), "a decoder-only step trains Dec on x̂0 and noised x0, and Dif not at all");
   const val = readLog(out).filter((r): r is ValRecord => r.kind === "val");
