@@ -6,6 +6,7 @@ export * from "./document.ts";
 export * from "./rng.ts";
 export * from "./schedule.ts";
 export * from "./sampler.ts";
+export * from "./mbr.ts";
 export * from "./scheduler/index.ts";
 export * from "./atomic.ts";
 export * from "./manifest.ts";

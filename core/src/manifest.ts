@@ -70,6 +70,9 @@ export const TrainingRecordSchema = z.object({
 });
 export type TrainingRecord = z.infer<typeof TrainingRecordSchema>;
 
+/** Most candidates one summary may be chosen from (a request's denoiser rows grow with it). */
+export const MAX_CANDIDATES = 16;
+
 export const ManifestSchema = z
   .object({
     schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
@@ -89,7 +92,14 @@ export const ManifestSchema = z
      * Served defaults for what a request leaves out, chosen by evaluation (e.g. the guidance weight
      * whose ROUGE and document dependence were best); absent fields fall back to the API's defaults.
      */
-    sampling: z.object({ guidance: z.number().min(0).max(100).optional(), clamp: z.number().min(0).max(1).optional() }).optional(),
+    sampling: z
+      .object({
+        guidance: z.number().min(0).max(100).optional(),
+        clamp: z.number().min(0).max(1).optional(),
+        /** Summaries sampled per returned one, the returned one chosen by minimum Bayes risk (core's mbr.ts). */
+        candidates: z.number().int().min(1).max(MAX_CANDIDATES).optional(),
+      })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -110,6 +120,7 @@ export const ManifestSchema = z
     if ((m.graphs.ar_memory === undefined) !== (m.graphs.ar_step === undefined)) {
       issue(["graphs", m.graphs.ar_memory ? "ar_step" : "ar_memory"], 'graphs "ar_memory" and "ar_step" come as a pair (ArDec\'s KV-cached decode)');
     }
+    if ((m.sampling?.candidates ?? 1) > 1 && m.task !== "summarize") issue(["sampling", "candidates"], "candidate selection is for summaries: unconditional samples have no shared input to agree on");
     if ((m.sampling?.clamp ?? 0) > 0 && !clampable(m)) issue(["sampling", "clamp"], "latent clamping re-encodes x̂0: it needs the encoder graph");
     for (const key of ["mean", "sq"] as const) {
       const arr = m.normalization[key];
@@ -125,6 +136,11 @@ export type Manifest = Omit<z.infer<typeof ManifestSchema>, "config"> & { config
 /** The guidance weight a summarize request without one gets: the manifest's evaluated default, else 0. */
 export function servedGuidance(m: Pick<Manifest, "sampling">): number {
   return m.sampling?.guidance ?? 0;
+}
+
+/** Candidates per summary a summarize request without the field gets: the manifest's evaluated default, else 1 (no selection). */
+export function servedCandidates(m: Pick<Manifest, "sampling">): number {
+  return m.sampling?.candidates ?? 1;
 }
 
 /**

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { modelsFolder, metricValue, parseSse, postJson, setSampling, startTestServer, writeModel } from "./testing/fixtures.ts";
 import type { RunningServer } from "./server.ts";
+import { mbrSelect } from "@ldtext/core";
 
 let srv: RunningServer;
 let url: string;
@@ -229,6 +230,49 @@ describe("served default guidance (manifest sampling.guidance)", () => {
     assert.notDeepEqual(off.json.texts, unset.json.texts, "guidance 2 and 0 sampled the same texts: the default was not applied");
     const models = (await (await fetch(`${own.url}/models`)).json()) as { models: { task: string; defaultGuidance: number | null }[] };
     assert.deepEqual(models.models.map((m) => [m.task, m.defaultGuidance]).sort(), [["generate", null], ["summarize", 2]]);
+  });
+});
+
+describe("candidates: the minimum-Bayes-risk summary among k samples (request candidates, manifest sampling.candidates)", () => {
+  let own: RunningServer;
+  const doc = "The council approved the new budget on Tuesday after a long debate.";
+  before(async () => {
+    const dir = await modelsFolder();
+    setSampling(dir, "summarize", { candidates: 3 });
+    own = await startTestServer(dir, { MAX_N: "8" });
+  });
+  after(async () => {
+    await own.shutdown();
+  });
+
+  test("summary i is the MBR choice among samples i·k … i·k+k−1 of the seed; the default applies and is reported", async () => {
+    const all = await postJson(`${own.url}/summarize`, { document: doc, steps: 4, seed: 9, n: 6, candidates: 1 });
+    assert.equal(all.status, 200, JSON.stringify(all.json));
+    assert.equal(all.json.candidates, 1);
+    const samples = all.json.texts as string[];
+    const chosen = await postJson(`${own.url}/summarize`, { document: doc, steps: 4, seed: 9, n: 2 });
+    assert.equal(chosen.status, 200, JSON.stringify(chosen.json));
+    assert.equal(chosen.json.candidates, 3, "the manifest's default was not applied");
+    const expected = [0, 1].map((i) => {
+      const group = samples.slice(3 * i, 3 * i + 3);
+      return group[mbrSelect(group).index];
+    });
+    assert.deepEqual(chosen.json.texts, expected);
+    const models = (await (await fetch(`${own.url}/models`)).json()) as { models: { task: string; defaultCandidates: number | null }[] };
+    assert.deepEqual(models.models.map((m) => [m.task, m.defaultCandidates]).sort(), [["generate", null], ["summarize", 3]]);
+  });
+
+  test("an explicit n × candidates above MAX_N is a 422; the default is lowered to fit instead", async () => {
+    const bad = await postJson(`${own.url}/summarize`, { document: doc, steps: 2, n: 3, candidates: 3 });
+    assert.equal(bad.status, 422, JSON.stringify(bad.json));
+    assert.match((bad.json.error as { message: string }).message, /candidates: n × candidates = 9 .*8/);
+    const fitted = await postJson(`${own.url}/summarize`, { document: doc, steps: 2, n: 3 });
+    assert.equal(fitted.status, 200, JSON.stringify(fitted.json));
+    assert.equal(fitted.json.candidates, 2);
+    assert.equal((fitted.json.texts as string[]).length, 3);
+    const tooMany = await postJson(`${own.url}/summarize`, { document: doc, steps: 2, candidates: 17 });
+    assert.equal(tooMany.status, 422, JSON.stringify(tooMany.json));
+    assert.equal((tooMany.json.error as { code: string }).code, "validation_error");
   });
 });
 

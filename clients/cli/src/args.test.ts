@@ -5,7 +5,7 @@ import { UsageError, parseCommand } from "./args.ts";
 test("generate flags become typed parameters; env gives the URL and key", () => {
   const c = parseCommand(["generate", "--steps", "20", "--seed", "7", "--n", "2", "--sampler", "ode", "--length", "12", "--stream"], { DIFFUSION_TEXT_URL: "http://h:1", DIFFUSION_TEXT_API_KEY: "k" });
   assert.ok(!("help" in c));
-  assert.deepEqual(c.params, { steps: 20, seed: 7, n: 2, sampler: "ode", length: 12, guidance: undefined, clamp: undefined, maxLength: undefined, model: undefined });
+  assert.deepEqual(c.params, { steps: 20, seed: 7, n: 2, sampler: "ode", length: 12, guidance: undefined, candidates: undefined, clamp: undefined, maxLength: undefined, model: undefined });
   assert.equal(c.url, "http://h:1");
   assert.equal(c.apiKey, "k");
   assert.equal(c.stream, true);
@@ -24,6 +24,7 @@ test("usage errors say what is wrong", () => {
     [["generate", "--seed=-1"], /--seed must be ≥ 0/],
     [["generate", "--sampler", "euler"], /--sampler must be one of ddim, sde, ode/],
     [["generate", "--guidance", "2"], /--guidance applies to summarize only/],
+    [["generate", "--candidates", "2"], /--candidates applies to summarize only/],
     [["generate", "--clamp", "half"], /--clamp must be a number/],
     [["summarize", "--clamp=-0.2"], /--clamp must be ≥ 0/],
     [["summarize", "--length", "2"], /--max-length/],

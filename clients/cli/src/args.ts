@@ -7,7 +7,7 @@ export const USAGE = `diffusion-text — client for the ldtext inference server
 
 Usage:
   diffusion-text generate  [--steps N] [--seed S] [--n N] [--sampler ddim|sde|ode] [--length L] [--clamp T]
-  diffusion-text summarize [--file PATH | < document.txt] [--guidance W] [--max-length L] [same as generate]
+  diffusion-text summarize [--file PATH | < document.txt] [--guidance W] [--candidates K] [--max-length L] [same as generate]
   diffusion-text models | health
 
 Options:
@@ -44,6 +44,7 @@ export interface Command {
     sampler?: Sampler;
     length?: number;
     guidance?: number;
+    candidates?: number;
     clamp?: number;
     maxLength?: number;
     model?: string;
@@ -76,6 +77,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         sampler: { type: "string" },
         length: { type: "string" },
         guidance: { type: "string" },
+        candidates: { type: "string" },
         clamp: { type: "string" },
         "max-length": { type: "string" },
         model: { type: "string" },
@@ -99,7 +101,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (!["generate", "summarize", "models", "health"].includes(name)) throw new UsageError(`unknown command "${positionals[0]}"`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (v.sampler !== undefined && !SAMPLERS.includes(v.sampler as Sampler)) throw new UsageError(`--sampler must be one of ${SAMPLERS.join(", ")}, got "${v.sampler}"`);
-  const summarizeOnly = (["guidance", "max-length", "file"] as const).filter((k) => v[k] !== undefined);
+  const summarizeOnly = (["guidance", "candidates", "max-length", "file"] as const).filter((k) => v[k] !== undefined);
   if (name !== "summarize" && summarizeOnly.length > 0) throw new UsageError(`--${summarizeOnly[0]} applies to summarize only`);
   if (name === "summarize" && v.length !== undefined) throw new UsageError("summarize takes --max-length, not --length");
   if (v.stream && name !== "generate" && name !== "summarize") throw new UsageError("--stream applies to generate and summarize");
@@ -128,6 +130,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       sampler: v.sampler as Sampler | undefined,
       length: num("length", v.length, { int: true, min: 1 }),
       guidance: num("guidance", v.guidance, { min: 0 }),
+      candidates: num("candidates", v.candidates, { int: true, min: 1 }),
       clamp: num("clamp", v.clamp, { min: 0 }),
       maxLength: num("max-length", v["max-length"], { int: true, min: 1 }),
       model: v.model,

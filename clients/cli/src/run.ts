@@ -60,8 +60,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       case "summarize": {
         const document = await readDocument(cmd, io);
         if (document === null) return EXIT.usage;
-        const { steps, seed, n, sampler, guidance, clamp, maxLength, model } = cmd.params;
-        const body = { document, steps, seed, n, sampler, guidance, clamp, maxLength, model };
+        const { steps, seed, n, sampler, guidance, candidates, clamp, maxLength, model } = cmd.params;
+        const body = { document, steps, seed, n, sampler, guidance, candidates, clamp, maxLength, model };
         const r = cmd.stream ? await consume(client.summarizeStream(body, o), cmd, io) : await client.summarize(body, o);
         printResult(r, cmd, io);
         return EXIT.ok;

@@ -2,7 +2,10 @@
 // with counts clipped to the smaller side, precision over the prediction, recall over the target,
 // F1 = 2PR/(P+R) (0 when both are 0); ROUGE-L from the token LCS of the whole texts (not the
 // summary-level "Lsum" variant). Single reference.
+import { lcsLength } from "@ldtext/core";
 import { rougeTokenize, type Stemmer } from "./tokenize.ts";
+
+export { lcsLength };
 
 export interface PrfScore {
   precision: number;
@@ -45,21 +48,6 @@ export function rougeN(target: readonly string[], prediction: readonly string[],
   const precision = overlap / Math.max(predictionTotal, 1);
   const recall = overlap / Math.max(targetTotal, 1);
   return { precision, recall, fmeasure: fmeasure(precision, recall) };
-}
-
-/** Length of the longest common subsequence (two rolling rows: memory O(min side)). */
-export function lcsLength(a: readonly string[], b: readonly string[]): number {
-  if (a.length < b.length) [a, b] = [b, a];
-  let prev = new Int32Array(b.length + 1);
-  let cur = new Int32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    const ai = a[i - 1];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = ai === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length];
 }
 
 /** ROUGE-L (sentence-level LCS) on already tokenized texts. */

@@ -9,6 +9,7 @@ import { evaluate, resultMarkdown, type EvalOptions } from "./evaluate.ts";
 const USAGE = `usage: npm run eval -- --artifact <dir> --data <rocstories|wikipedia|xsum|path> --samples N --steps S [options]
 
   --sampler ddim|sde|ode (ddim)   --seed N (0)   --guidance W (summarize only; default: the artifact's served default, else 0)
+  --candidates K       summaries per document, the kept one chosen by minimum Bayes risk (summarize only; default: the artifact's served default, else 1)
   --clamp T            latent clamping at steps with t ≤ T (0 = off; default: the artifact's served default, else 0)
   --denoiser fp32|int8 (fp32)     int8: the artifact's dynamically quantized denoiser (the server's DENOISER=int8)
   --decoder auto|nar|ar (auto)    ar: ArDec's greedy decode (auto = ar when the artifact has ArDec's graphs); nar: Dec
@@ -28,7 +29,7 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
     strict: true,
     options: {
       artifact: { type: "string" }, data: { type: "string" }, samples: { type: "string" }, steps: { type: "string" },
-      sampler: { type: "string" }, seed: { type: "string" }, guidance: { type: "string" }, clamp: { type: "string" }, reflm: { type: "string" },
+      sampler: { type: "string" }, seed: { type: "string" }, guidance: { type: "string" }, candidates: { type: "string" }, clamp: { type: "string" }, reflm: { type: "string" },
       split: { type: "string" }, references: { type: "string" }, batch: { type: "string" }, out: { type: "string" },
       denoiser: { type: "string" }, decoder: { type: "string" }, "no-mem": { type: "boolean" }, "cache-dir": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
@@ -63,12 +64,14 @@ export function parseEvalArgs(argv: string[]): EvalOptions {
     denoiser,
     decoder,
     // An explicit decoder gets its own folder, so one artifact can be A/B'd with both.
-    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}${denoiser === "int8" ? "-int8" : ""}${decoder !== "auto" ? `-${decoder}` : ""}${values.clamp !== undefined ? `-clamp${values.clamp}` : ""}`,
+    out: values.out ?? `runs/eval/${artifact.replace(/\/+$/, "").split("/").pop()}-${sampler}-s${steps}-seed${seed}${denoiser === "int8" ? "-int8" : ""}${decoder !== "auto" ? `-${decoder}` : ""}${values.clamp !== undefined ? `-clamp${values.clamp}` : ""}${values.candidates !== undefined ? `-k${values.candidates}` : ""}`,
     progress: !values["no-progress"],
     noMem: values["no-mem"] === true,
   };
   const g = num("guidance", values.guidance);
   if (g !== undefined) o.guidance = g;
+  const k = num("candidates", values.candidates);
+  if (k !== undefined) o.candidates = k;
   const c = num("clamp", values.clamp);
   if (c !== undefined) o.clamp = c;
   if (values.reflm) o.reflm = values.reflm;

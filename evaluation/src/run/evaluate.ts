@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedClamp, servedGuidance, writeFileAtomic, type DecoderChoice, type SamplerKind, type Vocabulary } from "@ldtext/core";
+import { CompactTokenizer, collect, readArtifact, readTexts, readXsum, servedCandidates, servedClamp, servedGuidance, writeFileAtomic, type DecoderChoice, type SamplerKind, type Vocabulary } from "@ldtext/core";
 import { probeArtifactSnr, sampleArtifact, type DenoiserPrecision } from "@ldtext/export";
 import type { SnrProbe } from "@ldtext/core";
 import { RefLm, REFLM_NOTE } from "../reflm/index.ts";
@@ -25,6 +25,8 @@ export interface EvalOptions {
   sampler?: SamplerKind;
   seed?: number;
   guidance?: number;
+  /** Summaries sampled per document, the kept one chosen by minimum Bayes risk; unset: the artifact's served default. */
+  candidates?: number;
   /** Latent clamping threshold (0 = off); unset: the artifact's served default. */
   clamp?: number;
   reflm?: string;
@@ -50,7 +52,7 @@ export interface EvalResult {
   kind: "ldtext-eval";
   version: 1;
   createdAt: string;
-  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { clamp?: number; references: number; reflm: string | null; denoiser?: DenoiserPrecision; decoder?: DecoderChoice };
+  config: Required<Pick<EvalOptions, "artifact" | "data" | "samples" | "steps" | "sampler" | "seed" | "guidance" | "split" | "batchSize">> & { clamp?: number; candidates?: number; references: number; reflm: string | null; denoiser?: DenoiserPrecision; decoder?: DecoderChoice };
   artifact: { id: string; version: string; task: "generate" | "summarize"; maxLen: number; norm: string; trainingSteps: number; command: string };
   reflm: { id: string; trainedOn: string; steps: number } | null;
   /** `decoder`: the one that decoded (ar = ArDec's greedy decode, nar = Dec); absent in results from before ArDec. */
@@ -88,7 +90,7 @@ export function resultMarkdown(r: EvalResult): string {
   const lines = [
     `# Evaluation: ${r.artifact.id}@${r.artifact.version}`,
     "",
-    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${(r.config.clamp ?? 0) > 0 ? `, latent clamping at t ≤ ${r.config.clamp}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}${r.sampling.decoder === "ar" ? ", ArDec (greedy)" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
+    `${r.config.samples} samples, ${r.config.steps} steps, sampler ${r.config.sampler}, seed ${r.config.seed}${r.config.guidance > 0 ? `, guidance ${r.config.guidance}` : ""}${(r.config.candidates ?? 1) > 1 ? `, best of ${r.config.candidates} candidates (minimum Bayes risk)` : ""}${(r.config.clamp ?? 0) > 0 ? `, latent clamping at t ≤ ${r.config.clamp}` : ""}${r.config.denoiser === "int8" ? ", int8 denoiser" : ""}${r.sampling.decoder === "ar" ? ", ArDec (greedy)" : ""}; data ${r.config.data}/${r.config.split}; reference LM ${r.reflm?.id ?? "none"}. Sampling ${f(r.sampling.secondsPerSample * 1000, 1)} ms/sample.`,
     "",
   ];
   if (r.unconditional) {
@@ -159,6 +161,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const seed = o.seed ?? 0;
   // Unset: what the server would use for a request without it (the manifest's served default).
   const guidance = o.guidance ?? servedGuidance(manifest);
+  if (task !== "summarize" && (o.candidates ?? 1) > 1) throw new Error("--candidates chooses among summaries of one document: a generate model has none");
+  const candidates = task === "summarize" ? (o.candidates ?? servedCandidates(manifest)) : 1;
   const clamp = o.clamp ?? servedClamp(manifest);
   const batchSize = o.batchSize ?? 32;
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`--samples must be a positive integer, got ${o.samples}`);
@@ -176,7 +180,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     sampler,
     seed,
     batchSize,
-    ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance } : {}),
+    ...(task === "summarize" ? { documents: split0.documents!.slice(0, o.samples), guidance, candidates } : {}),
     clamp,
     threads: o.threads ?? 1,
     denoiser: o.denoiser ?? "fp32",
@@ -233,7 +237,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       extract = { model: extractiveness(sampled.texts, docs, leads), reference: extractiveness(refs, docs, leads), lead1: extractiveness(leads, docs, leads) };
       if (o.samples >= 2) {
         // The same noise for different documents: each as its own request with the one shared seed.
-        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: docs.slice(0, 12), sharedSeed: true, guidance, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
+        const shared = (await sampleArtifact({ artifactDir: o.artifact, steps: o.steps, sampler, seed, documents: docs.slice(0, 12), sharedSeed: true, guidance, candidates, clamp, batchSize, threads: o.threads ?? 1, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" })).texts;
         dependence = { model: documentDependence(sampled.texts, refs, shared), lead1: documentDependence(leads, refs) };
         if (dependence.model.verdict === "ignores the document") notes.push(`The model ignores the document: ROUGE-L against its own reference ${f(dependence.model.rougeL.own)} vs a shuffled reference ${f(dependence.model.rougeL.shuffled)}.`);
       }
@@ -247,7 +251,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     kind: "ldtext-eval",
     version: 1,
     createdAt: new Date().toISOString(),
-    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, clamp, split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" },
+    config: { artifact: o.artifact, data: o.data, samples: o.samples, steps: o.steps, sampler, seed, guidance, clamp, ...(candidates > 1 ? { candidates } : {}), split, batchSize, references: nRefs, reflm: o.reflm ?? null, denoiser: o.denoiser ?? "fp32", decoder: o.decoder ?? "auto" },
     artifact: {
       id: manifest.id,
       version: manifest.version,

@@ -32,7 +32,7 @@ export const GRAPH_FILES: Record<GraphRole, string> = {
 export interface ArtifactOutputOptions {
   outDir: string;
   /** Served defaults (manifest `sampling`), e.g. the evaluated guidance weight (export --guidance). */
-  sampling?: { guidance?: number; clamp?: number };
+  sampling?: { guidance?: number; clamp?: number; candidates?: number };
   /** Manifest id (lower-case letters, digits, '.', '_', '-'). */
   name?: string;
   version?: string;

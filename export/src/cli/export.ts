@@ -9,7 +9,7 @@
 // is the fast one); ar_decoder_uncached writes the uncached one-step graph ar_decoder (parity, timing).
 // Writes the artifact atomically, then verifies it (export:verify) and prints one JSON line.
 import { parseArgs } from "node:util";
-import { FIRST_BPE_ID, modelConfigFromPreset, PresetNameSchema, PRESETS, TaskSchema } from "@ldtext/core";
+import { FIRST_BPE_ID, MAX_CANDIDATES, modelConfigFromPreset, PresetNameSchema, PRESETS, TaskSchema } from "@ldtext/core";
 import { exportCheckpoint } from "../artifact/from-checkpoint.ts";
 import { writeRandomArtifact } from "../artifact/write.ts";
 import type { WrittenArtifact } from "../artifact/write.ts";
@@ -21,7 +21,7 @@ import { verifyArtifact } from "../verify/verify.ts";
 
 const USAGE = `usage: npm run export -- --checkpoint <dir> --out <artifact dir> [--name N] [--version V]
          [--graphs encoder,denoiser,decoder,cond_encoder,ar_decoder|ar_memory,ar_step|ar_decoder_uncached] [--quantize int8] [--fp16] [--no-ema] [--no-verify] [--force]
-         [--train-command "…"] [--train-seconds N] [--guidance W]   (W: the served default guidance of a summarizer)
+         [--train-command "…"] [--train-seconds N] [--guidance W] [--candidates K]   (a summarizer's served defaults: guidance W, best of K samples)
          [--clamp T]   (T: the served default latent-clamping threshold; needs the encoder in --graphs)
        npm run export -- --random <seed> --preset tiny|mini|small|base --task generate|summarize --out <dir> [--ar-dec] [...]`;
 
@@ -61,6 +61,7 @@ async function main(): Promise<number> {
       "train-command": { type: "string" },
       "train-seconds": { type: "string" },
       guidance: { type: "string" },
+      candidates: { type: "string" },
       clamp: { type: "string" },
       random: { type: "string" },
       preset: { type: "string", default: "tiny" },
@@ -78,7 +79,9 @@ async function main(): Promise<number> {
   if (guidance !== undefined && !(Number.isFinite(guidance) && guidance >= 0 && guidance <= 100)) fail(`--guidance needs a number in [0, 100], got ${values.guidance}`);
   const clamp = values.clamp !== undefined ? Number(values.clamp) : undefined;
   if (clamp !== undefined && !(Number.isFinite(clamp) && clamp >= 0 && clamp <= 1)) fail(`--clamp needs a time in [0, 1], got ${values.clamp}`);
-  const sampling = { ...(guidance !== undefined ? { guidance } : {}), ...(clamp !== undefined ? { clamp } : {}) };
+  const candidates = values.candidates !== undefined ? Number(values.candidates) : undefined;
+  if (candidates !== undefined && !(Number.isInteger(candidates) && candidates >= 1 && candidates <= MAX_CANDIDATES)) fail(`--candidates needs an integer in [1, ${MAX_CANDIDATES}], got ${values.candidates}`);
+  const sampling = { ...(guidance !== undefined ? { guidance } : {}), ...(clamp !== undefined ? { clamp } : {}), ...(candidates !== undefined ? { candidates } : {}) };
   const common = { ...(Object.keys(sampling).length > 0 ? { sampling } : {}), outDir: values.out, name: values.name, version: values.version, graphs, quantize: values.quantize as "int8" | undefined, fp16: values.fp16, replace: values.force };
   const started = performance.now();
   let written: WrittenArtifact;

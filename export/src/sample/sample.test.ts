@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeRandomArtifact } from "../artifact/write.ts";
 import { placeholderVocabulary, tinyConfig } from "../testing.ts";
+import { mbrSelect } from "@ldtext/core";
 import { sampleArtifact } from "./sample.ts";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "ldtext-sample-"));
@@ -75,5 +76,21 @@ describe("sampleArtifact", () => {
     assert.notDeepEqual(guided.ids, a.ids, "guidance w = 3 moves the samples");
     await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7 }), /pass documents/);
     await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 7, documents: [""] }), /documents\[0\] has no tokens/);
+  });
+
+  test("summarize with candidates: k samples per document (candidate 0 is the one-sample call's), the MBR one kept", async () => {
+    const docs = ["The cat sat on the mat all day.", "Rain fell over the hills of the north."];
+    const one = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 5, documents: docs });
+    const k = await sampleArtifact({ artifactDir: sum, steps: 3, sampler: "ddim", seed: 5, documents: docs, candidates: 3, batchSize: 4 });
+    assert.equal(k.texts.length, 2);
+    assert.equal(k.candidateTexts!.length, 2);
+    k.candidateTexts!.forEach((c, i) => {
+      assert.equal(c.length, 3);
+      assert.equal(c[0], one.texts[i], "candidate 0 is noise row 0 of the document's seed");
+      assert.equal(k.chosen![i], mbrSelect(c).index);
+      assert.equal(k.texts[i], c[k.chosen![i]]);
+    });
+    await assert.rejects(sampleArtifact({ artifactDir: gen, n: 2, steps: 3, seed: 1, candidates: 2 }), /generate model has none/);
+    await assert.rejects(sampleArtifact({ artifactDir: sum, steps: 3, seed: 1, documents: docs, candidates: 0 }), /candidates must be an integer/);
   });
 });

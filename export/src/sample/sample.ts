@@ -8,7 +8,9 @@
 //   {n, seed} gives the same texts); it runs as jobs of at most `batchSize` samples, job k starting
 //   at noise row k·batchSize (JobSpec.firstSample), so the batch size caps the rows of a call;
 // - summarize: document i is its own request of one sample with seed `seed + i`, noise row 0
-//   (POST /summarize {document, n: 1, seed: seed + i}), or `seed` itself with `sharedSeed`.
+//   (POST /summarize {document, n: 1, seed: seed + i}), or `seed` itself with `sharedSeed`; with
+//   `candidates` k it samples noise rows 0…k−1 and keeps the minimum-Bayes-risk one (the server's
+//   POST /summarize {…, candidates: k}).
 import {
   CompactTokenizer,
   type DecoderChoice,
@@ -22,6 +24,8 @@ import {
   condMaxLenOf,
   coreMath,
   documentHead,
+  MAX_CANDIDATES,
+  mbrSelect,
   readArtifact,
 } from "@ldtext/core";
 import { openArtifactModel } from "@ldtext/core/onnx";
@@ -52,6 +56,8 @@ export interface SampleArtifactOptions {
   threads?: number;
   /** Default fp32. */
   denoiser?: DenoiserPrecision;
+  /** Summarize: samples per document, the kept one chosen by minimum Bayes risk (core's mbrSelect; default 1). */
+  candidates?: number;
   /** Summarize: every document samples from `seed` itself (as its own request with that seed would), not `seed + i`. */
   sharedSeed?: boolean;
   /** Run this denoiser graph file instead of the manifest's (e.g. an int8 candidate being measured). */
@@ -64,6 +70,9 @@ export interface SampleArtifactOptions {
 
 export interface SampleArtifactResult {
   texts: string[];
+  /** Summarize with candidates > 1: every candidate's text per document (the kept one at `chosen[i]`). */
+  candidateTexts?: string[][];
+  chosen?: number[];
   /** Decoded token ids `[L]` per sample (Dec's argmax or ArDec's greedy tokens; before the `length` cut). */
   ids: Int32Array[];
   /** The last step's x̂0 `[L, d]` per sample (what the decoder read). */
@@ -77,6 +86,7 @@ export interface SampleArtifactResult {
 
 interface Checked {
   n: number;
+  candidates: number;
   sampler: SamplerKind;
   guidance: number;
   clamp: number;
@@ -97,6 +107,9 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
   const length = o.length ?? L;
   if (!Number.isInteger(length) || length < 1 || length > L) throw new RangeError(`length must be an integer in [1, ${L}], got ${length}`);
   const batchSize = o.batchSize ?? 32;
+  const candidates = o.candidates ?? 1;
+  if (!Number.isInteger(candidates) || candidates < 1 || candidates > MAX_CANDIDATES) throw new RangeError(`candidates must be an integer in [1, ${MAX_CANDIDATES}], got ${o.candidates}`);
+  if (candidates > 1 && m.task !== "summarize") throw new Error("candidates choose among summaries of one document: a generate model has none");
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   let n: number;
   if (m.task === "summarize") {
@@ -110,7 +123,7 @@ function checkOptions(o: SampleArtifactOptions, m: Manifest): Checked {
     n = o.n ?? 0;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${o.n}`);
   }
-  return { n, sampler, guidance, clamp, length, batchSize };
+  return { n, candidates, sampler, guidance, clamp, length, batchSize };
 }
 
 /** The scheduler jobs of a call, in sample order (see the header for the seeding). */
@@ -123,7 +136,7 @@ function jobsOf(o: SampleArtifactOptions, m: Manifest, c: Checked, tok: CompactT
   return o.documents!.map((doc, i) => {
     const { tokens } = documentHead(tok, doc, S);
     if (tokens.length === 0) throw new Error(`documents[${i}] has no tokens`);
-    return { ...base, n: 1, seed: o.sharedSeed ? o.seed : o.seed + i, condition: { key: `documents[${i}]`, tokens } };
+    return { ...base, n: c.candidates, seed: o.sharedSeed ? o.seed : o.seed + i, condition: { key: `documents[${i}]`, tokens } };
   });
 }
 
@@ -145,7 +158,7 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
       results = await Promise.all(
         jobs.map((j, i) =>
           scheduler.submit({ ...j, id: `sample-${i}`, deadline: Infinity }).then((r) => {
-            done += j.n;
+            done += j.n / checked.candidates;
             o.onProgress?.(done, checked.n);
             return r;
           }),
@@ -161,10 +174,25 @@ export async function sampleArtifact(o: SampleArtifactOptions): Promise<SampleAr
     }
     const seconds = (performance.now() - start) / 1000;
     const ld = manifest.config.maxLen * manifest.config.latentDim;
+    const decode = (row: Int32Array) => tok.decodeSample(row.subarray(0, checked.length));
+    if (checked.candidates > 1) {
+      // One job per document, its k rows the candidates: keep the minimum-Bayes-risk one.
+      const candidateTexts = results.map((r) => r.ids.map(decode));
+      const chosen = candidateTexts.map((c) => mbrSelect(c).index);
+      return {
+        texts: candidateTexts.map((c, i) => c[chosen[i]]),
+        ids: results.map((r, i) => r.ids[chosen[i]]),
+        latents: results.map((r, i) => r.latents.slice(chosen[i] * ld, (chosen[i] + 1) * ld)),
+        candidateTexts,
+        chosen,
+        seconds,
+        decoder: model.decoder,
+        manifest,
+      };
+    }
     const ids = results.flatMap((r) => r.ids);
     const latents = results.flatMap((r) => r.ids.map((_, i) => r.latents.slice(i * ld, (i + 1) * ld)));
-    const texts = ids.map((row) => tok.decodeSample(row.subarray(0, checked.length)));
-    return { texts, ids, latents, seconds, decoder: model.decoder, manifest };
+    return { texts: ids.map(decode), ids, latents, seconds, decoder: model.decoder, manifest };
   } finally {
     tok.free();
   }

@@ -1,6 +1,7 @@
 // Request/response schemas (zod v4 + OpenAPI metadata). Limits that depend on configuration are
 // baked in by `makeSchemas`, so the OpenAPI document states the server's real bounds.
 import { z } from "@hono/zod-openapi";
+import { MAX_CANDIDATES } from "@ldtext/core";
 
 /** Seeds are integers 0..2^53−1 (core's counter-based RNG keys on both 32-bit halves). */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -43,6 +44,10 @@ export function makeSchemas(lim: Limits) {
       sampler,
       seed,
       guidance: z.number().min(0).max(100).optional().openapi({ description: "Classifier-free guidance weight (0 = off; > 0 doubles the denoiser rows). Default: the model's evaluated default (`sampling.guidance` in its manifest, shown in /models), else 0" }),
+      candidates: z.number().int().min(1).max(MAX_CANDIDATES).optional().openapi({
+        description:
+          "Summaries sampled per returned one (seeds' noise rows i·k … i·k + k − 1); the returned one is the minimum-Bayes-risk choice, the candidate with the highest mean ROUGE-L to the others. Costs k × the denoiser rows; n × candidates must stay within the server's samples per request. Default: the model's evaluated default (`defaultCandidates` in /models, lowered to fit), else 1",
+      }),
       maxLength: z.number().int().min(1).max(100_000).optional().openapi({ description: "Maximum tokens of the summary (≤ the model's maximum length)" }),
       clamp,
       model,
@@ -69,6 +74,7 @@ export function makeSchemas(lim: Limits) {
     .object({
       ...generateFields,
       guidance: z.number(),
+      candidates: z.number().int().openapi({ description: "Samples each summary was chosen among (1 = no selection)" }),
       document: z.object({ tokens: z.number().int(), truncated: z.boolean(), policy: z.string() }).openapi("DocumentReport"),
     })
     .openapi("SummarizeResponse");
@@ -99,6 +105,7 @@ export function makeSchemas(lim: Limits) {
       loadedAt: z.string(),
       default: z.boolean().openapi({ description: "Requests of this task that name no model are answered by this one" }),
       defaultGuidance: z.number().nullable().openapi({ description: "Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators" }),
+      defaultCandidates: z.number().int().nullable().openapi({ description: "Summarizers: candidates per summary when a request gives none (chosen by evaluation; 1 = no selection); null for generators" }),
       defaultClamp: z.number().openapi({ description: "The latent clamping threshold used when a request gives none (chosen by evaluation; 0 = off)" }),
       clampable: z.boolean().openapi({ description: "Whether requests may ask for latent clamping (the model ships its encoder)" }),
     })

@@ -3,7 +3,7 @@
 // work starts), so streaming routes can still answer them with a status code.
 import { createHash, randomInt } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { DOCUMENT_POLICY, clampable, condMaxLenOf, documentHead, servedClamp, servedGuidance } from "@ldtext/core";
+import { DOCUMENT_POLICY, clampable, condMaxLenOf, documentHead, mbrSelect, servedCandidates, servedClamp, servedGuidance } from "@ldtext/core";
 import type { ServerSettings } from "../settings/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { ModelRegistry } from "../registry/registry.ts";
@@ -45,6 +45,20 @@ export class InferenceService implements InferenceApi {
     const clamp = requested ?? servedClamp(m.manifest);
     if (clamp > 0 && !clampable(m.manifest)) throw new RequestError(`clamp: ${m.label} ships no encoder graph, so it cannot clamp latents (use 0, or a model whose /models entry says clampable)`, 422, "clamp");
     return clamp;
+  }
+
+  /**
+   * Candidates per returned summary. An explicit value must keep n × candidates within MAX_N (the
+   * per-request sample bound); the model's default is lowered to fit instead, so a request that was
+   * valid without candidates stays valid. The response reports the value used.
+   */
+  private candidatesOf(m: LoadedModel, n: number, requested: number | undefined): number {
+    const max = this.settings.MAX_N;
+    if (requested !== undefined) {
+      if (n * requested > max) throw new RequestError(`candidates: n × candidates = ${n * requested} is above the server's ${max} samples per request (MAX_N)`, 422, "candidates");
+      return requested;
+    }
+    return Math.max(1, Math.min(servedCandidates(m.manifest), Math.floor(max / n)));
   }
 
   private maxLength(m: LoadedModel, requested: number | undefined, field: string): number {
@@ -112,25 +126,36 @@ export class InferenceService implements InferenceApi {
     const seed = p.seed ?? randomInt(0, 2 ** 47);
     const guidance = p.guidance ?? servedGuidance(m.manifest);
     const clamp = this.clampOf(m, p.clamp);
+    const candidates = this.candidatesOf(m, p.n, p.candidates);
     const docHash = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
-    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length, clamp]) : null;
+    const key = p.seed !== undefined && !o.onStep ? JSON.stringify(["summarize", m.label, docHash, p.n, p.steps, p.sampler, seed, guidance, length, clamp, candidates]) : null;
     const hit = this.cached<SummarizeResult>(key);
     if (hit) return Promise.resolve(hit);
+    // Summary i is chosen among samples i·k … i·k + k − 1 of the seed (k = 1: sample i, as before).
+    // Streaming shows each summary's first candidate while it denoises.
+    const k = candidates;
+    const firstCandidates = k === 1 ? o : { ...o, onStep: o.onStep ? (step: number, texts: string[]) => o.onStep!(step, texts.filter((_, r) => r % k === 0)) : undefined };
     const pending = this.run(
       m,
-      { id: o.requestId, n: p.n, steps: p.steps, sampler: p.sampler, seed, guidance, clamp, condition: { key: `${m.label}:${docHash}`, tokens } },
-      o,
+      { id: o.requestId, n: p.n * k, steps: p.steps, sampler: p.sampler, seed, guidance, clamp, condition: { key: `${m.label}:${docHash}`, tokens } },
+      firstCandidates,
       length,
     );
     return pending.then((r) => {
+      const all = r.ids.map((row) => m.tokenizer.decodeSample(row.subarray(0, length)));
+      const texts = Array.from({ length: p.n }, (_, i) => {
+        const group = all.slice(i * k, (i + 1) * k);
+        return group[mbrSelect(group).index];
+      });
       const res: SummarizeResult = {
-        texts: r.ids.map((row) => m.tokenizer.decodeSample(row.subarray(0, length))),
+        texts,
         seed,
         steps: p.steps,
         sampler: p.sampler,
         length,
         clamp,
         guidance,
+        candidates,
         document,
         model: { id: m.id, version: m.version },
         timings: { queueMs: r.queueMs, inferenceMs: r.inferenceMs, totalMs: performance.now() - start },
@@ -157,6 +182,7 @@ export class InferenceService implements InferenceApi {
       loadedAt: m.loadedAt,
       default: defaults.has(m),
       defaultGuidance: m.manifest.task === "summarize" ? servedGuidance(m.manifest) : null,
+      defaultCandidates: m.manifest.task === "summarize" ? servedCandidates(m.manifest) : null,
       defaultClamp: servedClamp(m.manifest),
       clampable: clampable(m.manifest),
     }));

@@ -21,6 +21,8 @@ export interface SummarizeParams {
   seed?: number;
   /** Unset: the model's served default (manifest `sampling.guidance`), else 0. */
   guidance?: number;
+  /** Samples per returned summary, the kept one chosen by minimum Bayes risk. Unset: the model's served default (manifest `sampling.candidates`, lowered to fit MAX_N), else 1. */
+  candidates?: number;
   /** Unset: the model's served default (manifest `sampling.clamp`), else 0 (off). */
   clamp?: number;
   maxLength?: number;
@@ -61,6 +63,8 @@ export interface DocumentReport {
 
 export interface SummarizeResult extends GenerateResult {
   guidance: number;
+  /** Samples each returned summary was chosen among (1 = no selection). */
+  candidates: number;
   document: DocumentReport;
 }
 
@@ -91,6 +95,8 @@ export interface ModelInfo {
   default: boolean;
   /** Summarizers: the guidance weight a request without one gets (manifest `sampling.guidance`, else 0); null for generators. */
   defaultGuidance: number | null;
+  /** Summarizers: candidates per summary a request without the field gets (manifest `sampling.candidates`, else 1); null for generators. */
+  defaultCandidates: number | null;
   /** The clamping threshold a request without one gets (manifest `sampling.clamp`, else 0 = off). */
   defaultClamp: number;
   /** Whether requests may ask for latent clamping (the artifact ships its encoder graph). */

@@ -38,7 +38,7 @@ export async function writeModel(modelsDir: string, task: "generate" | "summariz
 }
 
 /** Rewrites the manifest `sampling` (served defaults) of every model of `task` in a models folder. */
-export function setSampling(modelsDir: string, task: "generate" | "summarize", sampling: { guidance?: number; clamp?: number }): void {
+export function setSampling(modelsDir: string, task: "generate" | "summarize", sampling: { guidance?: number; clamp?: number; candidates?: number }): void {
   for (const folder of readdirSync(modelsDir)) {
     const path = join(modelsDir, folder, "manifest.json");
     const m = JSON.parse(readFileSync(path, "utf8")) as { task: string };

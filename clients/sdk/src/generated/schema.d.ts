@@ -764,6 +764,8 @@ export interface components {
             decoder: "ar" | "nar";
             /** @description Requests of this task that name no model are answered by this one */
             default: boolean;
+            /** @description Summarizers: candidates per summary when a request gives none (chosen by evaluation; 1 = no selection); null for generators */
+            defaultCandidates: number | null;
             /** @description The latent clamping threshold used when a request gives none (chosen by evaluation; 0 = off) */
             defaultClamp: number;
             /** @description Summarizers: the guidance weight used when a request gives none (chosen by evaluation); null for generators */
@@ -807,6 +809,8 @@ export interface components {
             unchanged: components["schemas"]["ModelRef"][];
         };
         SummarizeRequest: {
+            /** @description Summaries sampled per returned one (seeds' noise rows i·k … i·k + k − 1); the returned one is the minimum-Bayes-risk choice, the candidate with the highest mean ROUGE-L to the others. Costs k × the denoiser rows; n × candidates must stay within the server's samples per request. Default: the model's evaluated default (`defaultCandidates` in /models, lowered to fit), else 1 */
+            candidates?: number;
             /** @description Latent clamping: at denoising steps with t ≤ clamp, the predicted latent is replaced by the encoding of the text it decodes to (fewer invented words; costs an encoder and a decoder call per such step). 0 = off. Default: the model's evaluated default (`defaultClamp` in /models); needs a model with `clampable: true` */
             clamp?: number;
             /** @description Text to summarize; long documents keep their head (see `document.policy` in the response) */
@@ -839,6 +843,8 @@ export interface components {
         SummarizeResponse: {
             /** @description Served from the response cache (identical seeded request) */
             cached: boolean;
+            /** @description Samples each summary was chosen among (1 = no selection) */
+            candidates: number;
             /** @description The latent clamping threshold the samples used (0 = off) */
             clamp: number;
             document: components["schemas"]["DocumentReport"];
