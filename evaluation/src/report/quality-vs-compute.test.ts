@@ -97,7 +97,7 @@ function summaryResult(version: string, guidance: number, rougeL: number, rougeL
   };
 }
 
-test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, verdict), merged by version and guidance, in their own table", async () => {
+test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, verdict), merged by version, guidance and candidates, in their own table", async () => {
   const compute = { trainingHours: 2.5, trainingFlops: 3e15, recipe: "cond-from gen, 6,000 steps", cpu: "2 × test" };
   const s = summaryRowFromEval(summaryResult("1.0.0", 1, 0.25, 0.24, true), compute);
   assert.deepEqual(s, {
@@ -119,8 +119,13 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
   // Same version and guidance: replaced; another guidance: its own row.
   const ignores = summaryRowFromEval(summaryResult("1.0.0", 1, 0.2, 0.19, false), compute);
   const g2 = summaryRowFromEval(summaryResult("1.0.0", 2, 0.27, 0.26, true), compute);
-  const sum = mergeSummaryRows([s, noDep], [ignores, g2]);
-  assert.deepEqual(sum.map((r) => [r.version, r.guidance, r.verdict]), [["0.9.0", 0, null], ["1.0.0", 1, "ignores the document"], ["1.0.0", 2, "reads the document"]]);
+  // The same guidance with summaries chosen among 4 samples: its own row, after the plain one.
+  const k4Result = summaryResult("1.0.0", 2, 0.29, 0.28, true);
+  const k4 = summaryRowFromEval({ ...k4Result, config: { ...k4Result.config, candidates: 4 } }, compute);
+  assert.equal(k4.candidates, 4);
+  assert.equal(g2.candidates, undefined);
+  const sum = mergeSummaryRows([s, noDep], [ignores, k4, g2]);
+  assert.deepEqual(sum.map((r) => [r.version, r.guidance, r.candidates ?? 1, r.verdict]), [["0.9.0", 0, 1, null], ["1.0.0", 1, 1, "ignores the document"], ["1.0.0", 2, 1, "reads the document"], ["1.0.0", 2, 4, "reads the document"]]);
 
   const gen = [rowFromEval(result("1.2.0", 4.1), { trainingHours: 5.5, trainingFlops: 1.2e16, recipe: "d 3, blocks" })];
   const md = reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen, summarizers: sum });
@@ -128,10 +133,11 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
   assert.match(md, /\| m@1\.2\.0 \| 5\.50 \| 1\.20e\+16 \| d 3, blocks \| 4\.10 \| 227\.5 \/ 55\.5 \| 5\.00 % \|/);
   assert.equal(md.slice(0, md.indexOf("## Summarizers")), `${reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen })}\n`);
   assert.match(md, /## Summarizers/);
-  assert.match(md, /\| model \| hours \| FLOPs \| recipe \| samples \| steps \| guidance \| R-1 \| R-2 \| R-L \| R-L \(plain\) \| lead-1 R-L \| R-L dependence \| lead-1 dependence \| shared-seed similarity \| novel word pairs \| verdict \|/);
-  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| cond-from gen, 6,000 steps \| 200 \| 50 \| 2 \| 0\.320 \| 0\.100 \| 0\.270 \| 0\.260 \| 0\.160 \| 0\.125 \| 0\.094 \| 0\.375 \| 75\.0 % \/ 81\.3 % \| reads the document \|/);
-  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| [^|]+ \| 200 \| 50 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| 0\.160 \| 0\.005 \| 0\.094 \| 0\.875 \| 97\.5 % \/ 81\.3 % \| ignores the document \|/);
-  assert.match(md, /\| xsum-summarize@0\.9\.0 \| 1\.00 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 0 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| – \| – \| – \| – \| – \| – \|/);
+  assert.match(md, /\| model \| hours \| FLOPs \| recipe \| samples \| steps \| guidance \| candidates \| R-1 \| R-2 \| R-L \| R-L \(plain\) \| lead-1 R-L \| R-L dependence \| lead-1 dependence \| shared-seed similarity \| novel word pairs \| verdict \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| cond-from gen, 6,000 steps \| 200 \| 50 \| 2 \| 1 \| 0\.320 \| 0\.100 \| 0\.270 \| 0\.260 \| 0\.160 \| 0\.125 \| 0\.094 \| 0\.375 \| 75\.0 % \/ 81\.3 % \| reads the document \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| 3\.00e\+15 \| [^|]+ \| 200 \| 50 \| 1 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| 0\.160 \| 0\.005 \| 0\.094 \| 0\.875 \| 97\.5 % \/ 81\.3 % \| ignores the document \|/);
+  assert.match(md, /\| xsum-summarize@0\.9\.0 \| 1\.00 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 0 \| 1 \| 0\.320 \| 0\.100 \| 0\.200 \| 0\.190 \| – \| – \| – \| – \| – \| – \|/);
+  assert.match(md, /\| xsum-summarize@1\.0\.0 \| 2\.50 \| [^|]+ \| [^|]+ \| 200 \| 50 \| 2 \| 4 \| 0\.320 \| 0\.100 \| 0\.290 \|/);
   assert.doesNotMatch(reportMarkdown({ kind: "ldtext-quality-vs-compute", rows: gen }), /Summarizers/);
 
   // An old report (generate rows only, no task fields, no summarizers) loads, takes summarizer rows and keeps both.
@@ -145,7 +151,7 @@ test("quality-vs-compute: summarizer rows (stemmed ROUGE, lead-1, dependence, ve
   await writeQualityReport(join(dir, "q"), next);
   const back = await readQualityReport(join(dir, "q.json"));
   assert.deepEqual(back.rows.map((r) => r.version), ["1.2.0"]);
-  assert.deepEqual(back.summarizers?.map((r) => [r.version, r.guidance]), [["0.9.0", 0], ["1.0.0", 1], ["1.0.0", 2]]);
+  assert.deepEqual(back.summarizers?.map((r) => [r.version, r.guidance, r.candidates ?? 1]), [["0.9.0", 0, 1], ["1.0.0", 1, 1], ["1.0.0", 2, 1], ["1.0.0", 2, 4]]);
   assert.match(readFileSync(join(dir, "q.md"), "utf8"), /## Summarizers[\s\S]*xsum-summarize@1\.0\.0/);
   // The committed report (written before summarizer rows) still reads.
   const committed = await readQualityReport(new URL("../../../reports/quality-vs-compute.json", import.meta.url).pathname);

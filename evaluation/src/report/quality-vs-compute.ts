@@ -6,7 +6,7 @@
 // each session adds its version without re-evaluating the old ones.
 // Summarizers (task summarize) get their own rows (`summarizers` in the JSON, a "Summarizers" table
 // below the generate table and chart): ROUGE (stemmed, as the eval's dependence table, plus plain
-// R-L), lead-1 beside, document dependence and the eval's verdict; merged by model@version + guidance.
+// R-L), lead-1 beside, document dependence and the eval's verdict; merged by model@version + guidance + candidates.
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
@@ -48,6 +48,8 @@ export interface SummaryQualityRow {
   version: string;
   /** Classifier-free guidance the summaries were sampled with (part of the row's key). */
   guidance: number;
+  /** Samples each summary was chosen among by minimum Bayes risk (part of the key; absent = 1). */
+  candidates?: number;
   /** Reference LM (BERTScore only; ROUGE does not depend on it). */
   reflm: string | null;
   trainingHours: number;
@@ -134,6 +136,7 @@ export function summaryRowFromEval(r: EvalResult, o: RowCompute): SummaryQuality
     model: r.artifact.id,
     version: r.artifact.version,
     guidance: r.config.guidance,
+    ...((r.config.candidates ?? 1) > 1 ? { candidates: r.config.candidates } : {}),
     reflm: r.reflm?.id ?? null,
     trainingHours: o.trainingHours,
     trainingFlops: o.trainingFlops,
@@ -173,14 +176,14 @@ export function mergeRows(prev: readonly QualityRow[], next: readonly QualityRow
 
 /**
  * Rows of `next` replace rows of `prev` with the same model, version and guidance (a guidance sweep
- * keeps one row per guidance; re-evaluating at another step count or reference LM replaces the row);
+ * keeps one row per guidance and candidate count; re-evaluating at another step count or reference LM replaces the row);
  * sorted by model, hours, guidance.
  */
 export function mergeSummaryRows(prev: readonly SummaryQualityRow[], next: readonly SummaryQualityRow[]): SummaryQualityRow[] {
-  const key = (r: SummaryQualityRow) => `${r.model}@${r.version}|g${r.guidance}`;
+  const key = (r: SummaryQualityRow) => `${r.model}@${r.version}|g${r.guidance}|k${r.candidates ?? 1}`;
   const out = new Map(prev.map((r) => [key(r), r]));
   for (const r of next) out.set(key(r), r);
-  return [...out.values()].sort((a, b) => a.model.localeCompare(b.model) || a.trainingHours - b.trainingHours || a.guidance - b.guidance);
+  return [...out.values()].sort((a, b) => a.model.localeCompare(b.model) || a.trainingHours - b.trainingHours || a.guidance - b.guidance || (a.candidates ?? 1) - (b.candidates ?? 1));
 }
 
 const f = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? "–" : x.toFixed(d));
@@ -221,7 +224,7 @@ function summarizerMarkdown(rows: readonly SummaryQualityRow[]): string[] {
   const lines = [
     "## Summarizers",
     "",
-    "Every shipped version of a summarize model, one row per guidance, from its `npm run eval` result. ROUGE: F1 against the",
+    "Every shipped version of a summarize model, one row per guidance and candidate count (summaries chosen by minimum Bayes risk among k samples), from its `npm run eval` result. ROUGE: F1 against the",
     "split's reference summaries with Porter stemming (the variant of the eval's dependence table), R-L (plain) without.",
     "Lead-1: each document's first sentence as its summary, on the same pairs (what \"no model\" scores). Dependence: R-L",
     "(stemmed) against the own reference minus against another document's (a fixed permutation); the verdict is the eval's",
@@ -230,12 +233,12 @@ function summarizerMarkdown(rows: readonly SummaryQualityRow[]): string[] {
     "Novel word pairs: share of the summaries' word pairs that are not in their documents, model / references (lead-1: 0 %;",
     "– for results from before the eval measured it).",
     "",
-    "| model | hours | FLOPs | recipe | samples | steps | guidance | R-1 | R-2 | R-L | R-L (plain) | lead-1 R-L | R-L dependence | lead-1 dependence | shared-seed similarity | novel word pairs | verdict |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| model | hours | FLOPs | recipe | samples | steps | guidance | candidates | R-1 | R-2 | R-L | R-L (plain) | lead-1 R-L | R-L dependence | lead-1 dependence | shared-seed similarity | novel word pairs | verdict |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.model}@${r.version} | ${f(r.trainingHours)} | ${r.trainingFlops === null ? "–" : r.trainingFlops.toExponential(2)} | ${r.recipe} | ${r.samples} | ${r.steps} | ${r.guidance} | ${f(r.rouge1, 3)} | ${f(r.rouge2, 3)} | ${f(r.rougeL, 3)} | ${f(r.rougeLPlain, 3)} | ${f(r.lead1RougeL, 3)} | ${f(r.rougeLDependence, 3)} | ${f(r.lead1RougeLDependence, 3)} | ${f(r.sharedSeedSimilarity, 3)} | ${novelPair(r)} | ${r.verdict ?? "–"} |`,
+      `| ${r.model}@${r.version} | ${f(r.trainingHours)} | ${r.trainingFlops === null ? "–" : r.trainingFlops.toExponential(2)} | ${r.recipe} | ${r.samples} | ${r.steps} | ${r.guidance} | ${r.candidates ?? 1} | ${f(r.rouge1, 3)} | ${f(r.rouge2, 3)} | ${f(r.rougeL, 3)} | ${f(r.rougeLPlain, 3)} | ${f(r.lead1RougeL, 3)} | ${f(r.rougeLDependence, 3)} | ${f(r.lead1RougeLDependence, 3)} | ${f(r.sharedSeedSimilarity, 3)} | ${novelPair(r)} | ${r.verdict ?? "–"} |`,
     );
   }
   return lines;
