@@ -134,6 +134,7 @@ describe("playground in headless Chromium", { skip: existsSync(CHROMIUM) ? false
     assert.deepEqual(await texts(), expected.texts.map(visible));
     assert.match((await page.locator('#timings tr[data-key="document"]').textContent()) ?? "", /\d+ tokens/);
     assert.match((await page.locator('#timings tr[data-key="guidance"]').textContent()) ?? "", /2/);
+    assert.match((await page.locator('#timings tr[data-key="candidates"]').textContent()) ?? "", new RegExp(String(expected.candidates)));
 
     await page.waitForTimeout(300); // the progress bar's width transition
     const target = join(profile, "playground.png");

@@ -88,7 +88,7 @@ function showTimings(r: GenerateResponse | SummarizeResponse, client: { firstSte
     ["first step seen", client.firstStepMs === null ? "—" : `${client.firstStepMs.toFixed(0)} ms`],
     ["round trip", `${client.totalMs.toFixed(0)} ms`],
   ];
-  if ("document" in r) rows.push(["document", `${r.document.tokens} tokens${r.document.truncated ? ` (truncated: ${r.document.policy})` : ""}`], ["guidance", String(r.guidance)]);
+  if ("document" in r) rows.push(["document", `${r.document.tokens} tokens${r.document.truncated ? ` (truncated: ${r.document.policy})` : ""}`], ["guidance", String(r.guidance)], ["candidates", r.candidates > 1 ? `best of ${r.candidates} (minimum Bayes risk)` : "1"]);
   const body = timings.tBodies[0];
   body.replaceChildren(
     ...rows.map(([k, v]) => {
