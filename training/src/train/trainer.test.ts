@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SeededRandom } from "@ldtext/core";
 import { Trainer, type LogRecord, type TrainRecord, type ValRecord } from "./trainer.ts";
-import { loadCheckpoint } from "@ldtext/core";
+import { loadCheckpoint, type LoadedCheckpoint } from "@ldtext/core";
 import { buildNetworks } from "../model/inference.ts";
 import * as tf from "@tensorflow/tfjs";
 
@@ -36,6 +36,27 @@ function readLog(out: string): LogRecord[] {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Bit-identical (Object.is per element: -0 and NaN count). */
+const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+
+/**
+ * A staged run against the checkpoint it started from: every weight `isFrozen` picks must be
+ * bit-identical, raw and EMA (asserted, naming `stage`); of those `isTrained` picks, how many moved.
+ */
+function frozenAndMoved(init: LoadedCheckpoint, run: LoadedCheckpoint, stage: string, isFrozen: (name: string) => boolean, isTrained: (name: string) => boolean): { frozen: number; moved: number } {
+  let frozen = 0;
+  let moved = 0;
+  for (const [name, w] of run.weights) {
+    const before = init.weights.get(name)!.data;
+    if (isFrozen(name)) {
+      assert.ok(same(w.data, before), `${name} changed under ${stage}`);
+      assert.ok(same(run.ema!.get(name)!.data, before), `the EMA of frozen ${name} drifted under ${stage}`);
+      frozen++;
+    } else if (isTrained(name) && !same(w.data, before)) moved++;
+  }
+  return { frozen, moved };
+}
 
 test("a tiny run on a small corpus lowers both losses, logs, plots and checkpoints", async () => {
   const out = join(dir, "run");
@@ -102,17 +123,7 @@ test("--freeze-ae trains Dif only: Enc/Dec stay bit-identical to the init checkp
   const [cachedDif, liveDif] = [out, live].map((o) => readLog(o).filter((r): r is TrainRecord => r.kind === "train").slice(0, 12).map((r) => r.dif!));
   cachedDif.forEach((x, i) => assert.ok(Math.abs(x - liveDif[i]) <= 1e-4 * Math.max(1, x), `step ${i + 1}: L_dif ${x} (cached) vs ${liveDif[i]} (encoded live)`));
   const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
-  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  let frozen = 0;
-  let moved = 0;
-  for (const [name, w] of b.weights) {
-    const before = a.weights.get(name)!.data;
-    if (name.startsWith("enc.") || name.startsWith("dec.")) {
-      assert.ok(same(w.data, before), `${name} changed under --freeze-ae`);
-      assert.ok(same(b.ema!.get(name)!.data, before), `the EMA of ${name} drifted from the frozen weights`);
-      frozen++;
-    } else if (name.startsWith("dif.") && !same(w.data, before)) moved++;
-  }
+  const { frozen, moved } = frozenAndMoved(a, b, "--freeze-ae", (n) => n.startsWith("enc.") || n.startsWith("dec."), (n) => n.startsWith("dif."));
   assert.ok(frozen > 10, `only ${frozen} Enc/Dec weights compared`);
   assert.ok(moved > 10, `only ${moved} Dif weights changed`);
   const train = readLog(out).filter((r): r is TrainRecord => r.kind === "train");
@@ -136,19 +147,7 @@ test("--decoder-only trains Dec only: Enc/Dif and the normalization statistics s
   assert.ok(printed.some((l) => /Dec-only steps/.test(l)), printed.join("\n"));
   assert.ok(printed.some((l) => /training texts encoded once/.test(l)), "the frozen encoder's outputs were not cached");
   const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
-  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  let frozen = 0;
-  let moved = 0;
-  for (const [name, w] of b.weights) {
-    const before = a.weights.get(name)!.data;
-    if (name.startsWith("dec.")) {
-      if (!same(w.data, before)) moved++;
-    } else {
-      assert.ok(same(w.data, before), `${name} changed under --decoder-only`);
-      assert.ok(same(b.ema!.get(name)!.data, before), `the EMA of frozen ${name} drifted`);
-      frozen++;
-    }
-  }
+  const { frozen, moved } = frozenAndMoved(a, b, "--decoder-only", (n) => !n.startsWith("dec."), (n) => n.startsWith("dec."));
   assert.ok(frozen > 10 && moved > 10, `${frozen} frozen, ${moved} Dec weights moved`);
   assert.deepEqual([b.norm.mean, b.norm.sq], [a.norm.mean, a.norm.sq], "the normalization statistics moved");
   const train = readLog(out).filter((r): r is TrainRecord => r.kind === "train");
@@ -169,7 +168,6 @@ test("--init-weights ema: a --freeze-ae stage starts from, and keeps, the init c
   await Object.assign(Trainer.create({ ...base, out, initFrom: init, initWeights: "ema", freezeAe: true, adaptiveT: false, steps: 3, valEvery: 3, seed: 6 }), { print: (l: string) => printed.push(l) }).run();
   assert.ok(printed.some((l) => /\[init-from\] .*EMA weights loaded/.test(l)), printed.join("\n"));
   const [a, b] = [await loadCheckpoint(init), await loadCheckpoint(out)];
-  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   let compared = 0;
   for (const [name, w] of b.weights) {
     if (!name.startsWith("enc.") && !name.startsWith("dec.")) continue;
@@ -203,7 +201,6 @@ test("--cond-from encoder with --freeze-cond: CondEnc is the frozen encoder's tr
   assert.ok(printed.some((l) => /documents encoded once/.test(l)), "the frozen condition encoder's features were not cached");
   const ckpt = await loadCheckpoint(out);
   assert.deepEqual(ckpt.modelConfig.condEnc, ckpt.modelConfig.enc);
-  const same = (x: Float32Array, y: Float32Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   let condCompared = 0;
   for (const [name, w] of ckpt.weights) {
     if (!name.startsWith("cond.") || name === "cond.null") continue;
