@@ -102,6 +102,11 @@ function mse(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   return tf.mean(tf.square(tf.sub(a, b)));
 }
 
+/** `[B]` L_dif of each row: ‖x0 − x̂0‖² averaged over positions and features. */
+function difRows(x0: tf.Tensor3D, xhat: tf.Tensor3D): tf.Tensor1D {
+  return tf.mean(tf.square(tf.sub(x0, xhat)), [1, 2]);
+}
+
 export class JointObjective {
   readonly schedule: NoiseSchedule;
   /** What L_dif trains: Dif and CondEnc, or (trainCondEncoder false) Dif and only CondEnc's null condition. */
@@ -211,7 +216,7 @@ export class JointObjective {
           const xhat = this.denoise(xt, kept!.xsc, t, frozenCond, W);
           // Dif frozen (--decoder-only): this pass is the step's L_dif too, no second one below.
           if (!opts.want.dif) {
-            const rows = tf.mean(tf.square(tf.sub(kept!.x0, xhat)), [1, 2]);
+            const rows = difRows(kept!.x0, xhat);
             difPerRow = Float32Array.from(rows.dataSync() as Float32Array);
             losses.dif = tf.mean(rows).dataSync()[0];
           }
@@ -257,7 +262,7 @@ export class JointObjective {
       const r = tf.variableGrads(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;
         const xhat = this.denoise(k.xt, k.xsc, t, c, W);
-        const rows = tf.mean(tf.square(tf.sub(k.x0, xhat)), [1, 2]);
+        const rows = difRows(k.x0, xhat);
         perRow = tf.keep(detach(rows));
         return tf.mean(rows) as tf.Scalar;
       }, difVars);
@@ -270,7 +275,7 @@ export class JointObjective {
       tf.tidy(() => {
         const c = model.nets.condEnc ? this.condition(batch, noise.condKeep) : null;
         const xhat = this.denoise(k.xt, k.xsc, t, c, W);
-        const rows = tf.mean(tf.square(tf.sub(k.x0, xhat)), [1, 2]);
+        const rows = difRows(k.x0, xhat);
         difPerRow = Float32Array.from(rows.dataSync() as Float32Array);
         losses.dif = tf.mean(rows).dataSync()[0];
       });
